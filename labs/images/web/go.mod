@@ -1,0 +1,3 @@
+module kubelab.local/web
+
+go 1.24.0

@@ -1,0 +1,171 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, succeeds } from '../lib/exec.ts';
+import { shortHash, versions } from '../lib/versions.ts';
+import { KubelabError, wrapError } from '../lib/errors.ts';
+import { withHeartbeat, type Status } from '../lib/status.ts';
+import { buildImage, builtByLabel, imageExists } from './docker.ts';
+import { debianBaseImage } from './debian-base.ts';
+import { componentBinaries, componentImages, nodeImageRefs } from './components.ts';
+import { courseImages } from './course-images.ts';
+
+const manifestsDir = fileURLToPath(new URL('../node-image/manifests/', import.meta.url));
+const k8s = versions.kubernetes.version;
+
+/** Where the kind module's files are (base-image files, default manifests), from the Go module cache. */
+async function kindModuleDir(): Promise<string> {
+  const { stdout } = await run(['go', 'mod', 'download', '-json', `${versions.kind.module}@${versions.kind.version}`], {
+    env: { ...process.env, GOFLAGS: '-mod=mod' },
+  });
+  return (JSON.parse(stdout) as { Dir: string }).Dir;
+}
+
+/**
+ * The kind base image, built the way kind's images/base/Dockerfile builds it, from Debian packages: systemd,
+ * containerd, runc and the CNI plugins, plus kind's own entrypoint, unit files and containerd config.
+ */
+function kindBaseDockerfile(): string {
+  return `FROM ${debianBaseImage}
+COPY files/ /
+RUN chmod 0755 /usr/local/bin/* /kind/bin/* \\
+ && apt-get update \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+      systemd conntrack iptables nftables iproute2 ethtool util-linux mount kmod libseccomp2 pigz \\
+      bash ca-certificates curl jq procps containerd runc containernetworking-plugins \\
+ && rm -rf /var/lib/apt/lists/* \\
+ && find /lib/systemd/system/sysinit.target.wants/ -name "systemd-tmpfiles-setup.service" -delete \\
+ && rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* \\
+      /lib/systemd/system/local-fs.target.wants/* /lib/systemd/system/sockets.target.wants/*udev* \\
+      /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/* \\
+ && echo "ReadKMsg=no" >> /etc/systemd/journald.conf \\
+ && ln -sf "$(command -v systemd || echo /lib/systemd/systemd)" /sbin/init
+# kind's unit files expect containerd in /usr/local/bin and the CNI plugins in /opt/cni/bin; Debian puts them
+# in /usr/bin and /usr/lib/cni.
+RUN ln -s /usr/bin/containerd /usr/local/bin/containerd \\
+ && mkdir -p /opt/cni/bin && cp -a /usr/lib/cni/. /opt/cni/bin/ \\
+ && ctr oci spec \\
+    | jq '.hooks.createContainer[.hooks.createContainer | length] |= . + {"path": "/kind/bin/mount-product-files.sh"}' \\
+    | jq 'del(.process.rlimits)' > /etc/containerd/cri-base.json \\
+ && systemctl enable kubelet.service containerd.service undo-mount-hacks.service \\
+ && systemctl mask systemd-binfmt.service \\
+ && mkdir -p /etc/kubernetes/manifests
+ENV container=docker
+STOPSIGNAL SIGRTMIN+3
+LABEL ${builtByLabel}
+ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
+`;
+}
+
+async function ensureKindBase(status: Status, step: string): Promise<string> {
+  const dockerfile = kindBaseDockerfile();
+  const tag = `kubelab/kind-base:${versions.kind.version}-${shortHash(dockerfile)}`;
+  if (await imageExists(tag)) return tag;
+  status.progress(step, `building ${tag}`);
+  const kindDir = await kindModuleDir();
+  await buildImage([tag], { dockerfile, files: { files: join(kindDir, 'images/base/files') } }, status, step);
+  return tag;
+}
+
+/** kind's default StorageClass manifest: a Go string constant in the kind module, with its image names filled in. */
+async function defaultStorageManifest(): Promise<string> {
+  const source = await readFile(join(await kindModuleDir(), 'pkg/build/nodeimage/const_storage.go'), 'utf8');
+  const constants = new Map<string, string>();
+  for (const match of source.matchAll(/const (\w+) = "([^"]*)"/g)) constants.set(match[1]!, match[2]!);
+  const body = /const defaultStorageManifest = `([\s\S]*?)`\s*$/m.exec(source.replace(/` \+ (\w+) \+ `/g, (_, name: string) => constants.get(name) ?? name));
+  if (!body) throw new KubelabError('E_KIND_MODULE', 'could not find defaultStorageManifest in kind\'s const_storage.go');
+  return body[1]!;
+}
+
+async function cniManifest(): Promise<string> {
+  return (await readFile(join(manifestsDir, 'default-cni.yaml'), 'utf8'))
+    .replaceAll('__KUBELAB_NET_IMAGE__', componentImages.kubelabNet)
+    .replaceAll('__KUBE_NETWORK_POLICIES_IMAGE__', componentImages.kubeNetworkPolicies);
+}
+
+async function imageId(ref: string): Promise<string> {
+  return (await run(['docker', 'image', 'inspect', '--format', '{{.Id}}', ref])).stdout.trim();
+}
+
+/** The images imported into every node: cluster components, add-ons and course images. */
+export function imagesInNode(): string[] {
+  return [...nodeImageRefs(), ...Object.values(courseImages)];
+}
+
+/**
+ * Assembles the node image offline, doing kind's own `build node-image` steps by hand: start the base image,
+ * copy the Kubernetes binaries in, write /kind/version and the default manifests, import every image into
+ * containerd's k8s.io namespace, and commit. The tag is keyed by everything that went in.
+ */
+export async function ensureNodeImage(status: Status, step: string): Promise<{ image: string; detail: string }> {
+  const base = await ensureKindBase(status, step);
+  const { dirs } = await componentBinaries(status, step);
+  const k8sDir = dirs.get('kubernetes')!;
+  const refs = imagesInNode();
+  const storage = await defaultStorageManifest();
+  const cni = await cniManifest();
+  const ids = await Promise.all(refs.map(imageId));
+  const key = shortHash(await imageId(base), k8sDir, storage, cni, ...refs, ...ids);
+  const image = `kubelab/node:${k8s}-${key}`;
+  if (await imageExists(image)) return { image, detail: `${image} (cached)` };
+
+  const builder = `kubelab-node-build-${process.pid}`;
+  try {
+    status.progress(step, `assembling ${image}`);
+    await run(['docker', 'run', '-d', '--name', builder, '--privileged', '--entrypoint', 'sleep', base, 'infinity']);
+    for (const binary of ['kubeadm', 'kubelet', 'kubectl']) {
+      await run(['docker', 'cp', join(k8sDir, binary), `${builder}:/usr/bin/${binary}`]);
+    }
+    const files: Record<string, string> = {
+      '/kind/version': `${k8s}\n`,
+      '/kind/manifests/default-cni.yaml': cni,
+      '/kind/manifests/default-storage.yaml': storage,
+    };
+    for (const [path, content] of Object.entries(files)) {
+      await run(['docker', 'exec', '-i', builder, 'sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', path], { input: content });
+    }
+    await run(['docker', 'exec', '-d', builder, 'sh', '-c', 'containerd >/var/log/containerd-build.log 2>&1']);
+    const ready = Date.now() + 60_000;
+    while (!(await succeeds(['docker', 'exec', builder, 'ctr', 'version']))) {
+      if (Date.now() > ready) throw new KubelabError('E_NODE_IMAGE', 'containerd did not start inside the node image builder');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    status.progress(step, `importing ${refs.length} images into containerd`);
+    await withHeartbeat(status, step, () =>
+      run([
+        'sh',
+        '-c',
+        'docker save "$@" | docker exec -i "$0" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests -',
+        builder,
+        ...refs,
+      ]),
+    );
+    const { stdout: imported } = await run(['docker', 'exec', builder, 'ctr', '--namespace=k8s.io', 'images', 'list', '-q']);
+    const missing = refs.filter((ref) => !imported.split('\n').some((line) => line === ref || line === `docker.io/${ref}` || line === `docker.io/library/${ref}`));
+    if (missing.length) throw new KubelabError('E_NODE_IMAGE', `images missing from the node after import: ${missing.join(', ')}`);
+    await run(['docker', 'exec', builder, 'sh', '-c', 'pkill containerd; sleep 1; rm -f /var/log/containerd-build.log']);
+    await run([
+      'docker',
+      'commit',
+      '--change',
+      'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
+      '--change',
+      'CMD []',
+      '--change',
+      `LABEL ${builtByLabel}`,
+      builder,
+      image,
+    ]);
+  } catch (error) {
+    throw wrapError(`failed to assemble node image ${image}`, error, 'E_NODE_IMAGE');
+  } finally {
+    await run(['docker', 'rm', '-f', '-v', builder]).catch(() => {});
+  }
+  return { image, detail: `${image} (assembled)` };
+}
+
+/** The node image tag for the current pins and sources, if it has been assembled. */
+export async function currentNodeImage(): Promise<string | undefined> {
+  const { stdout } = await run(['docker', 'images', '--format', '{{.Repository}}:{{.Tag}}', 'kubelab/node']);
+  return stdout.trim().split('\n').find((ref) => ref.startsWith(`kubelab/node:${k8s}-`));
+}

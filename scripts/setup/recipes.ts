@@ -1,0 +1,106 @@
+import { fileURLToPath } from 'node:url';
+import { versions } from '../lib/versions.ts';
+import type { GoRecipe } from './go-build.ts';
+
+const k8s = versions.kubernetes.version; // v1.34.4
+const [major, minor] = k8s.replace(/^v/, '').split('.');
+
+/**
+ * The version stamps hack/lib/version.sh sets. Without them a binary reports v0.0.0-master and kubeadm refuses
+ * to work with it.
+ */
+function kubernetesVersionFlags(): string[] {
+  const values: Record<string, string> = {
+    gitVersion: k8s,
+    gitMajor: major!,
+    gitMinor: minor!,
+    gitTreeState: 'clean',
+    gitCommit: '0000000000000000000000000000000000000000',
+    buildDate: '1970-01-01T00:00:00Z',
+  };
+  return ['k8s.io/component-base/version', 'k8s.io/client-go/pkg/version'].flatMap((pkg) =>
+    Object.entries(values).map(([key, value]) => `-X ${pkg}.${key}=${value}`),
+  );
+}
+
+export const kubernetesRecipe: GoRecipe = {
+  name: 'kubernetes',
+  module: 'k8s.io/kubernetes',
+  version: k8s,
+  localReplaceVersion: k8s.replace(/^v1\./, 'v0.'),
+  binaries: Object.fromEntries(
+    ['kubeadm', 'kubelet', 'kubectl', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kube-proxy'].map(
+      (name) => [name, `k8s.io/kubernetes/cmd/${name}`],
+    ),
+  ),
+  ldflags: kubernetesVersionFlags(),
+};
+
+export const etcdRecipe: GoRecipe = {
+  name: 'etcd',
+  module: 'go.etcd.io/etcd/server/v3',
+  version: versions.etcd.version,
+  binaries: { etcd: 'go.etcd.io/etcd/server/v3' },
+};
+
+export const corednsRecipe: GoRecipe = {
+  name: 'coredns',
+  module: 'github.com/coredns/coredns',
+  version: versions.coredns.version,
+  binaries: { coredns: 'github.com/coredns/coredns' },
+};
+
+export const localPathProvisionerRecipe: GoRecipe = {
+  name: 'local-path-provisioner',
+  module: 'github.com/rancher/local-path-provisioner',
+  version: versions.localPathProvisioner.version,
+  binaries: { 'local-path-provisioner': 'github.com/rancher/local-path-provisioner' },
+};
+
+export const kubeNetworkPoliciesRecipe: GoRecipe = {
+  name: 'kube-network-policies',
+  module: 'sigs.k8s.io/kube-network-policies',
+  version: versions.kubeNetworkPolicies.version,
+  binaries: { 'kube-network-policies': 'sigs.k8s.io/kube-network-policies/cmd' },
+  noSumDb: true,
+};
+
+export const traefikRecipe: GoRecipe = {
+  name: 'traefik',
+  module: 'github.com/traefik/traefik/v3',
+  version: versions.traefik.version,
+  binaries: { traefik: 'github.com/traefik/traefik/v3/cmd/traefik' },
+  ldflags: [`-X github.com/traefik/traefik/v3/pkg/version.Version=${versions.traefik.version}`],
+};
+
+export const metricsServerRecipe: GoRecipe = {
+  name: 'metrics-server',
+  module: 'sigs.k8s.io/metrics-server',
+  version: versions.metricsServer.version,
+  binaries: { 'metrics-server': 'sigs.k8s.io/metrics-server/cmd/metrics-server' },
+  noSumDb: true,
+};
+
+export const helmRecipe: GoRecipe = {
+  name: 'helm',
+  module: 'helm.sh/helm/v3',
+  version: versions.helm.version,
+  binaries: { helm: 'helm.sh/helm/v3/cmd/helm' },
+  ldflags: [`-X helm.sh/helm/v3/internal/version.version=${versions.helm.version}`],
+};
+
+export const kindRecipe: GoRecipe = {
+  name: 'kind',
+  module: versions.kind.module,
+  version: versions.kind.version,
+  binaries: { kind: versions.kind.module },
+};
+
+/** Our own pod-network daemon (routes between nodes + CNI config), built from this repo. */
+export const kubelabNetRecipe: GoRecipe = {
+  name: 'kubelab-net',
+  module: 'kubelab.local/kubelab-net',
+  version: 'v0.1.0',
+  binaries: { 'kubelab-net': '.' },
+  localDir: fileURLToPath(new URL('../node-image/kubelab-net/', import.meta.url)),
+};

@@ -1,0 +1,83 @@
+import { existsSync, statSync } from 'node:fs';
+import { run, which } from '../lib/exec.ts';
+import { KubelabError } from '../lib/errors.ts';
+import type { Action } from '../lib/pipeline.ts';
+import { ensureEngine, ensureHostPackages } from './engine.ts';
+import { ensureDebianBase } from './debian-base.ts';
+import { ensureTool } from './tools.ts';
+import { ensureComponentBinaries, ensureComponentImages } from './components.ts';
+import { ensureCourseImages } from './course-images.ts';
+import { ensureNodeImage } from './node-image.ts';
+import { repoRoot } from '../lib/paths.ts';
+
+export interface SetupContext {
+  /** Filled by the node image step: the tag kind should use. */
+  nodeImage?: string;
+}
+
+const minimumFreeGiB = 15;
+
+async function checkDisk(): Promise<string> {
+  const { stdout } = await run(['df', '-Pk', '/var/lib', process.env.HOME ?? '/']);
+  const free = Math.min(
+    ...stdout
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => Number(line.split(/\s+/)[3]) / 1024 / 1024),
+  );
+  if (free < minimumFreeGiB) {
+    throw new KubelabError('E_DISK_FULL', `only ${free.toFixed(1)} GiB free; setup needs about ${minimumFreeGiB} GiB`, {
+      hint: 'Free some disk (docker system prune, or clear ~/.cache/go-build), then run npm run setup again.',
+    });
+  }
+  return `${free.toFixed(0)} GiB free`;
+}
+
+async function checkGo(): Promise<string> {
+  const go = await which('go');
+  if (!go) {
+    throw new KubelabError('E_NO_GO', 'Go is not installed, and offline builds need it', {
+      hint: 'Install Go 1.24 or newer (https://go.dev/dl/) and make sure `go` is on PATH.',
+    });
+  }
+  const { stdout } = await run(['go', 'env', 'GOVERSION']);
+  const [, major, minor] = /go(\d+)\.(\d+)/.exec(stdout) ?? [];
+  if (Number(major) < 1 || (Number(major) === 1 && Number(minor) < 24)) {
+    throw new KubelabError('E_OLD_GO', `Go ${stdout.trim()} is too old; Kubernetes v1.34 needs Go 1.24 or newer`, {
+      hint: 'Install a newer Go from https://go.dev/dl/.',
+    });
+  }
+  return stdout.trim();
+}
+
+async function installNodeModules(): Promise<string> {
+  const lock = `${repoRoot}/package-lock.json`;
+  const marker = `${repoRoot}/node_modules/.package-lock.json`;
+  if (existsSync(marker) && existsSync(lock) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return 'up to date';
+  await run(['npm', existsSync(lock) ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: repoRoot });
+  return 'installed';
+}
+
+export const setupActions: Action<SetupContext>[] = [
+  { name: 'Free disk space', run: () => checkDisk() },
+  { name: 'npm dependencies', run: () => installNodeModules() },
+  { name: 'Host packages', run: async (_, status) => void (await ensureHostPackages(status, 'Host packages')) },
+  { name: 'Container engine', run: (_, status) => ensureEngine(status, 'Container engine') },
+  { name: 'Go toolchain', run: () => checkGo() },
+  { name: 'kind', run: (_, status) => ensureTool('kind', status, 'kind') },
+  { name: 'kubectl', run: (_, status) => ensureTool('kubectl', status, 'kubectl') },
+  { name: 'helm', run: (_, status) => ensureTool('helm', status, 'helm') },
+  { name: 'Debian base image', run: (_, status) => ensureDebianBase(status, 'Debian base image') },
+  { name: 'Cluster component binaries', run: (_, status) => ensureComponentBinaries(status, 'Cluster component binaries') },
+  { name: 'Cluster component images', run: (_, status) => ensureComponentImages(status, 'Cluster component images') },
+  { name: 'Course images', run: (_, status) => ensureCourseImages(status, 'Course images') },
+  {
+    name: 'Node image',
+    run: async (context, status) => {
+      const { image, detail } = await ensureNodeImage(status, 'Node image');
+      context.nodeImage = image;
+      return detail;
+    },
+  },
+];
