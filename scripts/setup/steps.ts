@@ -9,6 +9,7 @@ import { ensureComponentBinaries, ensureComponentImages } from './components.ts'
 import { ensureCourseImages } from './course-images.ts';
 import { ensureNodeImage } from './node-image.ts';
 import { repoRoot } from '../lib/paths.ts';
+import { writeNodeImage } from './state.ts';
 
 export interface SetupContext {
   /** Filled by the node image step: the tag kind should use. */
@@ -77,6 +78,7 @@ export const setupActions: Action<SetupContext>[] = [
     run: async (context, status) => {
       const { image, detail } = await ensureNodeImage(status, 'Node image');
       context.nodeImage = image;
+      await writeNodeImage(image);
       return detail;
     },
   },

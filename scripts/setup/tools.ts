@@ -76,7 +76,7 @@ export async function ensureTool(tool: ToolName, status: Status, step: string): 
     await linkUnversioned(tool);
     return 'official release, SHA-256 verified';
   }
-  status.progress(step, `${tool}: official release not used (${unavailable}); building from source`);
+  status.progress(step, `official release not used (${unavailable}); building from source`);
   const recipe = tool === 'kind' ? kindRecipe : tool === 'helm' ? helmRecipe : kubernetesRecipe;
   const dir = await buildGo(recipe, status, step);
   await mkdir(cachePath('bin'), { recursive: true });

@@ -1,0 +1,104 @@
+import { statfs } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { run, which } from '../../scripts/lib/exec.ts';
+import { toolPath } from '../../scripts/setup/tools.ts';
+import { readNodeImage } from '../../scripts/setup/state.ts';
+import { lacksSysResource, wrapperRuntime } from '../../scripts/setup/engine.ts';
+import { imagesInCluster } from '../providers/kind/images.ts';
+import { cacheDir } from '../../scripts/lib/cache.ts';
+
+interface Finding {
+  ok: boolean;
+  what: string;
+  fix?: string;
+}
+
+async function engineFindings(): Promise<Finding[]> {
+  if (!(await which('docker'))) return [{ ok: false, what: 'docker CLI not found', fix: 'Install Docker Engine, or run npm run setup as root on Debian/Ubuntu.' }];
+  try {
+    const { stdout } = await run(['docker', 'info', '--format', '{{.ServerVersion}} {{.DefaultRuntime}} {{.CgroupVersion}} {{.Driver}}']);
+    const [version, runtime, cgroup, driver] = stdout.trim().split(' ');
+    const findings: Finding[] = [{ ok: true, what: `Docker engine ${version} (storage ${driver}, cgroup v${cgroup}, runtime ${runtime})` }];
+    if (lacksSysResource()) {
+      findings.push(
+        runtime === wrapperRuntime
+          ? { ok: true, what: `kernel lacks CAP_SYS_RESOURCE; dockerd uses the ${wrapperRuntime} wrapper` }
+          : { ok: false, what: `kernel lacks CAP_SYS_RESOURCE and dockerd's runtime is ${runtime}: privileged kind nodes will fail`, fix: 'Stop dockerd and run npm run setup, which restarts it with the wrapper runtime.' },
+      );
+    }
+    return findings;
+  } catch (error) {
+    return [{ ok: false, what: `Docker engine does not answer: ${error instanceof Error ? error.message.split('\n')[0] : error}`, fix: 'Start Docker (sudo systemctl start docker), or run npm run setup as root on Debian/Ubuntu.' }];
+  }
+}
+
+function cgroupFinding(): Finding {
+  const v2 = existsSync('/sys/fs/cgroup/cgroup.controllers');
+  return { ok: true, what: `cgroup ${v2 ? 'v2' : 'v1'} host${v2 ? '' : ': Kubernetes is pinned to 1.34 (the newest line that runs on cgroup v1)'}` };
+}
+
+async function toolFindings(): Promise<Finding[]> {
+  return (['kind', 'kubectl', 'helm'] as const).map((tool) =>
+    existsSync(toolPath(tool)) ? { ok: true, what: `${tool}: ${toolPath(tool)}` } : { ok: false, what: `${tool} is not installed`, fix: 'Run npm run setup.' },
+  );
+}
+
+async function imageFindings(): Promise<Finding[]> {
+  const image = await readNodeImage();
+  if (!image) return [{ ok: false, what: 'no node image has been built', fix: 'Run npm run setup.' }];
+  const findings: Finding[] = [];
+  try {
+    await run(['docker', 'image', 'inspect', image]);
+    findings.push({ ok: true, what: `node image ${image}` });
+  } catch {
+    findings.push({ ok: false, what: `node image ${image} is missing from Docker`, fix: 'Run npm run setup to rebuild it.' });
+  }
+  for (const ref of imagesInCluster) {
+    try {
+      await run(['docker', 'image', 'inspect', ref]);
+      findings.push({ ok: true, what: `course image ${ref}` });
+    } catch {
+      findings.push({ ok: false, what: `course image ${ref} is missing`, fix: 'Run npm run setup.' });
+    }
+  }
+  return findings;
+}
+
+async function diskFinding(): Promise<Finding> {
+  const stats = await statfs(existsSync('/var/lib/docker') ? '/var/lib/docker' : '/');
+  const freeGiB = (stats.bavail * stats.bsize) / 1024 ** 3;
+  return freeGiB < 5
+    ? { ok: false, what: `only ${freeGiB.toFixed(1)} GiB free for Docker`, fix: 'Free disk space: docker system prune, or delete unused clusters.' }
+    : { ok: true, what: `${freeGiB.toFixed(0)} GiB free for Docker` };
+}
+
+function inotifyFinding(): Finding {
+  try {
+    const instances = Number(readFileSync('/proc/sys/fs/inotify/max_user_instances', 'utf8'));
+    return instances < 512
+      ? { ok: false, what: `fs.inotify.max_user_instances is ${instances}: several clusters will exhaust it`, fix: 'sudo sysctl fs.inotify.max_user_instances=512' }
+      : { ok: true, what: `fs.inotify.max_user_instances ${instances}` };
+  } catch {
+    return { ok: true, what: 'inotify limits unknown' };
+  }
+}
+
+/** Prints one line per fact, with a fix under each problem. Returns true when nothing is missing. */
+export async function doctor(out: (line: string) => void): Promise<boolean> {
+  const findings = [
+    ...(await engineFindings()),
+    cgroupFinding(),
+    ...(await toolFindings()),
+    ...(await imageFindings()),
+    await diskFinding(),
+    inotifyFinding(),
+    { ok: true, what: `cache: ${cacheDir()}` },
+  ];
+  for (const f of findings) {
+    out(`${f.ok ? '✓' : '✗'} ${f.what}`);
+    if (f.fix) out(`    fix: ${f.fix}`);
+  }
+  const problems = findings.filter((f) => !f.ok).length;
+  out(problems ? `\n${problems} problem(s) found.` : '\nEverything Kubelab needs is here.');
+  return problems === 0;
+}

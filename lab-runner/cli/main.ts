@@ -1,0 +1,113 @@
+/**
+ * The kubelab CLI: `npx kubelab cluster create|list|kubeconfig|delete|health`, `npx kubelab doctor`.
+ * Progress goes to stderr, results to stdout, so `npx kubelab cluster kubeconfig demo > demo.yaml` works.
+ */
+import { parseArgs } from 'node:util';
+import { KubelabError, formatError } from '../../scripts/lib/errors.ts';
+import { consoleStatus, formatDuration } from '../../scripts/lib/status.ts';
+import { KindProvider } from '../providers/kind/provider.ts';
+import { profiles } from '../providers/provider.ts';
+import { validateProfile } from '../providers/kind/names.ts';
+import { doctor } from './doctor.ts';
+
+const usage = `Usage: kubelab <command>
+
+  cluster create <name> [--profile single|multi] [--retain]
+                              create a real kind cluster and wait until it is ready
+  cluster list                the clusters Kubelab made, with their nodes
+  cluster kubeconfig <name> [--internal]
+                              print a kubeconfig (the host can use it; --internal: from the cluster network)
+  cluster health <name>       check API, nodes, DNS, CNI, storage, ingress and images
+  cluster delete <name>       remove the cluster's containers and network
+  doctor                      check the engine, tools, images and kernel facts, and say how to fix what is missing
+
+Profiles: ${Object.entries(profiles).map(([name, p]) => `${name} (${p.description})`).join(', ')}.`;
+
+function out(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+function needName(positionals: string[], command: string): string {
+  const name = positionals[2];
+  if (!name) throw new KubelabError('E_USAGE', `\`kubelab cluster ${command}\` needs a cluster name`, { hint: `For example: npx kubelab cluster ${command} demo` });
+  return name;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      profile: { type: 'string', default: 'single' },
+      retain: { type: 'boolean', default: false },
+      internal: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [group, command] = positionals;
+  if (values.help || !group) {
+    out(usage);
+    return group || values.help ? 0 : 2;
+  }
+  const provider = new KindProvider();
+  if (group === 'doctor') return (await doctor(out)) ? 0 : 1;
+  if (group !== 'cluster') throw new KubelabError('E_USAGE', `unknown command "${group}"`, { hint: 'Run `npx kubelab --help` for the commands.' });
+
+  switch (command) {
+    case 'create': {
+      const name = needName(positionals, 'create');
+      validateProfile(values.profile!);
+      const began = Date.now();
+      const controller = new AbortController();
+      process.once('SIGINT', () => controller.abort());
+      const cluster = await provider.create({ name, profile: values.profile, retain: values.retain }, consoleStatus(), controller.signal);
+      if (values.json) out(JSON.stringify(cluster, null, 2));
+      else {
+        out(`Cluster "${name}" is ready in ${formatDuration(Date.now() - began)}: ${cluster.nodes.length} node(s) on network ${cluster.network}.`);
+        out(`  npx kubelab cluster kubeconfig ${name} > ${name}.kubeconfig`);
+        out(`  kubectl --kubeconfig ${name}.kubeconfig get nodes`);
+      }
+      return 0;
+    }
+    case 'list': {
+      const clusters = await provider.list();
+      if (values.json) out(JSON.stringify(clusters, null, 2));
+      else if (clusters.length === 0) out('No Kubelab clusters. Create one with: npx kubelab cluster create demo');
+      else {
+        out('NAME\tPROFILE\tNODES\tSTATE\tCREATED');
+        for (const c of clusters) {
+          const running = c.nodes.filter((n) => n.state === 'running').length;
+          out(`${c.name}\t${c.profile}\t${c.nodes.length}\t${running === c.nodes.length ? 'running' : `${running}/${c.nodes.length} running`}\t${c.createdAt}`);
+        }
+      }
+      return 0;
+    }
+    case 'kubeconfig':
+      out(await provider.kubeconfig(needName(positionals, 'kubeconfig'), { internal: values.internal }));
+      return 0;
+    case 'health': {
+      const report = await provider.health(needName(positionals, 'health'));
+      if (values.json) out(JSON.stringify(report, null, 2));
+      else for (const check of report.checks) out(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}`);
+      return report.ready ? 0 : 1;
+    }
+    case 'delete': {
+      const name = needName(positionals, 'delete');
+      await provider.delete(name);
+      out(`Deleted cluster "${name}".`);
+      return 0;
+    }
+    default:
+      throw new KubelabError('E_USAGE', `unknown cluster command "${command ?? ''}"`, { hint: 'Run `npx kubelab --help` for the commands.' });
+  }
+}
+
+if (import.meta.main) {
+  try {
+    process.exitCode = await main(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(formatError(error) + '\n');
+    process.exitCode = error instanceof KubelabError && error.code === 'E_USAGE' ? 2 : 1;
+  }
+}

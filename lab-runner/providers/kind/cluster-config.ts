@@ -1,0 +1,19 @@
+import { profiles, type ProfileName } from '../provider.ts';
+import { kindName } from './names.ts';
+
+export const podSubnet = '10.244.0.0/16';
+
+/** The kind Cluster config for a profile. Kept as plain YAML text: kind reads it from stdin. */
+export function kindClusterConfig(name: string, profile: ProfileName): string {
+  const nodes = ['  - role: control-plane', ...Array.from({ length: profiles[profile].workers }, () => '  - role: worker')];
+  return [
+    'kind: Cluster',
+    'apiVersion: kind.x-k8s.io/v1alpha4',
+    `name: ${kindName(name)}`,
+    'networking:',
+    `  podSubnet: ${podSubnet}`,
+    'nodes:',
+    ...nodes,
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,37 @@
+import { KubelabError } from '../../../scripts/lib/errors.ts';
+import { profiles, type ProfileName } from '../provider.ts';
+
+/** Every kind cluster Kubelab makes is named with this prefix, so it never touches a user's own kind clusters. */
+export const clusterPrefix = 'kubelab-';
+/** kind's label on every node container: the cluster it belongs to. */
+export const kindClusterLabel = 'io.x-k8s.kind.cluster';
+export const kindRoleLabel = 'io.x-k8s.kind.role';
+/** Labels on the cluster's own Docker network, where Kubelab keeps what kind's labels don't say. */
+export const labels = {
+  cluster: 'io.kubelab.cluster',
+  profile: 'io.kubelab.profile',
+  createdAt: 'io.kubelab.created-at',
+} as const;
+
+const namePattern = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;
+
+export function validateName(name: string): void {
+  if (!namePattern.test(name)) {
+    throw new KubelabError('E_INVALID_NAME', `invalid cluster name "${name}"`, {
+      hint: 'Use 1 to 40 lowercase letters, digits and dashes, starting and ending with a letter or digit (for example: demo, team-a).',
+    });
+  }
+}
+
+export function validateProfile(profile: string): asserts profile is ProfileName {
+  if (!Object.hasOwn(profiles, profile)) {
+    throw new KubelabError('E_UNKNOWN_PROFILE', `unknown cluster profile "${profile}"`, {
+      hint: `Choose one of: ${Object.entries(profiles)
+        .map(([name, p]) => `${name} (${p.description})`)
+        .join(', ')}.`,
+    });
+  }
+}
+
+export const kindName = (name: string): string => clusterPrefix + name;
+export const networkName = (name: string): string => clusterPrefix + name;

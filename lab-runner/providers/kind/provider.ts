@@ -1,0 +1,290 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommandError, run, succeeds } from '../../../scripts/lib/exec.ts';
+import { KubelabError, wrapError } from '../../../scripts/lib/errors.ts';
+import { runPipeline, type Action } from '../../../scripts/lib/pipeline.ts';
+import type { Status } from '../../../scripts/lib/status.ts';
+import { toolPath } from '../../../scripts/setup/tools.ts';
+import { componentImages } from '../../../scripts/setup/components.ts';
+import { readNodeImage } from '../../../scripts/setup/state.ts';
+import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
+import { kindClusterConfig } from './cluster-config.ts';
+import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateName, validateProfile } from './names.ts';
+import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
+
+const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
+
+interface CreateContext {
+  spec: ClusterSpec;
+  nodeImage: string;
+  createdNetwork: boolean;
+  startedKind: boolean;
+  handle?: ClusterHandle;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Kubelab's clusters as kind clusters on Docker. */
+export class KindProvider implements ClusterProvider {
+  readonly readyTimeoutMs: number;
+
+  constructor(options: { readyTimeoutMs?: number } = {}) {
+    this.readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
+  }
+
+  async info(): Promise<ProviderInfo> {
+    try {
+      const { stdout } = await run(['docker', 'version', '--format', '{{.Server.Version}}']);
+      return { name: 'kind', reachable: true, engineVersion: stdout.trim(), nodeImage: await readNodeImage() };
+    } catch (error) {
+      const problem =
+        error instanceof CommandError && error.exitCode === null
+          ? 'the docker command is not installed'
+          : `the Docker engine does not answer (${error instanceof CommandError ? error.stderr.trim().split('\n')[0] : String(error)})`;
+      return { name: 'kind', reachable: false, problem };
+    }
+  }
+
+  private async requireEngine(): Promise<void> {
+    const info = await this.info();
+    if (!info.reachable) {
+      throw new KubelabError('E_NO_ENGINE', `no Docker engine: ${info.problem}`, {
+        hint: 'Start Docker (or run npm run setup, which starts it on Debian hosts), then try again. `npx kubelab doctor` shows what is missing.',
+      });
+    }
+  }
+
+  async list(): Promise<Cluster[]> {
+    await this.requireEngine();
+    const { stdout } = await run([
+      'docker', 'ps', '-a', '--filter', `label=${kindClusterLabel}`,
+      '--format', `{{.Names}}\t{{.Label "${kindClusterLabel}"}}\t{{.Label "${kindRoleLabel}"}}\t{{.State}}`,
+    ]);
+    const byCluster = new Map<string, { container: string; role: string; state: string }[]>();
+    for (const line of stdout.trim().split('\n').filter(Boolean)) {
+      const [container, cluster, role, state] = line.split('\t') as [string, string, string, string];
+      if (!cluster.startsWith(clusterPrefix)) continue;
+      const name = cluster.slice(clusterPrefix.length);
+      byCluster.set(name, [...(byCluster.get(name) ?? []), { container, role, state }]);
+    }
+    const clusters: Cluster[] = [];
+    for (const [name, containers] of [...byCluster].sort(([a], [b]) => a.localeCompare(b))) {
+      const network = networkName(name);
+      const networkLabels = await this.networkLabels(network);
+      const nodes: ClusterNode[] = [];
+      for (const { container, role, state } of containers.sort((a, b) => a.container.localeCompare(b.container))) {
+        nodes.push({ name: container, role: role === 'control-plane' ? 'control-plane' : 'worker', state, address: await this.address(container, network) });
+      }
+      const profile = networkLabels?.[labels.profile] ?? (nodes.length === 1 ? 'single' : nodes.length === 3 ? 'multi' : 'unknown');
+      clusters.push({
+        name,
+        profile: profile === 'single' || profile === 'multi' ? profile : 'unknown',
+        network,
+        createdAt: networkLabels?.[labels.createdAt] ?? '',
+        nodes,
+      });
+    }
+    return clusters;
+  }
+
+  private async networkLabels(network: string): Promise<Record<string, string> | undefined> {
+    try {
+      const { stdout } = await run(['docker', 'network', 'inspect', '--format', '{{json .Labels}}', network]);
+      return JSON.parse(stdout) ?? {};
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async address(container: string, network: string): Promise<string> {
+    try {
+      const { stdout } = await run(['docker', 'inspect', '--format', `{{with index .NetworkSettings.Networks "${network}"}}{{.IPAddress}}{{end}}`, container]);
+      return stdout.trim();
+    } catch {
+      return '';
+    }
+  }
+
+  private async find(name: string): Promise<Cluster> {
+    validateName(name);
+    const cluster = (await this.list()).find((c) => c.name === name);
+    if (!cluster) {
+      throw new KubelabError('E_CLUSTER_NOT_FOUND', `no cluster named "${name}"`, {
+        hint: 'See `npx kubelab cluster list` for the clusters that exist, or create it with `npx kubelab cluster create ' + name + '`.',
+      });
+    }
+    return cluster;
+  }
+
+  async kubeconfig(name: string, options: { internal?: boolean } = {}): Promise<string> {
+    await this.find(name);
+    const argv = [toolPath('kind'), 'get', 'kubeconfig', '--name', kindName(name)];
+    if (options.internal) argv.push('--internal');
+    return (await run(argv)).stdout;
+  }
+
+  /** A handle for readiness checks: kubectl with this cluster's kubeconfig, written to a private temp file. */
+  private async handle(name: string): Promise<ClusterHandle & { dispose(): Promise<void> }> {
+    const cluster = await this.find(name);
+    const dir = await mkdtemp(join(tmpdir(), 'kubelab-kubeconfig-'));
+    const path = join(dir, 'config');
+    await writeFile(path, await this.kubeconfig(name), { mode: 0o600 });
+    return {
+      nodeContainers: cluster.nodes.map((n) => n.name),
+      nodeAddress: cluster.nodes.find((n) => n.role === 'control-plane')?.address ?? cluster.nodes[0]?.address ?? '',
+      kubectl: async (args, input) => (await run([toolPath('kubectl'), '--kubeconfig', path, '--request-timeout=10s', ...args], { input })).stdout,
+      dispose: () => rm(dir, { recursive: true, force: true }),
+    };
+  }
+
+  async health(name: string): Promise<HealthReport> {
+    const handle = await this.handle(name);
+    try {
+      const checks = [];
+      for (const check of readinessChecks) checks.push(await probeOnce(check, handle));
+      return { cluster: name, ready: checks.every((c) => c.ok), checks };
+    } finally {
+      await handle.dispose();
+    }
+  }
+
+  async create(spec: ClusterSpec, status: Status, signal: AbortSignal): Promise<Cluster> {
+    validateName(spec.name);
+    validateProfile(spec.profile);
+    const context: CreateContext = { spec, nodeImage: '', createdNetwork: false, startedKind: false };
+    try {
+      await runPipeline(this.createActions(), context, status, signal, async () => {
+        if (!spec.retain) await this.removeLeftovers(context);
+      });
+    } finally {
+      await (context.handle as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
+    }
+    return this.find(spec.name);
+  }
+
+  /** kind's create flow, as an ordered list of small actions; a failure in any of them removes what was made. */
+  private createActions(): Action<CreateContext>[] {
+    return [
+      {
+        name: 'Checking the container engine',
+        run: async () => {
+          await this.requireEngine();
+        },
+      },
+      {
+        name: 'Checking the name is free',
+        run: async ({ spec }) => {
+          if ((await this.list()).some((c) => c.name === spec.name) || (await this.networkLabels(networkName(spec.name)))) {
+            throw new KubelabError('E_CLUSTER_EXISTS', `a cluster named "${spec.name}" already exists`, {
+              hint: `Pick another name, or delete it first with \`npx kubelab cluster delete ${spec.name}\`.`,
+            });
+          }
+        },
+      },
+      {
+        name: 'Finding the node image',
+        run: async (context) => {
+          context.nodeImage = await this.nodeImage();
+          return context.nodeImage;
+        },
+      },
+      {
+        name: 'Creating the cluster network',
+        run: async (context) => {
+          const { spec } = context;
+          await run([
+            'docker', 'network', 'create',
+            '--label', `${labels.cluster}=${spec.name}`,
+            '--label', `${labels.profile}=${spec.profile}`,
+            '--label', `${labels.createdAt}=${new Date().toISOString()}`,
+            networkName(spec.name),
+          ]);
+          context.createdNetwork = true;
+          return networkName(spec.name);
+        },
+      },
+      {
+        name: 'Creating the cluster (kind)',
+        run: async (context, status, signal) => {
+          const { spec } = context;
+          context.startedKind = true;
+          const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', '/dev/null', '--wait', '0s'];
+          if (spec.retain) argv.push('--retain');
+          await run(argv, {
+            input: kindClusterConfig(spec.name, spec.profile),
+            env: { ...process.env, KIND_EXPERIMENTAL_DOCKER_NETWORK: networkName(spec.name) },
+            signal,
+            onLine: (line) => {
+              const text = line.replace(/[^\x20-\x7e]/g, '').trim();
+              if (text) status.progress('Creating the cluster (kind)', text);
+            },
+          });
+          context.handle = await this.handle(spec.name);
+        },
+      },
+      {
+        name: 'Installing add-ons (Traefik ingress, metrics-server)',
+        run: async (context) => {
+          const manifests = [
+            (await readFile(join(addonsDir, 'traefik.yaml'), 'utf8')).replaceAll('__TRAEFIK_IMAGE__', componentImages.traefik),
+            (await readFile(join(addonsDir, 'metrics-server.yaml'), 'utf8')).replaceAll('__METRICS_SERVER_IMAGE__', componentImages.metricsServer),
+          ];
+          await this.retry(() => context.handle!.kubectl(['apply', '-f', '-'], manifests.join('\n---\n')), 30_000);
+        },
+      },
+      ...readinessChecks.map(
+        (check): Action<CreateContext> => ({
+          name: `Waiting: ${check.name}`,
+          run: async (context, _status, signal) => this.retry(() => check.probe(context.handle!), this.readyTimeoutMs, signal),
+        }),
+      ),
+    ];
+  }
+
+  /** Calls `attempt` until it resolves or the deadline passes; the last error says what was still wrong. */
+  private async retry<T>(attempt: () => Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (Date.now() > deadline || signal?.aborted) {
+          throw new KubelabError('E_NOT_READY', `still not ready after ${Math.round(timeoutMs / 1000)}s: ${error instanceof Error ? error.message.split('\n')[0] : error}`, {
+            hint: 'Run `npx kubelab cluster create` with --retain to keep the containers, then `docker exec -it <node> journalctl -u kubelet` to see why.',
+            cause: error,
+          });
+        }
+        await sleep(1000);
+      }
+    }
+  }
+
+  private async nodeImage(): Promise<string> {
+    const image = await readNodeImage();
+    if (!image || !(await succeeds(['docker', 'image', 'inspect', image]))) {
+      throw new KubelabError('E_NOT_SET_UP', image ? `the node image ${image} is missing from Docker` : 'Kubelab is not set up on this machine yet', {
+        hint: 'Run npm run setup (it builds or fetches everything a cluster needs, and resumes if interrupted).',
+      });
+    }
+    return image;
+  }
+
+  private async removeLeftovers(context: CreateContext): Promise<void> {
+    const name = context.spec.name;
+    if (context.startedKind) await run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name)]).catch(() => {});
+    if (context.createdNetwork) await run(['docker', 'network', 'rm', networkName(name)]).catch(() => {});
+  }
+
+  async delete(name: string): Promise<void> {
+    validateName(name);
+    await this.requireEngine();
+    try {
+      await run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name), '--kubeconfig', '/dev/null']);
+      if (await this.networkLabels(networkName(name))) await run(['docker', 'network', 'rm', networkName(name)]);
+    } catch (error) {
+      throw wrapError(`failed to delete cluster ${name}`, error, 'E_DELETE_FAILED');
+    }
+  }
+}

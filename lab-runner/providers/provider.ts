@@ -1,0 +1,76 @@
+import type { Status } from '../../scripts/lib/status.ts';
+
+/**
+ * The only code that touches the container engine. Modelled on kind's own provider interface: small, and each
+ * method documented. State lives in the engine (container and network labels), never in a database, so a
+ * restarted lab-runner rebuilds its view of the clusters with list().
+ */
+export interface ClusterProvider {
+  /** Is the engine reachable, and with which versions; never throws for an unreachable engine. */
+  info(): Promise<ProviderInfo>;
+  /**
+   * Creates a cluster and returns once it is ready (see ClusterSpec). Reports each step to `status`. On failure,
+   * removes whatever it made (unless spec.retain) and throws a KubelabError saying what to do.
+   */
+  create(spec: ClusterSpec, status: Status, signal: AbortSignal): Promise<Cluster>;
+  /** Every Kubelab cluster the engine knows, rebuilt from container and network labels. */
+  list(): Promise<Cluster[]>;
+  /** A kubeconfig for the cluster. `internal` gives one usable from containers on the cluster's network. */
+  kubeconfig(name: string, options?: { internal?: boolean }): Promise<string>;
+  /** Checks a running cluster: API, nodes, DNS, CNI, storage, ingress, images. */
+  health(name: string): Promise<HealthReport>;
+  /** Removes the cluster's containers and network. Deleting a cluster that does not exist is not an error. */
+  delete(name: string): Promise<void>;
+}
+
+export interface ProviderInfo {
+  name: string;
+  reachable: boolean;
+  engineVersion?: string;
+  /** Why the engine is not usable, and what to do. */
+  problem?: string;
+  nodeImage?: string;
+}
+
+export const profiles = {
+  single: { description: '1 node', workers: 0 },
+  multi: { description: '3 nodes (1 control plane + 2 workers)', workers: 2 },
+} as const;
+
+export type ProfileName = keyof typeof profiles;
+
+export interface ClusterSpec {
+  /** Lowercase letters, digits and dashes; at most 40 characters. */
+  name: string;
+  profile: ProfileName;
+  /** Keep containers and network after a failed create, for debugging. */
+  retain?: boolean;
+}
+
+export interface ClusterNode {
+  name: string;
+  role: 'control-plane' | 'worker';
+  /** The node container's address on the cluster network: reachable from the host. */
+  address: string;
+  state: string;
+}
+
+export interface Cluster {
+  name: string;
+  profile: ProfileName | 'unknown';
+  network: string;
+  createdAt: string;
+  nodes: ClusterNode[];
+}
+
+export interface HealthCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+export interface HealthReport {
+  cluster: string;
+  ready: boolean;
+  checks: HealthCheck[];
+}
