@@ -7,10 +7,26 @@ import { consoleStatus, formatDuration } from './lib/status.ts';
 import { formatError } from './lib/errors.ts';
 import { setupActions, type SetupContext } from './setup/steps.ts';
 import { toolsBinDir } from './setup/tools.ts';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { cachePath } from './lib/cache.ts';
+import type { StatusEvent } from './lib/status.ts';
+
+/** Keeps each run's step durations, so the benchmark can report cold setup without wiping the caches. */
+async function recordRun(events: StatusEvent[]): Promise<void> {
+  const steps: Record<string, number> = {};
+  for (const event of events) if (event.type === 'done') steps[event.step] = event.elapsedMs;
+  await mkdir(cachePath('state'), { recursive: true });
+  await appendFile(cachePath('state', 'setup-runs.jsonl'), JSON.stringify({ at: new Date().toISOString(), steps }) + '\n');
+}
 
 export async function setup(signal: AbortSignal = new AbortController().signal): Promise<SetupContext> {
   const context: SetupContext = {};
-  await runPipeline(setupActions, context, consoleStatus(), signal);
+  const status = consoleStatus();
+  try {
+    await runPipeline(setupActions, context, status, signal);
+  } finally {
+    await recordRun(status.events);
+  }
   return context;
 }
 

@@ -27,7 +27,7 @@ export function isRoot(): boolean {
  * A runc wrapper that deletes CAP_SYS_RESOURCE from every capability set of the OCI spec before handing over to
  * the real runc. `create`/`run` read the bundle's config.json, `exec` reads a --process JSON file: both are edited.
  */
-function runcWrapperScript(realRunc: string, jq: string): string {
+export function runcWrapperScript(realRunc: string, jq: string): string {
   return `#!/bin/sh
 # Written by Kubelab's setup (scripts/setup/engine.ts). This host's capability bounding set lacks
 # CAP_SYS_RESOURCE, so runc cannot grant it to privileged containers; drop it from the spec instead.

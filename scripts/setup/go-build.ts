@@ -83,6 +83,13 @@ async function wrapperGoMod(recipe: GoRecipe, env: NodeJS.ProcessEnv): Promise<s
   return lines.join('\n') + '\n';
 }
 
+/** The file name `go build` gives a main package: its last path element, skipping a /vN major-version suffix. */
+export function goBinaryName(pkg: string): string {
+  const parts = pkg.split('/');
+  const last = parts.pop()!;
+  return /^v\d+$/.test(last) && parts.length > 0 ? parts.pop()! : last;
+}
+
 /**
  * Builds a recipe into its cache directory (atomically) unless it is there already, and returns that directory.
  * The full build log goes to the cache's logs/ folder; its tail is in the error when the build fails.
@@ -115,7 +122,7 @@ export async function buildGo(recipe: GoRecipe, status: Status, step: string, ex
         );
         // `go build -o dir/` names each binary after its package's last element; rename to the names we want.
         for (const [binary, pkg] of Object.entries(recipe.binaries)) {
-          const built = (pkg === '.' ? recipe.module : pkg).split('/').pop()!;
+          const built = goBinaryName(pkg === '.' ? recipe.module : pkg);
           if (built !== binary) {
             await run(['cp', join(scratch, built), join(scratch, binary)]);
           }
@@ -129,7 +136,8 @@ export async function buildGo(recipe: GoRecipe, status: Status, step: string, ex
     });
   } catch (error) {
     await writeFile(logPath, log.join('\n'));
-    throw new KubelabError('E_GO_BUILD', `failed to build ${recipe.module}@${recipe.version} with go`, {
+    const detail = log.filter((line) => line.trim() && !line.startsWith('go: downloading')).slice(-8).join('\n');
+    throw new KubelabError('E_GO_BUILD', `failed to build ${recipe.module}@${recipe.version} with go${detail ? `:\n${detail}` : `: ${error instanceof Error ? error.message : error}`}`, {
       hint: `The full build log is in ${logPath}. Check that the Go module proxy is reachable (go env GOPROXY) and that there is free disk space.`,
       cause: wrapError('go build', error),
     });

@@ -1,0 +1,60 @@
+/**
+ * Bad input and faults: each gets a KubelabError with a stable code and a hint, never a stack trace, and a
+ * failed create leaves no containers or networks behind.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventStatus } from '../../scripts/lib/status.ts';
+import { KubelabError } from '../../scripts/lib/errors.ts';
+import { KindProvider } from '../providers/kind/provider.ts';
+import { leftovers, uniqueName } from './cluster-fixture.ts';
+
+const signal = () => AbortSignal.timeout(600_000);
+const hasCode = (code: string) => (error: unknown) => {
+  assert.ok(error instanceof KubelabError, `expected a KubelabError, got ${error}`);
+  assert.equal(error.code, code);
+  assert.ok(error.hint && error.hint.length > 10, 'the error says what to do next');
+  return true;
+};
+
+test('an unknown profile is refused before anything is created', async () => {
+  const name = uniqueName('badprofile');
+  await assert.rejects(new KindProvider().create({ name, profile: 'huge' as 'single' }, new EventStatus(), signal()), hasCode('E_UNKNOWN_PROFILE'));
+  assert.deepEqual(await leftovers(name), []);
+});
+
+test('invalid cluster names are refused', async () => {
+  for (const name of ['Demo', '-demo', 'demo_1', 'a'.repeat(41), '', 'demo.local']) {
+    await assert.rejects(new KindProvider().create({ name, profile: 'single' }, new EventStatus(), signal()), hasCode('E_INVALID_NAME'), name);
+  }
+});
+
+test('with no Docker engine, every operation says so and how to fix it', async () => {
+  const saved = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+  try {
+    const provider = new KindProvider();
+    const info = await provider.info();
+    assert.equal(info.reachable, false);
+    assert.match(info.problem ?? '', /does not answer/);
+    await assert.rejects(provider.list(), hasCode('E_NO_ENGINE'));
+    await assert.rejects(provider.create({ name: uniqueName('noengine'), profile: 'single' }, new EventStatus(), signal()), hasCode('E_NO_ENGINE'));
+  } finally {
+    if (saved === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = saved;
+  }
+});
+
+test('asking for a cluster that does not exist is a clear error', async () => {
+  await assert.rejects(new KindProvider().kubeconfig('no-such-cluster'), hasCode('E_CLUSTER_NOT_FOUND'));
+});
+
+test('a create that fails part way removes its containers and network', { timeout: 900_000 }, async () => {
+  const name = uniqueName('fails');
+  // A readiness deadline of zero makes the first wait fail right after kind has created the node.
+  const provider = new KindProvider({ readyTimeoutMs: 0 });
+  const status = new EventStatus();
+  await assert.rejects(provider.create({ name, profile: 'single' }, status, signal()), hasCode('E_NOT_READY'));
+  assert.ok(status.events.some((e) => e.type === 'done' && e.step === 'Creating the cluster (kind)'), 'kind had created the node before the failure');
+  assert.deepEqual(await leftovers(name), []);
+});

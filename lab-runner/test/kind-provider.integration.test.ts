@@ -1,0 +1,228 @@
+/**
+ * The kind provider against real clusters: everything a lesson relies on (DNS, Services, NodePorts, Ingress,
+ * storage, NetworkPolicy, Helm) works in a freshly created cluster, and deleting it leaves nothing behind.
+ * Needs `npm run setup` to have run (npm test does that first).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { KindProvider } from '../providers/kind/provider.ts';
+import { createTestCluster, inToolbox, leftovers, type TestCluster } from './cluster-fixture.ts';
+
+const provider = new KindProvider();
+const chartDir = fileURLToPath(new URL('./fixtures/web-chart/', import.meta.url));
+
+const webApp = (namespace: string, replicas = 1, extraSpec = '') => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: web, namespace: ${namespace} }
+spec:
+  replicas: ${replicas}
+  selector: { matchLabels: { app: web } }
+  template:
+    metadata: { labels: { app: web } }
+    spec:${extraSpec}
+      containers:
+        - name: web
+          image: kubelab/web:1.0
+          imagePullPolicy: Never
+          ports: [{ containerPort: 5000 }]
+          readinessProbe: { httpGet: { path: /api/v1/health, port: 5000 }, periodSeconds: 1 }
+---
+apiVersion: v1
+kind: Service
+metadata: { name: web, namespace: ${namespace} }
+spec:
+  selector: { app: web }
+  ports: [{ port: 5000, targetPort: 5000 }]
+`;
+
+async function waitFor<T>(what: string, attempt: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      return await attempt();
+    } catch (error) {
+      last = error;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+  throw new Error(`${what} did not happen within ${timeoutMs / 1000}s: ${last instanceof Error ? last.message : last}`);
+}
+
+describe('single-node cluster', { timeout: 1_800_000 }, () => {
+  let c: TestCluster;
+  const ns = 'it';
+
+  before(async () => {
+    c = await createTestCluster(provider, 'single', 'single');
+    await c.kubectl(['create', 'namespace', ns]);
+    await c.kubectl(['apply', '-f', '-'], webApp(ns));
+    await c.kubectl(['-n', ns, 'rollout', 'status', 'deployment/web', '--timeout=180s']);
+  });
+
+  after(async () => {
+    if (!c) return;
+    const name = c.cluster.name;
+    await c.dispose();
+    assert.deepEqual(await leftovers(name), [], 'delete leaves no containers or networks behind');
+  });
+
+  test('reports every provisioning step and all nodes Ready', async () => {
+    const steps = c.status.events.filter((e) => e.type === 'done').map((e) => e.step);
+    assert.ok(steps.includes('Creating the cluster (kind)'));
+    assert.ok(steps.includes('Waiting: Ingress controller answers'));
+    const nodes = JSON.parse(await c.kubectl(['get', 'nodes', '-o', 'json'])).items;
+    assert.equal(nodes.length, 1);
+    assert.ok(nodes[0].status.conditions.some((x: { type: string; status: string }) => x.type === 'Ready' && x.status === 'True'));
+  });
+
+  test('the cluster appears in list() with its profile, rebuilt from Docker', async () => {
+    const listed = (await new KindProvider().list()).find((x) => x.name === c.cluster.name);
+    assert.ok(listed, 'cluster is listed');
+    assert.equal(listed.profile, 'single');
+    assert.equal(listed.nodes.length, 1);
+    assert.match(listed.nodes[0]!.address, /^\d+\.\d+\.\d+\.\d+$/);
+  });
+
+  test('health() reports every readiness check as passing', async () => {
+    const report = await provider.health(c.cluster.name);
+    assert.equal(report.ready, true, JSON.stringify(report.checks));
+    assert.equal(report.checks.length, 7);
+  });
+
+  test('creating a cluster with a name that exists fails clearly and leaves the existing one alone', async () => {
+    await assert.rejects(
+      provider.create({ name: c.cluster.name, profile: 'single' }, new (await import('../../scripts/lib/status.ts')).EventStatus(), AbortSignal.timeout(60_000)),
+      (error: { code?: string; message: string }) => error.code === 'E_CLUSTER_EXISTS' && error.message.includes(c.cluster.name),
+    );
+    assert.equal((await provider.health(c.cluster.name)).ready, true);
+  });
+
+  test('kubelab/web answers {"status":"OK"} through a ClusterIP Service by DNS name from a toolbox pod', async () => {
+    const body = await inToolbox(c, ns, `curl -sS --max-time 10 http://web.${ns}.svc.cluster.local:5000/api/v1/health`);
+    assert.deepEqual(JSON.parse(body.trim()), { status: 'OK' });
+  });
+
+  test('a NodePort Service is reachable from the host through the node container address', async () => {
+    await c.kubectl(['-n', ns, 'expose', 'deployment', 'web', '--name=web-np', '--type=NodePort', '--port=5000']);
+    const port = JSON.parse(await c.kubectl(['-n', ns, 'get', 'service', 'web-np', '-o', 'json'])).spec.ports[0].nodePort;
+    const node = c.cluster.nodes[0]!.address;
+    const response = await waitFor('NodePort answers', () => fetch(`http://${node}:${port}/api/v1/health`, { signal: AbortSignal.timeout(3000) }));
+    assert.deepEqual(await response.json(), { status: 'OK' });
+  });
+
+  test('an Ingress routed by Traefik is reachable from the host', async () => {
+    await c.kubectl(['-n', ns, 'create', 'ingress', 'web', '--rule=web.kubelab.test/*=web:5000']);
+    const pod = (await c.kubectl(['-n', ns, 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    const node = c.cluster.nodes[0]!.address;
+    const text = await waitFor('Ingress routes', async () => {
+      const response = await fetch(`http://${node}:30080/`, { headers: { host: 'web.kubelab.test' }, signal: AbortSignal.timeout(3000) });
+      if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
+      return response.text();
+    });
+    assert.equal(text.trim(), pod, 'the app answers with the serving pod\'s hostname');
+  });
+
+  test('a PVC binds through the default StorageClass and keeps data', async () => {
+    await c.kubectl(['apply', '-f', '-'], `
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: { name: data, namespace: ${ns} }
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: { requests: { storage: 64Mi } }
+---
+apiVersion: v1
+kind: Pod
+metadata: { name: writer, namespace: ${ns} }
+spec:
+  restartPolicy: Never
+  containers:
+    - name: writer
+      image: kubelab/toolbox:1.0
+      imagePullPolicy: Never
+      command: [bash, -c, 'echo persisted > /data/file && cat /data/file']
+      volumeMounts: [{ name: data, mountPath: /data }]
+  volumes: [{ name: data, persistentVolumeClaim: { claimName: data } }]
+`);
+    await waitFor('PVC bound', async () => {
+      const phase = (await c.kubectl(['-n', ns, 'get', 'pvc', 'data', '-o', 'jsonpath={.status.phase}'])).trim();
+      if (phase !== 'Bound') throw new Error(`phase ${phase}`);
+    }, 180_000);
+    await c.kubectl(['-n', ns, 'wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/writer', '--timeout=120s']);
+    assert.equal((await c.kubectl(['-n', ns, 'logs', 'writer'])).trim(), 'persisted');
+  });
+
+  test('a NetworkPolicy makes a previously working connection fail', async () => {
+    const probe = `curl -s -o /dev/null -w '%{http_code}' --max-time 4 http://web.${ns}.svc.cluster.local:5000/api/v1/health || echo failed`;
+    assert.equal((await inToolbox(c, ns, probe)).trim(), '200', 'reachable before the policy');
+    await c.kubectl(['apply', '-f', '-'], `
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: deny-web, namespace: ${ns} }
+spec:
+  podSelector: { matchLabels: { app: web } }
+  policyTypes: [Ingress]
+`);
+    await waitFor('policy enforced', async () => {
+      const result = (await inToolbox(c, ns, probe)).trim();
+      if (!result.endsWith('failed') && !result.startsWith('000')) throw new Error(`still answered: ${result}`);
+    }, 90_000);
+    await c.kubectl(['-n', ns, 'delete', 'networkpolicy', 'deny-web']);
+  });
+
+  test('helm install of a local chart succeeds and its app serves', async () => {
+    await c.helm(['install', 'demo', chartDir, '--namespace', 'helm-it', '--create-namespace', '--wait', '--timeout', '180s']);
+    const releases = JSON.parse(await c.helm(['list', '--namespace', 'helm-it', '--output', 'json']));
+    assert.equal(releases[0]?.status, 'deployed');
+    const body = await inToolbox(c, 'helm-it', 'curl -sS --max-time 10 http://demo-web:5000/api/v1/health');
+    assert.deepEqual(JSON.parse(body.trim()), { status: 'OK' });
+  });
+});
+
+describe('multi-node cluster', { timeout: 1_800_000 }, () => {
+  let c: TestCluster;
+
+  before(async () => {
+    c = await createTestCluster(provider, 'multi', 'multi');
+  });
+
+  after(async () => {
+    if (!c) return;
+    const name = c.cluster.name;
+    await c.dispose();
+    assert.deepEqual(await leftovers(name), []);
+  });
+
+  test('has three Ready nodes: one control plane and two workers', async () => {
+    const nodes = JSON.parse(await c.kubectl(['get', 'nodes', '-o', 'json'])).items as {
+      metadata: { labels: Record<string, string> };
+      status: { conditions: { type: string; status: string }[] };
+    }[];
+    assert.equal(nodes.length, 3);
+    assert.ok(nodes.every((n) => n.status.conditions.some((x) => x.type === 'Ready' && x.status === 'True')));
+    assert.equal(nodes.filter((n) => 'node-role.kubernetes.io/control-plane' in n.metadata.labels).length, 1);
+  });
+
+  test('pods spread across both workers and reach each other across nodes', async () => {
+    await c.kubectl(['create', 'namespace', 'spread']);
+    await c.kubectl(['apply', '-f', '-'], webApp('spread', 4, `
+      topologySpreadConstraints:
+        - { maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: { matchLabels: { app: web } } }`));
+    await c.kubectl(['-n', 'spread', 'rollout', 'status', 'deployment/web', '--timeout=180s']);
+    const pods = JSON.parse(await c.kubectl(['-n', 'spread', 'get', 'pods', '-l', 'app=web', '-o', 'json'])).items as {
+      spec: { nodeName: string };
+      status: { podIP: string };
+    }[];
+    const workers = new Set(pods.map((p) => p.spec.nodeName));
+    assert.equal(workers.size, 2, `pods landed on ${[...workers].join(', ')}`);
+    assert.ok([...workers].every((n) => n.includes('worker')));
+    // Every pod answers from a toolbox pod, whichever node each of them is on: routes between nodes work.
+    const script = pods.map((p) => `curl -sS --max-time 5 http://${p.status.podIP}:5000/api/v1/health; echo`).join('; ');
+    const answers = (await inToolbox(c, 'spread', script)).trim().split('\n');
+    assert.equal(answers.length, 4);
+    for (const answer of answers) assert.deepEqual(JSON.parse(answer), { status: 'OK' });
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * `npm run bench:cluster`: how long setup and cluster creation take on this machine, and what an idle cluster
+ * costs in memory. Every figure is a median over runs, and create-to-ready is set against bare
+ * `kind create cluster` with the same node image in the same process, so the ratio survives a noisy machine.
+ *
+ * BENCH_RUNS (default 3) sets the number of create runs per side.
+ */
+import { readFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { run } from '../lib/exec.ts';
+import { EventStatus, formatDuration } from '../lib/status.ts';
+import { cachePath } from '../lib/cache.ts';
+import { setup } from '../setup.ts';
+import { toolPath } from '../setup/tools.ts';
+import { ensureNodeImage } from '../setup/node-image.ts';
+import { readNodeImage } from '../setup/state.ts';
+import { KindProvider } from '../../lab-runner/providers/kind/provider.ts';
+import type { ProfileName } from '../../lab-runner/providers/provider.ts';
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const log = (line: string) => process.stderr.write(line + '\n');
+
+async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
+  const began = performance.now();
+  const result = await work();
+  return [performance.now() - began, result];
+}
+
+/** Cold setup, from what setup itself recorded: each step's longest duration, i.e. when it really built. */
+async function coldSetupFromHistory(): Promise<{ totalMs: number; steps: Record<string, number> } | undefined> {
+  try {
+    const lines = (await readFile(cachePath('state', 'setup-runs.jsonl'), 'utf8')).trim().split('\n');
+    const steps: Record<string, number> = {};
+    for (const line of lines) {
+      for (const [step, ms] of Object.entries((JSON.parse(line) as { steps: Record<string, number> }).steps)) {
+        steps[step] = Math.max(steps[step] ?? 0, ms);
+      }
+    }
+    return { totalMs: Object.values(steps).reduce((a, b) => a + b, 0), steps };
+  } catch {
+    return undefined;
+  }
+}
+
+function parseMemory(text: string): number {
+  const [, value, unit] = /([\d.]+)\s*([KMG]i?B)/.exec(text) ?? [];
+  const factor = { KiB: 1 / 1024, MiB: 1, GiB: 1024, KB: 1 / 1000, MB: 1, GB: 1000 }[unit as 'MiB'] ?? 1;
+  return Number(value) * factor;
+}
+
+async function idleMemoryMiB(containers: string[]): Promise<number> {
+  const { stdout } = await run(['docker', 'stats', '--no-stream', '--format', '{{.MemUsage}}', ...containers]);
+  return stdout.trim().split('\n').map((line) => parseMemory(line.split('/')[0]!)).reduce((a, b) => a + b, 0);
+}
+
+async function ours(provider: KindProvider, name: string, profile: ProfileName): Promise<number> {
+  const [ms] = await timed(() => provider.create({ name, profile }, new EventStatus(), AbortSignal.timeout(900_000)));
+  return ms;
+}
+
+async function bareKind(name: string, image: string): Promise<number> {
+  const [ms] = await timed(() =>
+    run([toolPath('kind'), 'create', 'cluster', '--name', name, '--image', image, '--kubeconfig', '/dev/null', '--wait', '5m']),
+  );
+  await run([toolPath('kind'), 'delete', 'cluster', '--name', name, '--kubeconfig', '/dev/null']);
+  return ms;
+}
+
+const provider = new KindProvider();
+log('Warm setup (3 runs)…');
+const warm: number[] = [];
+for (let i = 0; i < 3; i++) warm.push((await timed(() => setup()))[0]);
+
+const image = (await readNodeImage())!;
+log(`Node image assembly (re-assembling ${image} from cached parts)…`);
+await run(['docker', 'rmi', image]);
+const [assemblyMs] = await timed(() => ensureNodeImage(new EventStatus(), 'Node image'));
+
+const oursMs: number[] = [];
+const bareMs: number[] = [];
+let idleSingle = 0;
+for (let i = 0; i < runs; i++) {
+  log(`Create run ${i + 1}/${runs}: bare kind…`);
+  bareMs.push(await bareKind(`bench-bare-${i}`, image));
+  log(`Create run ${i + 1}/${runs}: Kubelab provider…`);
+  const name = `bench-${i}`;
+  oursMs.push(await ours(provider, name, 'single'));
+  if (i === 0) {
+    await new Promise((resolve) => setTimeout(resolve, 60_000));
+    idleSingle = await idleMemoryMiB((await provider.list()).find((c) => c.name === name)!.nodes.map((n) => n.name));
+  }
+  await provider.delete(name);
+}
+log('Multi-node profile: one create, then idle memory…');
+const multiMs = await ours(provider, 'bench-multi', 'multi');
+await new Promise((resolve) => setTimeout(resolve, 60_000));
+const idleMulti = await idleMemoryMiB((await provider.list()).find((c) => c.name === 'bench-multi')!.nodes.map((n) => n.name));
+await provider.delete('bench-multi');
+
+const cold = await coldSetupFromHistory();
+const cpu = cpus()[0]?.model ?? 'unknown CPU';
+const rows = [
+  ['Machine', `${cpus().length} cores (${cpu}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM`],
+  ['Cold setup (sum of each step when it really built)', cold ? formatDuration(cold.totalMs) : 'no setup history'],
+  ['Warm setup, median of 3', formatDuration(median(warm))],
+  ['Node image assembly (from cached binaries and images)', formatDuration(assemblyMs)],
+  [`Bare \`kind create cluster --wait 5m\`, p50 of ${runs}`, formatDuration(median(bareMs))],
+  [`Kubelab create-to-ready (single), p50 of ${runs}`, formatDuration(median(oursMs))],
+  ['Ratio Kubelab / bare kind', (median(oursMs) / median(bareMs)).toFixed(2) + '×'],
+  ['Kubelab create-to-ready (multi, 3 nodes), 1 run', formatDuration(multiMs)],
+  ['Idle memory, single-node cluster (60 s after ready)', `${idleSingle.toFixed(0)} MiB`],
+  ['Idle memory, multi-node cluster (60 s after ready)', `${idleMulti.toFixed(0)} MiB`],
+];
+console.log('| Measure | Value |\n|---|---|');
+for (const [what, value] of rows) console.log(`| ${what} | ${value} |`);
+if (cold) {
+  console.log('\nCold setup by step:');
+  for (const [step, ms] of Object.entries(cold.steps)) console.log(`  ${step}: ${formatDuration(ms)}`);
+}
+console.log(`\nRaw (ms): bare ${bareMs.map(Math.round).join(', ')}; kubelab ${oursMs.map(Math.round).join(', ')}; warm setup ${warm.map(Math.round).join(', ')}`);

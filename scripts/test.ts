@@ -1,0 +1,40 @@
+/**
+ * `npm test`: every test, the way CI runs it. Sets up what is missing first (warm: seconds), type-checks, runs
+ * the unit tests, then the integration tests against real kind clusters, one file at a time so two files never
+ * compete for the machine's two cores.
+ */
+import { spawnSync } from 'node:child_process';
+import { globSync } from 'node:fs';
+import { setup } from './setup.ts';
+import { formatError } from './lib/errors.ts';
+import { repoRoot } from './lib/paths.ts';
+
+function step(title: string, argv: string[]): boolean {
+  process.stderr.write(`\n── ${title}\n`);
+  const result = spawnSync(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: 'inherit' });
+  return result.status === 0;
+}
+
+const files = (pattern: string) => globSync(pattern, { cwd: repoRoot, exclude: (name) => name.includes('node_modules') }).sort();
+
+try {
+  await setup();
+} catch (error) {
+  process.stderr.write(`\n${formatError(error)}\n`);
+  process.exit(1);
+}
+
+const unit = files('{scripts,lab-runner}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
+const integration = files('{scripts,lab-runner}/**/*.integration.test.ts');
+const only = process.argv.slice(2);
+
+// One runner invocation, so the closing summary counts every test.
+const ok =
+  step('Type check (tsc --noEmit)', ['npx', 'tsc', '--noEmit', '-p', '.']) &&
+  step(`Tests: ${unit.length} unit files, then ${integration.length} integration files against real clusters`, [
+    process.execPath,
+    '--test',
+    '--test-concurrency=1',
+    ...(only.length ? only : [...unit, ...integration]),
+  ]);
+process.exit(ok ? 0 : 1);

@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { produceDirectory, writeFileAtomic } from '../lib/cache.ts';
+
+test('an interrupted build leaves no artifact, and the next run produces it whole', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'kubelab-cache-'));
+  const target = join(root, 'etcd-v3.6.5');
+  await assert.rejects(
+    produceDirectory(target, async (scratch) => {
+      await writeFile(join(scratch, 'etcd'), 'half');
+      throw new Error('build interrupted');
+    }),
+    /build interrupted/,
+  );
+  assert.deepEqual(await readdir(root), [], 'nothing is left that could pass for a finished artifact');
+  await produceDirectory(target, async (scratch) => writeFile(join(scratch, 'etcd'), 'whole'));
+  assert.equal(await readFile(join(target, 'etcd'), 'utf8'), 'whole');
+});
+
+test('scratch directories of a process that died are cleaned up by the next run', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'kubelab-cache-'));
+  await mkdir(join(root, 'coredns-v1.12.1.partial-999999999'));
+  await produceDirectory(join(root, 'helm'), async (scratch) => writeFile(join(scratch, 'helm'), 'x'));
+  assert.deepEqual((await readdir(root)).sort(), ['helm']);
+});
+
+test('writeFileAtomic replaces a file without leaving temporary files', async () => {
+  const root = await mkdtemp(join(tmpdir(), 'kubelab-cache-'));
+  const file = join(root, 'state', 'node-image.json');
+  await writeFileAtomic(file, 'one');
+  await writeFileAtomic(file, 'two');
+  assert.equal(await readFile(file, 'utf8'), 'two');
+  assert.deepEqual(await readdir(join(root, 'state')), ['node-image.json']);
+});

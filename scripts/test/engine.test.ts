@@ -1,0 +1,40 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, readFile, chmod } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { lacksSysResource, runcWrapperScript } from '../setup/engine.ts';
+import { run, which } from '../lib/exec.ts';
+
+test('reads CAP_SYS_RESOURCE from the capability bounding set', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'kubelab-caps-'));
+  await writeFile(join(dir, 'missing'), 'Name:\tx\nCapBnd:\t000001fffeffffff\n');
+  await writeFile(join(dir, 'full'), 'Name:\tx\nCapBnd:\t000001ffffffffff\n');
+  assert.equal(lacksSysResource(join(dir, 'missing')), true);
+  assert.equal(lacksSysResource(join(dir, 'full')), false);
+});
+
+test('the runc wrapper strips CAP_SYS_RESOURCE from bundle and process specs, then runs runc with the same args', async (t) => {
+  const jq = await which('jq');
+  if (!jq) return t.skip('jq is not installed (npm run setup installs it where the wrapper is needed)');
+  const dir = await mkdtemp(join(tmpdir(), 'kubelab-runc-'));
+  const fakeRunc = join(dir, 'runc');
+  await writeFile(fakeRunc, `#!/bin/sh\necho "$@" > ${dir}/args\n`);
+  await chmod(fakeRunc, 0o755);
+  const wrapper = join(dir, 'wrapper');
+  await writeFile(wrapper, runcWrapperScript(fakeRunc, jq), { mode: 0o755 });
+  const caps = ['CAP_CHOWN', 'CAP_SYS_RESOURCE', 'CAP_SYS_ADMIN'];
+  const sets = { bounding: caps, effective: caps, permitted: caps, inheritable: caps };
+  await writeFile(join(dir, 'config.json'), JSON.stringify({ ociVersion: '1.0.2', process: { capabilities: sets, args: ['sh'] } }));
+  await writeFile(join(dir, 'process.json'), JSON.stringify({ capabilities: sets, args: ['ls'] }));
+
+  await run([wrapper, '--root', '/run/x', 'create', '--bundle', dir, 'c1']);
+  const config = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+  for (const set of Object.values(config.process.capabilities) as string[][]) assert.deepEqual(set, ['CAP_CHOWN', 'CAP_SYS_ADMIN']);
+  assert.deepEqual(config.process.args, ['sh'], 'the rest of the spec is untouched');
+  assert.equal((await readFile(join(dir, 'args'), 'utf8')).trim(), `--root /run/x create --bundle ${dir} c1`);
+
+  await run([wrapper, 'exec', `--process=${join(dir, 'process.json')}`, 'c1']);
+  const processSpec = JSON.parse(await readFile(join(dir, 'process.json'), 'utf8'));
+  assert.deepEqual(processSpec.capabilities.bounding, ['CAP_CHOWN', 'CAP_SYS_ADMIN']);
+});
