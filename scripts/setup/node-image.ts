@@ -30,7 +30,7 @@ function kindBaseDockerfile(): string {
 COPY files/ /
 RUN chmod 0755 /usr/local/bin/* /kind/bin/* \\
  && apt-get update \\
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \\
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confold \\
       systemd conntrack iptables nftables iproute2 ethtool util-linux mount kmod libseccomp2 pigz \\
       bash ca-certificates curl jq procps containerd runc containernetworking-plugins \\
  && rm -rf /var/lib/apt/lists/* \\
@@ -40,6 +40,7 @@ RUN chmod 0755 /usr/local/bin/* /kind/bin/* \\
       /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/* \\
  && echo "ReadKMsg=no" >> /etc/systemd/journald.conf \\
  && ln -sf "$(command -v systemd || echo /lib/systemd/systemd)" /sbin/init
+# kind's containerd config is already in /etc/containerd: keep it over the Debian package's (--force-confold above).
 # kind's unit files expect containerd in /usr/local/bin and the CNI plugins in /opt/cni/bin; Debian puts them
 # in /usr/bin and /usr/lib/cni.
 RUN ln -s /usr/bin/containerd /usr/local/bin/containerd \\
@@ -57,7 +58,7 @@ ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
 `;
 }
 
-async function ensureKindBase(status: Status, step: string): Promise<string> {
+export async function ensureKindBase(status: Status, step: string): Promise<string> {
   const dockerfile = kindBaseDockerfile();
   const tag = `kubelab/kind-base:${versions.kind.version}-${shortHash(dockerfile)}`;
   if (await imageExists(tag)) return tag;
