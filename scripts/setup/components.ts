@@ -40,6 +40,7 @@ export const componentImages = {
   netBase: 'kubelab/net-base:bookworm',
 } as const;
 
+const iptablesWrapper = fileURLToPath(new URL('../node-image/iptables-wrapper.sh', import.meta.url));
 const kubelabNetDir = fileURLToPath(new URL('../node-image/kubelab-net/', import.meta.url));
 
 /** Our own sources change without a version bump, so their content is part of their cache key. */
@@ -128,7 +129,9 @@ function dockerfileFor(plan: ImagePlan, key: string): string {
 }
 
 async function ensureImage(plan: ImagePlan, status: Status, step: string): Promise<'kept' | 'pulled' | 'built'> {
-  const key = shortHash(dockerfileFor(plan, ''), ...(await Promise.all(plan.binaries.map((b) => readFile(b)))));
+  // A rebuilt base (net-base) must rebuild what is built on it, so the base's image ID is part of the key.
+  const baseId = plan.from === 'scratch' ? '' : (await exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', plan.from])).stdout.trim();
+  const key = shortHash(dockerfileFor(plan, ''), baseId, ...(await Promise.all(plan.binaries.map((b) => readFile(b)))));
   const first = plan.tags[0]!;
   if ((await imageKey(first)) === key) return 'kept';
   if (plan.official && !(await imageExists(first)) && (await tryPull(first, 60_000))) {
@@ -147,10 +150,12 @@ export async function ensureComponentImages(status: Status, step: string): Promi
   const bin = (recipe: string, name: string) => join(dirs.get(recipe)!, name);
   const netBase: ImagePlan = {
     tags: [componentImages.netBase],
-    binaries: [],
+    binaries: [iptablesWrapper],
     from: debianBaseImage,
-    extra:
+    extra: [
       'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iptables nftables ipset conntrack iproute2 kmod ca-certificates && rm -rf /var/lib/apt/lists/*',
+      'RUN for tool in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do ln -sf /usr/local/bin/iptables-wrapper.sh /usr/sbin/$tool; done',
+    ].join('\n'),
   };
   const scratch = 'scratch';
   const plans: ImagePlan[] = [

@@ -1,4 +1,4 @@
-import { mkdir, writeFile, readdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
@@ -61,9 +61,23 @@ export async function goBinaryPath(recipe: GoRecipe, binary: string, extraKey = 
   return (await exists(path)) ? path : undefined;
 }
 
-async function wrapperGoMod(recipe: GoRecipe, env: NodeJS.ProcessEnv): Promise<string> {
+/**
+ * Writes the wrapper module into `dir`: a go.mod as described above, and the target's own go.sum, so its
+ * dependencies are verified against the hashes its authors committed (some of them, e.g. kube-network-policies'
+ * pinned nftables commit, have no entry in the checksum database this machine can reach).
+ */
+async function writeWrapperModule(recipe: GoRecipe, env: NodeJS.ProcessEnv, dir: string): Promise<void> {
   const { stdout } = await run(['go', 'mod', 'download', '-json', `${recipe.module}@${recipe.version}`], { env });
-  const goModPath = (JSON.parse(stdout) as { GoMod: string }).GoMod;
+  const { GoMod: goModPath, Dir: moduleDir } = JSON.parse(stdout) as { GoMod: string; Dir: string };
+  await writeFile(join(dir, 'go.mod'), await wrapperGoMod(recipe, env, goModPath));
+  try {
+    await writeFile(join(dir, 'go.sum'), await readFile(join(moduleDir, 'go.sum')));
+  } catch {
+    // a module without dependencies has no go.sum
+  }
+}
+
+async function wrapperGoMod(recipe: GoRecipe, env: NodeJS.ProcessEnv, goModPath: string): Promise<string> {
   const mod = JSON.parse((await run(['go', 'mod', 'edit', '-json', goModPath], { env })).stdout) as ModFile;
   const lines = [`module kubelab.local/build/${recipe.name}`, '', `go ${mod.Go ?? '1.22'}`, ''];
   for (const debug of mod.Godebug ?? []) lines.push(`godebug ${debug.Key}=${debug.Value}`);
@@ -106,7 +120,7 @@ export async function buildGo(recipe: GoRecipe, status: Status, step: string, ex
       let cwd = recipe.localDir;
       if (!cwd) {
         cwd = await mkdtemp(join(tmpdir(), `kubelab-go-${recipe.name}-`));
-        await writeFile(join(cwd, 'go.mod'), await wrapperGoMod(recipe, env));
+        await writeWrapperModule(recipe, env, cwd);
       }
       const ldflags = ['-s', '-w', ...(recipe.ldflags ?? [])].join(' ');
       try {
