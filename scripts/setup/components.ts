@@ -16,7 +16,7 @@ import {
   metricsServerRecipe,
   traefikRecipe,
 } from './recipes.ts';
-import { buildImage, imageExists, tryPull } from './docker.ts';
+import { buildImage, imageExists, imageLabel, keyLabel, tryPull } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
 import { run as exec } from '../lib/exec.ts';
 
@@ -95,18 +95,6 @@ export async function ensureComponentBinaries(status: Status, step: string): Pro
   return `${dirs.size} Go programs and pause`;
 }
 
-/** A label that records what went into an image, so that a stale image with the right name gets rebuilt. */
-const keyLabel = 'io.kubelab.key';
-
-async function imageKey(ref: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await exec(['docker', 'image', 'inspect', '--format', `{{ index .Config.Labels "${keyLabel}" }}`, ref]);
-    return stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 interface ImagePlan {
   tags: string[];
   /** Binaries copied into /usr/local/bin. */
@@ -133,12 +121,12 @@ async function ensureImage(plan: ImagePlan, status: Status, step: string): Promi
   const baseId = plan.from === 'scratch' ? '' : (await exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', plan.from])).stdout.trim();
   const key = shortHash(dockerfileFor(plan, ''), baseId, ...(await Promise.all(plan.binaries.map((b) => readFile(b)))));
   const first = plan.tags[0]!;
-  if ((await imageKey(first)) === key) return 'kept';
+  if ((await imageLabel(first, keyLabel)) === key) return 'kept';
   if (plan.official && !(await imageExists(first)) && (await tryPull(first, 60_000))) {
     for (const tag of plan.tags.slice(1)) await exec(['docker', 'tag', first, tag]);
     return 'pulled';
   }
-  if (plan.official && (await imageExists(first)) && (await imageKey(first)) === undefined) return 'kept'; // an official pull
+  if (plan.official && (await imageExists(first)) && (await imageLabel(first, keyLabel)) === undefined) return 'kept'; // an official pull
   status.progress(step, `building ${first}`);
   await buildImage(plan.tags, { dockerfile: dockerfileFor(plan, key), files: Object.fromEntries(plan.binaries.map((b) => [b.split('/').pop()!, b])) }, status, step);
   return 'built';

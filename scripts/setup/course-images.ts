@@ -2,10 +2,9 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { repoRoot } from '../lib/paths.ts';
 import { shortHash } from '../lib/versions.ts';
-import { run } from '../lib/exec.ts';
 import type { Status } from '../lib/status.ts';
 import { buildGo } from './go-build.ts';
-import { buildImage } from './docker.ts';
+import { buildImage, imageLabel, keyLabel } from './docker.ts';
 import { toolPath } from './tools.ts';
 
 /** The course images every cluster carries, and the toolbox the terminal runs in. */
@@ -15,20 +14,10 @@ export const courseImages = {
 } as const;
 
 const imagesDir = join(repoRoot, 'labs/images');
-const keyLabel = 'io.kubelab.key';
 
 async function sourceKey(dir: string, extra: (string | Buffer)[] = []): Promise<string> {
   const files = (await readdir(dir)).sort();
   return shortHash(...files, ...(await Promise.all(files.map((file) => readFile(join(dir, file))))), ...extra);
-}
-
-async function currentKey(ref: string): Promise<string | undefined> {
-  try {
-    const { stdout } = await run(['docker', 'image', 'inspect', '--format', `{{ index .Config.Labels "${keyLabel}" }}`, ref]);
-    return stdout.trim() || undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function ensureCourseImage(
@@ -39,7 +28,7 @@ async function ensureCourseImage(
   step: string,
 ): Promise<boolean> {
   const key = await sourceKey(dir, await Promise.all(Object.values(files).map((file) => readFile(file))));
-  if ((await currentKey(ref)) === key) return false;
+  if ((await imageLabel(ref, keyLabel)) === key) return false;
   status.progress(step, `building ${ref}`);
   const dockerfile = (await readFile(join(dir, 'Dockerfile'), 'utf8')) + `LABEL ${keyLabel}=${key}\n`;
   const copies: Record<string, string> = { ...files };

@@ -5,10 +5,22 @@ import { run, succeeds } from '../lib/exec.ts';
 import { cachePath } from '../lib/cache.ts';
 import { KubelabError, wrapError } from '../lib/errors.ts';
 import { withHeartbeat, type Status } from '../lib/status.ts';
-import { writeFile as writeLog } from 'node:fs/promises';
 
 /** Label put on everything Kubelab builds, so `kubelab doctor` and cleanup can find it. */
 export const builtByLabel = 'io.kubelab.built-by=kubelab-setup';
+
+/** A label that records what went into an image we built, so a stale image with the right name gets rebuilt. */
+export const keyLabel = 'io.kubelab.key';
+
+/** The value of a label on a local image, or undefined when the image or the label is missing. */
+export async function imageLabel(ref: string, label: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run(['docker', 'image', 'inspect', '--format', `{{ index .Config.Labels "${label}" }}`, ref]);
+    return stdout.trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export async function imageExists(ref: string): Promise<boolean> {
   return succeeds(['docker', 'image', 'inspect', ref]);
@@ -53,7 +65,7 @@ export async function buildImage(tags: string[], context: BuildContext, status: 
       }),
     );
   } catch (error) {
-    await writeLog(logPath, log.join('\n')).catch(() => {});
+    await writeFile(logPath, log.join('\n')).catch(() => {});
     throw new KubelabError('E_IMAGE_BUILD', `failed to build image ${tags[0]}`, {
       hint: `The build log is in ${logPath}.`,
       cause: wrapError('docker build', error),
