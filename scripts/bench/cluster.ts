@@ -6,7 +6,8 @@
  * BENCH_RUNS (default 3) sets the number of create runs per side.
  */
 import { readFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { run } from '../lib/exec.ts';
 import { EventStatus, formatDuration } from '../lib/status.ts';
 import { cachePath } from '../lib/cache.ts';
@@ -65,12 +66,13 @@ async function ours(provider: KindProvider, name: string, profile: ProfileName):
 
 async function bareKind(name: string, image: string): Promise<number> {
   const [ms] = await timed(() =>
-    run([toolPath('kind'), 'create', 'cluster', '--name', name, '--image', image, '--kubeconfig', '/dev/null', '--wait', '5m']),
+    run([toolPath('kind'), 'create', 'cluster', '--name', name, '--image', image, '--kubeconfig', scratchKubeconfig, '--wait', '5m']),
   );
-  await run([toolPath('kind'), 'delete', 'cluster', '--name', name, '--kubeconfig', '/dev/null']);
+  await run([toolPath('kind'), 'delete', 'cluster', '--name', name, '--kubeconfig', scratchKubeconfig]);
   return ms;
 }
 
+const scratchKubeconfig = join(tmpdir(), `kubelab-bench-kubeconfig-${process.pid}`);
 const provider = new KindProvider();
 log('Warm setup (3 runs)…');
 const warm: number[] = [];

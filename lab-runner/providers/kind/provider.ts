@@ -24,6 +24,14 @@ interface CreateContext {
   handle?: ClusterHandle;
 }
 
+/**
+ * kind insists on merging the new cluster into a kubeconfig file. Kubelab never touches the user's
+ * ~/.kube/config: kind writes into a throwaway file, and kubeconfig() asks kind for a fresh copy when needed.
+ */
+function scratchKubeconfig(): string {
+  return join(tmpdir(), `kubelab-kind-kubeconfig-${process.pid}`);
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Kubelab's clusters as kind clusters on Docker. */
@@ -210,7 +218,7 @@ export class KindProvider implements ClusterProvider {
         run: async (context, status, signal) => {
           const { spec } = context;
           context.startedKind = true;
-          const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', '/dev/null', '--wait', '0s'];
+          const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', scratchKubeconfig(), '--wait', '0s'];
           if (spec.retain) argv.push('--retain');
           await run(argv, {
             input: kindClusterConfig(spec.name, spec.profile),
@@ -281,7 +289,7 @@ export class KindProvider implements ClusterProvider {
     validateName(name);
     await this.requireEngine();
     try {
-      await run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name), '--kubeconfig', '/dev/null']);
+      await run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name), '--kubeconfig', scratchKubeconfig()]);
       if (await this.networkLabels(networkName(name))) await run(['docker', 'network', 'rm', networkName(name)]);
     } catch (error) {
       throw wrapError(`failed to delete cluster ${name}`, error, 'E_DELETE_FAILED');
