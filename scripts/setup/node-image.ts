@@ -7,6 +7,7 @@ import { KubelabError, wrapError } from '../lib/errors.ts';
 import { withHeartbeat, type Status } from '../lib/status.ts';
 import { buildImage, builtByLabel, imageExists } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
+import { lacksSysResource } from './engine.ts';
 import { componentBinaries, componentImages, nodeImageRefs } from './components.ts';
 import { courseImages } from './course-images.ts';
 
@@ -26,6 +27,12 @@ async function kindModuleDir(): Promise<string> {
  * containerd, runc and the CNI plugins, plus kind's own entrypoint, unit files and containerd config.
  */
 function kindBaseDockerfile(): string {
+  // Without CAP_SYS_RESOURCE nothing in the node may lower an oom_score_adj, yet the CRI asks for -998 for every
+  // pod sandbox and runc's init dies ("can't get final child's PID from pipe"). restrict_oom_score_adj makes
+  // containerd clamp the request to its own score instead.
+  const clampOomScore = lacksSysResource()
+    ? `RUN sed -i 's/restrict_oom_score_adj = false/restrict_oom_score_adj = true/' /etc/containerd/config.toml\n`
+    : '';
   return `FROM ${debianBaseImage}
 COPY files/ /
 RUN chmod 0755 /usr/local/bin/* /kind/bin/* \\
@@ -51,7 +58,7 @@ RUN ln -s /usr/bin/containerd /usr/local/bin/containerd \\
  && systemctl enable kubelet.service containerd.service undo-mount-hacks.service \\
  && systemctl mask systemd-binfmt.service \\
  && mkdir -p /etc/kubernetes/manifests
-ENV container=docker
+${clampOomScore}ENV container=docker
 STOPSIGNAL SIGRTMIN+3
 LABEL ${builtByLabel}
 ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
