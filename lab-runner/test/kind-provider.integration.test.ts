@@ -6,6 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import http from 'node:http';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { createTestCluster, inToolbox, leftovers, type TestCluster } from './cluster-fixture.ts';
 
@@ -36,6 +37,19 @@ spec:
   selector: { app: web }
   ports: [{ port: 5000, targetPort: 5000 }]
 `;
+
+function getWithHost(url: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { headers: { host }, timeout: 3000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}: ${body.trim()}`))));
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
 
 async function waitFor<T>(what: string, attempt: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -117,11 +131,8 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
     await c.kubectl(['-n', ns, 'create', 'ingress', 'web', '--rule=web.kubelab.test/*=web:5000']);
     const pod = (await c.kubectl(['-n', ns, 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
     const node = c.cluster.nodes[0]!.address;
-    const text = await waitFor('Ingress routes', async () => {
-      const response = await fetch(`http://${node}:30080/`, { headers: { host: 'web.kubelab.test' }, signal: AbortSignal.timeout(3000) });
-      if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-      return response.text();
-    });
+    // fetch() silently drops a Host header, so ask with node:http, as a browser resolving web.kubelab.test would.
+    const text = await waitFor('Ingress routes', () => getWithHost(`http://${node}:30080/`, 'web.kubelab.test'));
     assert.equal(text.trim(), pod, 'the app answers with the serving pod\'s hostname');
   });
 
@@ -210,7 +221,7 @@ describe('multi-node cluster', { timeout: 1_800_000 }, () => {
     await c.kubectl(['create', 'namespace', 'spread']);
     await c.kubectl(['apply', '-f', '-'], webApp('spread', 4, `
       topologySpreadConstraints:
-        - { maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, labelSelector: { matchLabels: { app: web } } }`));
+        - { maxSkew: 1, topologyKey: kubernetes.io/hostname, whenUnsatisfiable: DoNotSchedule, nodeTaintsPolicy: Honor, labelSelector: { matchLabels: { app: web } } }`));
     await c.kubectl(['-n', 'spread', 'rollout', 'status', 'deployment/web', '--timeout=180s']);
     const pods = JSON.parse(await c.kubectl(['-n', 'spread', 'get', 'pods', '-l', 'app=web', '-o', 'json'])).items as {
       spec: { nodeName: string };

@@ -12,7 +12,7 @@ export interface Versions {
   coredns: Pinned;
   pause: Pinned & { alsoTag: string[] };
   kindnetd: { image: string; why: string };
-  kubeNetworkPolicies: Pinned;
+  kubeRouter: Pinned;
   localPathProvisioner: Pinned & { image: string; helperImage: string };
   traefik: Pinned;
   metricsServer: Pinned;

@@ -9,7 +9,7 @@ import { buildGo, type GoRecipe } from './go-build.ts';
 import {
   corednsRecipe,
   etcdRecipe,
-  kubeNetworkPoliciesRecipe,
+  kubeRouterRecipe,
   kubelabNetRecipe,
   kubernetesRecipe,
   localPathProvisionerRecipe,
@@ -34,7 +34,7 @@ export const componentImages = {
   localPathProvisioner: versions.localPathProvisioner.image,
   localPathHelper: versions.localPathProvisioner.helperImage,
   kubelabNet: `kubelab/kubelab-net:${kubelabNetRecipe.version}`,
-  kubeNetworkPolicies: `kubelab/kube-network-policies:${versions.kubeNetworkPolicies.version}`,
+  kubeRouter: `kubelab/kube-router:${versions.kubeRouter.version}`,
   traefik: `kubelab/traefik:${versions.traefik.version}`,
   metricsServer: `kubelab/metrics-server:${versions.metricsServer.version}`,
   netBase: 'kubelab/net-base:bookworm',
@@ -54,7 +54,7 @@ const recipes: GoRecipe[] = [
   etcdRecipe,
   corednsRecipe,
   localPathProvisionerRecipe,
-  kubeNetworkPoliciesRecipe,
+  kubeRouterRecipe,
   metricsServerRecipe,
   traefikRecipe,
 ];
@@ -168,12 +168,7 @@ export async function ensureComponentImages(status: Status, step: string): Promi
       extra: 'RUN ["/usr/local/bin/busybox", "mkdir", "-p", "/bin"]\nRUN ["/usr/local/bin/busybox", "--install", "-s", "/bin"]',
     },
     { tags: [componentImages.kubelabNet], binaries: [bin('kubelab-net', 'kubelab-net')], from: componentImages.netBase, entrypoint: ['/usr/local/bin/kubelab-net'] },
-    {
-      tags: [componentImages.kubeNetworkPolicies],
-      binaries: [bin('kube-network-policies', 'kube-network-policies')],
-      from: componentImages.netBase,
-      entrypoint: ['/usr/local/bin/kube-network-policies'],
-    },
+    { tags: [componentImages.kubeRouter], binaries: [bin('kube-router', 'kube-router')], from: componentImages.netBase, entrypoint: ['/usr/local/bin/kube-router'] },
     { tags: [componentImages.traefik], binaries: [bin('traefik', 'traefik')], from: scratch, entrypoint: ['/usr/local/bin/traefik'] },
     { tags: [componentImages.metricsServer], binaries: [bin('metrics-server', 'metrics-server')], from: scratch, entrypoint: ['/usr/local/bin/metrics-server'] },
   ];

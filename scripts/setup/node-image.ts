@@ -88,7 +88,7 @@ async function defaultStorageManifest(): Promise<string> {
 async function cniManifest(): Promise<string> {
   return (await readFile(join(manifestsDir, 'default-cni.yaml'), 'utf8'))
     .replaceAll('__KUBELAB_NET_IMAGE__', componentImages.kubelabNet)
-    .replaceAll('__KUBE_NETWORK_POLICIES_IMAGE__', componentImages.kubeNetworkPolicies);
+    .replaceAll('__KUBE_ROUTER_IMAGE__', componentImages.kubeRouter);
 }
 
 async function imageId(ref: string): Promise<string> {

@@ -57,14 +57,6 @@ export const localPathProvisionerRecipe: GoRecipe = {
   binaries: { 'local-path-provisioner': 'github.com/rancher/local-path-provisioner' },
 };
 
-export const kubeNetworkPoliciesRecipe: GoRecipe = {
-  name: 'kube-network-policies',
-  module: 'sigs.k8s.io/kube-network-policies',
-  version: versions.kubeNetworkPolicies.version,
-  binaries: { 'kube-network-policies': 'sigs.k8s.io/kube-network-policies/cmd' },
-  noSumDb: true,
-};
-
 export const traefikRecipe: GoRecipe = {
   name: 'traefik',
   module: 'github.com/traefik/traefik/v3',
@@ -103,4 +95,17 @@ export const kubelabNetRecipe: GoRecipe = {
   version: 'v0.1.0',
   binaries: { 'kubelab-net': '.' },
   localDir: fileURLToPath(new URL('../node-image/kubelab-net/', import.meta.url)),
+};
+
+/**
+ * NetworkPolicy enforcement with iptables and ipset. kube-network-policies (what kindnetd embeds) needs the
+ * kernel's nft `queue` expression, which our CI kernels are built without (CONFIG_NFT_QUEUE unset); kube-router's
+ * policy controller needs only xt_set, conntrack and mark, which they have.
+ */
+export const kubeRouterRecipe: GoRecipe = {
+  name: 'kube-router',
+  module: 'github.com/cloudnativelabs/kube-router',
+  version: versions.kubeRouter.version,
+  binaries: { 'kube-router': 'github.com/cloudnativelabs/kube-router/cmd/kube-router' },
+  noSumDb: true,
 };

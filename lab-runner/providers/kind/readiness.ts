@@ -54,7 +54,7 @@ export const readinessChecks: ReadinessCheck[] = [
   {
     name: 'Pod network (CNI) up',
     probe: async (c) =>
-      [await rollout(c, 'kube-system', 'daemonset', 'kubelab-net'), await rollout(c, 'kube-system', 'daemonset', 'kube-network-policies')].join(', '),
+      [await rollout(c, 'kube-system', 'daemonset', 'kubelab-net'), await rollout(c, 'kube-system', 'daemonset', 'kube-router')].join(', '),
   },
   { name: 'CoreDNS up', probe: (c) => rollout(c, 'kube-system', 'deployment', 'coredns') },
   {
