@@ -49,12 +49,23 @@ export async function leftovers(name: string): Promise<string[]> {
   return [...containers.split('\n'), ...networks.split('\n')].filter(Boolean);
 }
 
-/** Runs a command in a throwaway toolbox pod and returns its output (the pod is removed afterwards). */
+/**
+ * Runs a command in a throwaway toolbox pod and returns its output. The pod runs to completion and its log is
+ * read afterwards: `kubectl run -i` can miss the output of a command that ends before it attaches.
+ */
 export async function inToolbox(c: TestCluster, namespace: string, command: string): Promise<string> {
   const pod = `toolbox-${randomBytes(3).toString('hex')}`;
-  return c.kubectl([
-    '-n', namespace, 'run', pod, '--rm', '-i', '--restart=Never', '--quiet',
-    '--image=kubelab/toolbox:1.0', '--image-pull-policy=Never', '--pod-running-timeout=2m',
-    '--command', '--', 'bash', '-c', command,
-  ]);
+  await c.kubectl(['-n', namespace, 'run', pod, '--restart=Never', '--image=kubelab/toolbox:1.0', '--image-pull-policy=Never', '--command', '--', 'bash', '-c', command]);
+  try {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const phase = (await c.kubectl(['-n', namespace, 'get', 'pod', pod, '-o', 'jsonpath={.status.phase}'])).trim();
+      if (phase === 'Succeeded' || phase === 'Failed') break;
+      if (Date.now() > deadline) throw new Error(`toolbox pod ${pod} still ${phase} after 120s`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    return await c.kubectl(['-n', namespace, 'logs', pod]);
+  } finally {
+    await c.kubectl(['-n', namespace, 'delete', 'pod', pod, '--wait=false']).catch(() => {});
+  }
 }
