@@ -169,7 +169,22 @@ export async function ensureNodeImage(status: Status, step: string): Promise<{ i
   } finally {
     await run(['docker', 'rm', '-f', '-v', builder]).catch(() => {});
   }
-  return { image, detail: `${image} (assembled)` };
+  const pruned = await pruneOlder('kubelab/node', image);
+  await pruneOlder('kubelab/kind-base', base);
+  return { image, detail: `${image} (assembled${pruned ? `; removed ${pruned} older node image(s)` : ''})` };
+}
+
+/**
+ * Each node image is 1–2 GB and a new pin or source change makes a new one; keep only the current one. An older
+ * image that a running cluster still uses stays (docker refuses to remove it) until that cluster is deleted.
+ */
+async function pruneOlder(repository: string, keep: string): Promise<number> {
+  const { stdout } = await run(['docker', 'images', '--format', '{{.Repository}}:{{.Tag}}', repository]);
+  let removed = 0;
+  for (const ref of stdout.trim().split('\n').filter((r) => r && r !== keep && !r.endsWith(':<none>'))) {
+    if (await succeeds(['docker', 'rmi', ref])) removed++;
+  }
+  return removed;
 }
 
 /** The node image tag for the current pins and sources, if it has been assembled. */
