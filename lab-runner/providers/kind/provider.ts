@@ -9,6 +9,7 @@ import type { Status } from '../../../scripts/lib/status.ts';
 import { toolPath } from '../../../scripts/setup/tools.ts';
 import { componentImages } from '../../../scripts/setup/components.ts';
 import { readNodeImage } from '../../../scripts/setup/state.ts';
+import { gatewayApiManifestPath } from '../../../scripts/setup/gateway-api.ts';
 import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
 import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateName, validateProfile } from './names.ts';
@@ -233,13 +234,27 @@ export class KindProvider implements ClusterProvider {
         },
       },
       {
-        name: 'Installing add-ons (Traefik ingress, metrics-server)',
+        name: 'Installing add-ons (Gateway API, Traefik, metrics-server)',
         run: async (context) => {
+          let gatewayCrds: string;
+          try {
+            gatewayCrds = await readFile(gatewayApiManifestPath(), 'utf8');
+          } catch (error) {
+            throw new KubelabError('E_NOT_SET_UP', 'the Gateway API CRDs are not in the cache', {
+              hint: 'Run npm run setup.',
+              cause: error,
+            });
+          }
           const manifests = [
+            gatewayCrds,
             (await readFile(join(addonsDir, 'traefik.yaml'), 'utf8')).replaceAll('__TRAEFIK_IMAGE__', componentImages.traefik),
             (await readFile(join(addonsDir, 'metrics-server.yaml'), 'utf8')).replaceAll('__METRICS_SERVER_IMAGE__', componentImages.metricsServer),
           ];
-          await this.retry(() => context.handle!.kubectl(['apply', '-f', '-'], manifests.join('\n---\n')), 30_000);
+          // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation.
+          await this.retry(
+            () => context.handle!.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifests.join('\n---\n')),
+            30_000,
+          );
         },
       },
       ...readinessChecks.map(
