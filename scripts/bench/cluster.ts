@@ -108,7 +108,7 @@ const cold = await coldSetupFromHistory();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const rows = [
   ['Machine', `${cpus().length} cores (${cpu}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM`],
-  ['Cold setup (sum of each step when it really built)', cold ? formatDuration(cold.totalMs) : 'no setup history'],
+  ['Cold setup: sum of each step\'s longest recorded run (setup history; a step built before history began is missing)', cold ? formatDuration(cold.totalMs) : 'no setup history'],
   ['Warm setup, median of 3', formatDuration(median(warm))],
   ['Node image assembly (from cached binaries and images)', formatDuration(assemblyMs)],
   [`Bare \`kind create cluster --wait 5m\`, p50 of ${runs}`, formatDuration(median(bareMs))],
