@@ -1,8 +1,8 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { run, which } from '../lib/exec.ts';
 import { KubelabError } from '../lib/errors.ts';
 import type { Action } from '../lib/pipeline.ts';
-import { ensureEngine, ensureHostPackages } from './engine.ts';
+import { ensureEngine, ensureHostPackages, isRoot } from './engine.ts';
 import { ensureDebianBase } from './debian-base.ts';
 import { ensureTool } from './tools.ts';
 import { ensureComponentBinaries, ensureComponentImages } from './components.ts';
@@ -61,11 +61,32 @@ async function installNodeModules(): Promise<string> {
   return 'installed';
 }
 
+/**
+ * Every kind node runs systemd and a kubelet, each holding inotify instances; the common default of 128 per user
+ * runs out at two or three clusters ("too many open files" in the node). Raise it where we may.
+ */
+async function raiseInotifyLimits(): Promise<string> {
+  const wanted: Record<string, number> = { 'fs.inotify.max_user_instances': 512, 'fs.inotify.max_user_watches': 524288 };
+  const notes: string[] = [];
+  for (const [key, value] of Object.entries(wanted)) {
+    const current = Number(readFileSync(`/proc/sys/${key.replaceAll('.', '/')}`, 'utf8'));
+    if (current >= value) continue;
+    if (!isRoot()) {
+      notes.push(`${key} is ${current}; run: sudo sysctl ${key}=${value}`);
+      continue;
+    }
+    await run(['sysctl', '-w', `${key}=${value}`]);
+    notes.push(`${key} ${current} → ${value}`);
+  }
+  return notes.join('; ') || 'already high enough';
+}
+
 export const setupActions: Action<SetupContext>[] = [
   { name: 'Free disk space', run: () => checkDisk() },
   { name: 'npm dependencies', run: () => installNodeModules() },
   { name: 'Host packages', run: async (_, status) => void (await ensureHostPackages(status, 'Host packages')) },
   { name: 'Container engine', run: (_, status) => ensureEngine(status, 'Container engine') },
+  { name: 'Kernel limits for several clusters', run: () => raiseInotifyLimits() },
   { name: 'Go toolchain', run: () => checkGo() },
   { name: 'kind', run: (_, status) => ensureTool('kind', status, 'kind') },
   { name: 'kubectl', run: (_, status) => ensureTool('kubectl', status, 'kubectl') },
