@@ -208,6 +208,11 @@ spec:
     await c.kubectl(['-n', ns, 'delete', 'networkpolicy', 'deny-web']);
   });
 
+  test('kubectl top nodes works through metrics-server', async () => {
+    const nodes = await waitFor('kubectl top nodes', () => c.kubectl(['top', 'nodes', '--no-headers']), 240_000);
+    assert.match(nodes, new RegExp(`^${c.cluster.nodes[0]!.name}\\s+\\d+m\\s+`, 'm'));
+  });
+
   test('helm install of a local chart succeeds and its app serves', async () => {
     await c.helm(['install', 'demo', chartDir, '--namespace', 'helm-it', '--create-namespace', '--wait', '--timeout', '180s']);
     const releases = JSON.parse(await c.helm(['list', '--namespace', 'helm-it', '--output', 'json']));

@@ -2,6 +2,8 @@ import { profiles, type ProfileName } from '../provider.ts';
 import { kindName } from './names.ts';
 
 export const podSubnet = '10.244.0.0/16';
+/** Must match SERVICE_SUBNET in scripts/node-image/manifests/default-cni.yaml. */
+export const serviceSubnet = '10.96.0.0/16';
 
 /** The kind Cluster config for a profile. Kept as plain YAML text: kind reads it from stdin. */
 export function kindClusterConfig(name: string, profile: ProfileName): string {
@@ -12,6 +14,7 @@ export function kindClusterConfig(name: string, profile: ProfileName): string {
     `name: ${kindName(name)}`,
     'networking:',
     `  podSubnet: ${podSubnet}`,
+    `  serviceSubnet: ${serviceSubnet}`,
     'nodes:',
     ...nodes,
     '',

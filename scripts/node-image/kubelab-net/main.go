@@ -28,18 +28,20 @@ import (
 const masqueradeChain = "KUBELAB-MASQ"
 
 type config struct {
-	nodeName   string
-	podSubnet  string
-	cniConfDir string
-	interval   time.Duration
+	nodeName      string
+	podSubnet     string
+	serviceSubnet string
+	cniConfDir    string
+	interval      time.Duration
 }
 
 func main() {
 	cfg := config{
-		nodeName:   os.Getenv("NODE_NAME"),
-		podSubnet:  os.Getenv("POD_SUBNET"),
-		cniConfDir: envOr("CNI_CONFIG_DIR", "/etc/cni/net.d"),
-		interval:   5 * time.Second,
+		nodeName:      os.Getenv("NODE_NAME"),
+		podSubnet:     os.Getenv("POD_SUBNET"),
+		serviceSubnet: os.Getenv("SERVICE_SUBNET"),
+		cniConfDir:    envOr("CNI_CONFIG_DIR", "/etc/cni/net.d"),
+		interval:      5 * time.Second,
 	}
 	if cfg.nodeName == "" || cfg.podSubnet == "" {
 		log.Fatal("NODE_NAME and POD_SUBNET must be set (the DaemonSet sets them from the downward API and kind's pod subnet)")
@@ -62,6 +64,11 @@ func main() {
 
 	if err := ensureMasquerade(cfg.podSubnet); err != nil {
 		log.Fatalf("masquerade rules: %v", err)
+	}
+	if cfg.serviceSubnet != "" {
+		if err := ensureServiceCIDRStaysInside(cfg.serviceSubnet); err != nil {
+			log.Fatalf("service subnet rules: %v", err)
+		}
 	}
 	log.Printf("kubelab-net on node %s, pod subnet %s", cfg.nodeName, cfg.podSubnet)
 	// Polling keeps the daemon tiny; clusters here have at most a handful of nodes, so a list every few
@@ -218,6 +225,26 @@ func ensureMasquerade(podSubnet string) error {
 				check[i] = "-C"
 			}
 		}
+		if exec.Command("iptables", check...).Run() == nil {
+			continue
+		}
+		if out, err := exec.Command("iptables", rule...).CombinedOutput(); err != nil {
+			return fmt.Errorf("iptables %v: %v: %s", rule, err, out)
+		}
+	}
+	return nil
+}
+
+// ensureServiceCIDRStaysInside rejects packets still addressed to a Service IP after kube-proxy's DNAT had its
+// chance. Until kube-proxy has written a Service's rules, such packets would follow the default route out of the
+// node and the host, and whatever answers out there (a TLS-intercepting proxy, say) would be taken for the API
+// server or for metrics-server, with keep-alive connections that stay wrong. A fast "port unreachable" makes
+// clients retry instead.
+func ensureServiceCIDRStaysInside(serviceSubnet string) error {
+	for _, chain := range []string{"OUTPUT", "FORWARD"} {
+		rule := []string{"-t", "filter", "-A", chain, "-d", serviceSubnet, "-m", "comment", "--comment", "kubelab-net: service IP not translated yet", "-j", "REJECT", "--reject-with", "icmp-port-unreachable"}
+		check := append([]string{}, rule...)
+		check[2] = "-C"
 		if exec.Command("iptables", check...).Run() == nil {
 			continue
 		}
