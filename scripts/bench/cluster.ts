@@ -83,6 +83,8 @@ log(`Node image assembly (re-assembling ${image} from cached parts)…`);
 await run(['docker', 'rmi', image]);
 const [assemblyMs] = await timed(() => ensureNodeImage(new EventStatus(), 'Node image'));
 
+// Bare kind puts its clusters on a shared "kind" network; remove it afterwards unless it was there before.
+const kindNetworkExisted = (await run(['docker', 'network', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').includes('kind');
 const oursMs: number[] = [];
 const bareMs: number[] = [];
 let idleSingle = 0;
@@ -98,6 +100,7 @@ for (let i = 0; i < runs; i++) {
   }
   await provider.delete(name);
 }
+if (!kindNetworkExisted) await run(['docker', 'network', 'rm', 'kind']).catch(() => {});
 log('Multi-node profile: one create, then idle memory…');
 const multiMs = await ours(provider, 'bench-multi', 'multi');
 await new Promise((resolve) => setTimeout(resolve, 60_000));
