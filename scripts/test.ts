@@ -24,8 +24,8 @@ try {
   process.exit(1);
 }
 
-const unit = files('{scripts,lab-runner}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
-const integration = files('{scripts,lab-runner}/**/*.integration.test.ts');
+const unit = files('{scripts,lab-runner,checkers}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
+const integration = files('{scripts,lab-runner,checkers}/**/*.integration.test.ts');
 const only = process.argv.slice(2);
 
 // One runner invocation, so the closing summary counts every test.

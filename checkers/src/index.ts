@@ -1,0 +1,3 @@
+export type { CheckResult, Criterion } from './types.ts';
+export { contextFromKubeconfig, getOrNull, type CheckContext } from './context.ts';
+export { runCheck } from './check.ts';
