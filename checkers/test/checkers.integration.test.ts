@@ -1,7 +1,17 @@
 /** The checkers library against a real cluster: reads, missing objects, and expected-versus-found criteria. */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { contextFromKubeconfig, getOrNull, runCheck, type CheckContext, type Criterion } from '../src/index.ts';
+import {
+  canI,
+  contextFromKubeconfig,
+  eventually,
+  getOrNull,
+  getThroughServiceProxy,
+  runCheck,
+  serviceAccountUser,
+  type CheckContext,
+  type Criterion,
+} from '../src/index.ts';
 import { KindProvider } from '../../lab-runner/providers/kind/provider.ts';
 import { createTestCluster, type TestCluster } from '../../lab-runner/test/cluster-fixture.ts';
 
@@ -53,4 +63,25 @@ describe('checkers on a real cluster', { timeout: 900_000 }, () => {
     const right = await runCheck('pods/labels', () => webPodLabelled(k));
     assert.equal(right.passed, true, JSON.stringify(right.criteria));
   });
+
+  test('canI answers RBAC questions through a SubjectAccessReview', async () => {
+    await c.kubectl(['create', 'serviceaccount', 'reader']);
+    const reader = serviceAccountUser('default', 'reader');
+    assert.equal(await canI(k, reader, { verb: 'list', resource: 'pods', namespace: 'default' }), false);
+    await c.kubectl(['create', 'role', 'pod-reader', '--verb=get,list,watch', '--resource=pods']);
+    await c.kubectl(['create', 'rolebinding', 'reader-reads', '--role=pod-reader', '--serviceaccount=default:reader']);
+    const allowed = await eventually(async () => ((await canI(k, reader, { verb: 'list', resource: 'pods', namespace: 'default' })) ? true : undefined));
+    assert.equal(allowed, true);
+    assert.equal(await canI(k, reader, { verb: 'delete', resource: 'pods', namespace: 'default' }), false);
+  });
+
+  test('getThroughServiceProxy probes an app through the API server', async () => {
+    await c.kubectl(['expose', 'pod', 'web', '--port=5000', '--name=web']);
+    await c.kubectl(['wait', '--for=condition=Ready', 'pod/web', '--timeout=120s']);
+    const body = await eventually(() =>
+      getThroughServiceProxy(k, { namespace: 'default', service: 'web', port: 5000, path: '/api/v1/health' }).catch(() => undefined),
+    );
+    assert.deepEqual(typeof body === 'string' ? JSON.parse(body) : body, { status: 'OK' });
+  });
 });
+

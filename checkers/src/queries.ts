@@ -1,0 +1,66 @@
+import { AuthorizationV1Api } from '@kubernetes/client-node';
+import type { CheckContext } from './context.ts';
+
+/**
+ * Retries `probe` until it returns something other than undefined, or the deadline passes (then returns
+ * undefined). Kubernetes is eventually consistent: a Deployment the learner just fixed needs a moment to roll out.
+ */
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<T | undefined> {
+  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() >= deadline || options.signal?.aborted) return undefined;
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
+  }
+}
+
+/**
+ * Asks the API server whether a subject may do something (a SubjectAccessReview), the way RBAC lessons are
+ * graded: by what the authorizer decides, not by reading Roles and guessing.
+ */
+export async function canI(
+  k: CheckContext,
+  subject: { user: string; groups?: string[] },
+  action: { verb: string; resource: string; namespace?: string; group?: string },
+): Promise<boolean> {
+  const authorization = k.kubeConfig.makeApiClient(AuthorizationV1Api);
+  const review = await authorization.createSubjectAccessReview({
+    body: {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: {
+        user: subject.user,
+        groups: subject.groups,
+        resourceAttributes: { verb: action.verb, resource: action.resource, namespace: action.namespace, group: action.group ?? '' },
+      },
+    },
+  });
+  return review.status?.allowed === true;
+}
+
+/** The service account user name RBAC sees, for canI(). */
+export function serviceAccountUser(namespace: string, name: string): { user: string; groups: string[] } {
+  return {
+    user: `system:serviceaccount:${namespace}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+  };
+}
+
+/**
+ * GETs a path from a Service through the API server's service proxy: a check can probe an app without a
+ * network route into the cluster and without running anything in the learner's namespaces.
+ */
+export async function getThroughServiceProxy(
+  k: CheckContext,
+  target: { namespace: string; service: string; port: number | string; path: string },
+): Promise<string> {
+  return k.core.connectGetNamespacedServiceProxyWithPath({
+    name: `${target.service}:${target.port}`,
+    namespace: target.namespace,
+    path: target.path.replace(/^\//, ''),
+  });
+}
