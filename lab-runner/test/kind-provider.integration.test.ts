@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { KindProvider } from '../providers/kind/provider.ts';
+import { EventStatus } from '../../scripts/lib/status.ts';
 import { createTestCluster, inToolbox, leftovers, type TestCluster } from './cluster-fixture.ts';
 
 const provider = new KindProvider();
@@ -108,7 +109,7 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
 
   test('creating a cluster with a name that exists fails clearly and leaves the existing one alone', async () => {
     await assert.rejects(
-      provider.create({ name: c.cluster.name, profile: 'single' }, new (await import('../../scripts/lib/status.ts')).EventStatus(), AbortSignal.timeout(60_000)),
+      provider.create({ name: c.cluster.name, profile: 'single' }, new EventStatus(), AbortSignal.timeout(60_000)),
       (error: { code?: string; message: string }) => error.code === 'E_CLUSTER_EXISTS' && error.message.includes(c.cluster.name),
     );
     assert.equal((await provider.health(c.cluster.name)).ready, true);

@@ -18,7 +18,6 @@ import {
 } from './recipes.ts';
 import { buildImage, imageExists, imageLabel, keyLabel, tryPull } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
-import { run as exec } from '../lib/exec.ts';
 
 const k8s = versions.kubernetes.version;
 
@@ -118,12 +117,12 @@ function dockerfileFor(plan: ImagePlan, key: string): string {
 
 async function ensureImage(plan: ImagePlan, status: Status, step: string): Promise<'kept' | 'pulled' | 'built'> {
   // A rebuilt base (net-base) must rebuild what is built on it, so the base's image ID is part of the key.
-  const baseId = plan.from === 'scratch' ? '' : (await exec(['docker', 'image', 'inspect', '--format', '{{.Id}}', plan.from])).stdout.trim();
+  const baseId = plan.from === 'scratch' ? '' : (await run(['docker', 'image', 'inspect', '--format', '{{.Id}}', plan.from])).stdout.trim();
   const key = shortHash(dockerfileFor(plan, ''), baseId, ...(await Promise.all(plan.binaries.map((b) => readFile(b)))));
   const first = plan.tags[0]!;
   if ((await imageLabel(first, keyLabel)) === key) return 'kept';
   if (plan.official && !(await imageExists(first)) && (await tryPull(first, 60_000))) {
-    for (const tag of plan.tags.slice(1)) await exec(['docker', 'tag', first, tag]);
+    for (const tag of plan.tags.slice(1)) await run(['docker', 'tag', first, tag]);
     return 'pulled';
   }
   if (plan.official && (await imageExists(first)) && (await imageLabel(first, keyLabel)) === undefined) return 'kept'; // an official pull

@@ -22,7 +22,7 @@ interface CreateContext {
   nodeImage: string;
   createdNetwork: boolean;
   startedKind: boolean;
-  handle?: ClusterHandle;
+  handle?: ClusterHandle & { dispose(): Promise<void> };
 }
 
 /**
@@ -168,7 +168,7 @@ export class KindProvider implements ClusterProvider {
         if (!spec.retain) await this.removeLeftovers(context);
       });
     } finally {
-      await (context.handle as { dispose?: () => Promise<void> } | undefined)?.dispose?.();
+      await context.handle?.dispose();
     }
     return this.find(spec.name);
   }
