@@ -77,6 +77,12 @@ const hostPackages: Record<string, string> = {
   jq: 'jq',
   busybox: 'busybox-static',
   gcc: 'gcc',
+  // node-pty has no Linux prebuild, so node-gyp compiles it.
+  'g++': 'g++',
+  make: 'make',
+  python3: 'python3',
+  // The e2e tests drive Debian's chromium: Playwright cannot download its own browsers without the internet.
+  chromium: 'chromium',
 };
 
 export async function ensureHostPackages(status: Status, step: string): Promise<void> {

@@ -83,8 +83,8 @@ async function raiseInotifyLimits(): Promise<string> {
 
 export const setupActions: Action<SetupContext>[] = [
   { name: 'Free disk space', run: () => checkDisk() },
-  { name: 'npm dependencies', run: () => installNodeModules() },
   { name: 'Host packages', run: async (_, status) => void (await ensureHostPackages(status, 'Host packages')) },
+  { name: 'npm dependencies', run: () => installNodeModules() },
   { name: 'Container engine', run: (_, status) => ensureEngine(status, 'Container engine') },
   { name: 'Kernel limits for several clusters', run: () => raiseInotifyLimits() },
   { name: 'Go toolchain', run: () => checkGo() },
