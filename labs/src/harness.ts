@@ -1,0 +1,106 @@
+import { contextFromKubeconfig, runCheck, type CheckResult } from '../../checkers/src/index.ts';
+import type { Exercise, Lesson } from './define.ts';
+import { runExerciseScript } from './scripts.ts';
+
+/** One line of the labs:test table: a state of the cluster, and what the check said about it. */
+export interface HarnessRow {
+  lesson: string;
+  exercise: string;
+  /** "pristine", "solution", or "near-miss: <name>". */
+  scenario: string;
+  expected: 'fail' | 'pass';
+  /** For near-misses: the criterion that must be among the failed ones. */
+  expectedCriterion?: string;
+  result?: CheckResult;
+  /** Why this row is a surprise; undefined when the check behaved as declared. */
+  surprise?: string;
+  /** Time spent preparing the cluster for this row (cleanup, setup, solution or near-miss). */
+  prepareMs: number;
+}
+
+export interface HarnessOptions {
+  kubeconfig: string;
+  /** Called as each row completes, so a long run shows progress. */
+  onRow?: (row: HarnessRow) => void;
+  signal?: AbortSignal;
+}
+
+function failedIds(result: CheckResult): string[] {
+  return result.criteria.filter((c) => !c.passed).map((c) => c.id);
+}
+
+function judge(row: HarnessRow, result: CheckResult): string | undefined {
+  const failed = failedIds(result);
+  if (row.expected === 'pass') {
+    return result.passed ? undefined : `expected a pass, but ${failed.join(', ')} failed`;
+  }
+  if (result.passed) return 'expected a failure, but every criterion passed (is the check vacuous?)';
+  if (row.expectedCriterion && !result.criteria.some((c) => c.id === row.expectedCriterion)) {
+    return `the near-miss names criterion "${row.expectedCriterion}", which the check never reports (it reports ${result.criteria.map((c) => c.id).join(', ')})`;
+  }
+  if (row.expectedCriterion && !failed.includes(row.expectedCriterion)) {
+    return `expected "${row.expectedCriterion}" to fail, but only ${failed.join(', ')} failed`;
+  }
+  return undefined;
+}
+
+/**
+ * Proves one exercise's check right on a real cluster: it fails on the pristine state, passes after the
+ * reference solution, and fails after each near-miss, on the criterion the near-miss names. Each scenario starts
+ * from cleanup + setup, so scenarios never see each other's leftovers.
+ */
+export async function proveExercise(lesson: Lesson, exercise: Exercise, options: HarnessOptions): Promise<HarnessRow[]> {
+  const k = contextFromKubeconfig(options.kubeconfig);
+  const script = (what: string, body: string) => runExerciseScript(`${exercise.id} ${what}`, body, options.kubeconfig, { signal: options.signal });
+  const reset = async () => {
+    await script('cleanup', exercise.cleanup);
+    if (exercise.setup) await script('setup', exercise.setup);
+  };
+  const scenarios: { scenario: string; expected: 'fail' | 'pass'; expectedCriterion?: string; apply?: string }[] = [
+    { scenario: 'pristine', expected: 'fail' },
+    { scenario: 'solution', expected: 'pass', apply: exercise.solution },
+    ...exercise.nearMisses.map((nearMiss) => ({
+      scenario: `near-miss: ${nearMiss.name}`,
+      expected: 'fail' as const,
+      expectedCriterion: nearMiss.failsOn,
+      apply: nearMiss.apply,
+    })),
+  ];
+  const rows: HarnessRow[] = [];
+  for (const { scenario, expected, expectedCriterion, apply } of scenarios) {
+    const row: HarnessRow = { lesson: lesson.slug, exercise: exercise.id, scenario, expected, expectedCriterion, prepareMs: 0 };
+    const began = performance.now();
+    try {
+      await reset();
+      if (apply) await script(scenario, apply);
+      row.prepareMs = Math.round(performance.now() - began);
+      row.result = await runCheck(exercise.id, (signal) => exercise.check(k, signal), { timeoutMs: exercise.timeoutMs });
+      row.surprise = judge(row, row.result);
+    } catch (error) {
+      row.prepareMs = Math.round(performance.now() - began);
+      row.surprise = `could not prepare the scenario: ${error instanceof Error ? error.message : String(error)}`;
+    }
+    rows.push(row);
+    options.onRow?.(row);
+  }
+  await script('cleanup', exercise.cleanup).catch(() => {});
+  return rows;
+}
+
+/** The table labs:test prints: one row per scenario, with ✓ where the check behaved as declared. */
+export function formatTable(rows: HarnessRow[]): string {
+  const header = ['', 'exercise', 'scenario', 'expected', 'got', 'failed criteria', 'check'];
+  const body = rows.map((row) => [
+    row.surprise ? '✗' : '✓',
+    `${row.lesson}/${row.exercise}`,
+    row.scenario,
+    row.expected + (row.expectedCriterion ? ` (${row.expectedCriterion})` : ''),
+    row.result ? (row.result.passed ? 'pass' : 'fail') : 'error',
+    row.result ? failedIds(row.result).join(', ') || '—' : '—',
+    row.result ? `${row.result.durationMs} ms` : '—',
+  ]);
+  const widths = header.map((_, i) => Math.max(...[header, ...body].map((cells) => cells[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const surprises = rows.filter((row) => row.surprise).map((row) => `✗ ${row.exercise} — ${row.scenario}: ${row.surprise}`);
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...body.map(line), ...(surprises.length ? ['', ...surprises] : [])].join('\n');
+}

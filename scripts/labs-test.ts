@@ -1,0 +1,79 @@
+/**
+ * `npm run labs:test [-- --lesson pods] [-- --cluster NAME]`: proves every exercise's check on a real cluster.
+ * Against the pristine state the check must fail; after the reference solution it must pass; after each declared
+ * near-miss it must fail, on the criterion the near-miss names. Prints a table and exits non-zero on any surprise.
+ * Without --cluster it creates a throwaway cluster per profile and deletes it afterwards.
+ */
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { setup } from './setup.ts';
+import { KubelabError, formatError } from './lib/errors.ts';
+import { consoleStatus, formatDuration } from './lib/status.ts';
+import { KindProvider } from '../lab-runner/providers/kind/provider.ts';
+import { loadLessons, type CatalogLesson } from '../labs/src/catalog.ts';
+import { formatTable, proveExercise, type HarnessRow } from '../labs/src/harness.ts';
+
+const { values } = parseArgs({
+  options: { lesson: { type: 'string', multiple: true }, cluster: { type: 'string' }, 'skip-setup': { type: 'boolean' } },
+});
+
+async function selectLessons(): Promise<CatalogLesson[]> {
+  const lessons = await loadLessons();
+  if (!values.lesson?.length) return lessons;
+  return values.lesson.map((slug) => {
+    const lesson = lessons.find((l) => l.slug === slug || l.dir === slug);
+    if (!lesson) {
+      throw new KubelabError('E_UNKNOWN_LESSON', `no lesson "${slug}"`, { hint: `Lessons: ${lessons.map((l) => l.slug).join(', ')}.` });
+    }
+    return lesson;
+  });
+}
+
+const began = performance.now();
+const rows: HarnessRow[] = [];
+const provider = new KindProvider();
+const created: string[] = [];
+const controller = new AbortController();
+process.once('SIGINT', () => controller.abort());
+
+try {
+  if (!values['skip-setup']) await setup();
+  const lessons = await selectLessons();
+  for (const profile of new Set(lessons.map((l) => l.profile))) {
+    let cluster = values.cluster;
+    if (!cluster) {
+      cluster = `labs-${randomBytes(3).toString('hex')}`;
+      process.stderr.write(`\nCreating a throwaway ${profile} cluster "${cluster}" for labs:test…\n`);
+      created.push(cluster);
+      await provider.create({ name: cluster, profile }, consoleStatus(), AbortSignal.any([controller.signal, AbortSignal.timeout(900_000)]));
+    }
+    const kubeconfig = await provider.kubeconfig(cluster);
+    for (const lesson of lessons.filter((l) => l.profile === profile)) {
+      for (const exercise of lesson.exercises) {
+        process.stderr.write(`\n${lesson.slug}/${exercise.id}\n`);
+        rows.push(
+          ...(await proveExercise(lesson, exercise, {
+            kubeconfig,
+            signal: controller.signal,
+            onRow: (row) =>
+              process.stderr.write(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatDuration(row.prepareMs)})\n`),
+          })),
+        );
+      }
+    }
+  }
+} catch (error) {
+  process.stderr.write(`\n${formatError(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  for (const name of created) await provider.delete(name).catch((error) => process.stderr.write(`${formatError(error)}\n`));
+}
+
+if (rows.length) {
+  process.stdout.write(`\n${formatTable(rows)}\n`);
+  const surprises = rows.filter((row) => row.surprise).length;
+  process.stdout.write(
+    `\n${rows.length - surprises}/${rows.length} scenarios behaved as declared, in ${formatDuration(performance.now() - began)}.\n`,
+  );
+  if (surprises) process.exitCode = 1;
+}
