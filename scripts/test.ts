@@ -24,8 +24,8 @@ try {
   process.exit(1);
 }
 
-const unit = files('{scripts,lab-runner,checkers}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
-const integration = files('{scripts,lab-runner,checkers}/**/*.integration.test.ts');
+const unit = files('{scripts,lab-runner,checkers,labs}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
+const integration = files('{scripts,lab-runner,checkers,labs}/**/*.integration.test.ts');
 const only = process.argv.slice(2);
 
 // One runner invocation, so the closing summary counts every test.
@@ -36,5 +36,6 @@ const ok =
     '--test',
     '--test-concurrency=1',
     ...(only.length ? only : [...unit, ...integration]),
-  ]);
+  ]) &&
+  (only.length > 0 || step('labs:test: every exercise against a real cluster', [process.execPath, 'scripts/labs-test.ts', '--skip-setup']));
 process.exit(ok ? 0 : 1);
