@@ -1,0 +1,63 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { KubelabError } from '../../scripts/lib/errors.ts';
+import { httpStatusOf } from '../sessions/errors.ts';
+
+export interface ErrorBody {
+  error: { code: string; message: string; hint?: string };
+}
+
+/** Fastify's own 4xx errors (parsing, limits) under our stable codes. */
+const fastifyCodes: Record<string, { code: string; hint?: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'E_BAD_REQUEST', hint: 'Send a JSON object in the request body.' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'E_BAD_REQUEST', hint: 'Send a JSON object in the request body.' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'E_UNSUPPORTED_MEDIA_TYPE', hint: 'Send the body as application/json.' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'E_PAYLOAD_TOO_LARGE' },
+};
+
+const defaultCodeFor = (status: number): string =>
+  status === 404 ? 'E_NOT_FOUND' : status === 405 ? 'E_METHOD_NOT_ALLOWED' : status === 413 ? 'E_PAYLOAD_TOO_LARGE' : status === 415 ? 'E_UNSUPPORTED_MEDIA_TYPE' : 'E_BAD_REQUEST';
+
+/** Turns any error into the one error shape, `{ error: { code, message, hint? } }`, with a fitting status. */
+export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
+  if (error instanceof KubelabError) {
+    const status = httpStatusOf[error.code] ?? 500;
+    return { status, body: { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } } };
+  }
+  const fastifyError = error as Partial<FastifyError>;
+  if (fastifyError.validation) {
+    return {
+      status: 400,
+      body: { error: { code: 'E_BAD_REQUEST', message: `invalid request: ${fastifyError.message}`, hint: 'See GET /openapi.json for what this route accepts.' } },
+    };
+  }
+  const status = fastifyError.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const known = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined;
+    const code = known?.code ?? defaultCodeFor(status);
+    return { status, body: { error: { code, message: fastifyError.message ?? 'bad request', ...(known?.hint ? { hint: known.hint } : {}) } } };
+  }
+  return {
+    status: 500,
+    body: { error: { code: 'E_INTERNAL', message: 'the lab server hit an unexpected error', hint: 'Try again; if it persists, the lab server log has the details.' } },
+  };
+}
+
+/** The error and not-found handlers, installed on the root instance so every route (and the WebSocket upgrade) uses them. */
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.error.code, status }, body.error.message);
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const body: ErrorBody = {
+      error: {
+        code: 'E_NOT_FOUND',
+        message: `no route ${request.method} ${request.url.split('?')[0]}`,
+        hint: 'GET /openapi.json lists every route.',
+      },
+    };
+    return reply.code(404).send(body);
+  });
+}

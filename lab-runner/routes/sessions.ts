@@ -1,0 +1,128 @@
+import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { sessionAuth, sessionOf } from '../plugins/auth.ts';
+import {
+  bearerSecurity,
+  CheckResult,
+  CreatedSession,
+  CreateSessionBody,
+  EnvironmentReset,
+  errorResponses,
+  ExerciseParams,
+  ExerciseReset,
+  SessionParams,
+} from '../schemas/api.ts';
+
+/** Sessions: start, read, check and reset exercises, recreate the environment, end. */
+const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const auth = sessionAuth('header');
+  const tags = ['sessions'];
+
+  app.post(
+    '/api/sessions',
+    {
+      schema: {
+        summary: 'Start a lab for a lesson',
+        description: 'Returns at once; the environment is provisioned in the background (follow GET /api/sessions/{id}/events).',
+        tags,
+        body: CreateSessionBody,
+        response: { 201: CreatedSession, ...errorResponses(400, 404, 429) },
+      },
+    },
+    async (request, reply) => {
+      const { session, token } = await app.sessions.create(request.body.lesson);
+      return reply.code(201).send({ id: session.id, token, lesson: session.lessonSlug, state: session.state });
+    },
+  );
+
+  app.get(
+    '/api/sessions/:id',
+    {
+      preValidation: auth,
+      schema: {
+        summary: 'The session: state, nodes, provisioning steps, latest result of each exercise',
+        tags,
+        security: bearerSecurity,
+        params: SessionParams,
+        response: { 200: Type.Ref('SessionSummary'), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request) => app.sessions.summary(sessionOf(request)),
+  );
+
+  app.post(
+    '/api/sessions/:id/exercises/:exercise/check',
+    {
+      preValidation: auth,
+      schema: {
+        summary: "Check an exercise against the session's cluster",
+        description: 'The result is also kept in the check history. 409 E_CLUSTER_GONE means the cluster was deleted: recreate it with POST /api/sessions/{id}/reset.',
+        tags,
+        security: bearerSecurity,
+        params: ExerciseParams,
+        response: { 200: Type.Ref('CheckResult'), ...errorResponses(401, 403, 404, 409) },
+      },
+    },
+    async (request) => app.sessions.check(sessionOf(request), request.params.exercise),
+  );
+
+  app.post(
+    '/api/sessions/:id/exercises/:exercise/reset',
+    {
+      preValidation: auth,
+      schema: {
+        summary: "Put the cluster back to the exercise's starting state",
+        description: "Runs the exercise's cleanup script, then its setup script.",
+        tags,
+        security: bearerSecurity,
+        params: ExerciseParams,
+        response: { 200: ExerciseReset, ...errorResponses(401, 403, 404, 409, 500) },
+      },
+    },
+    async (request) => {
+      const session = sessionOf(request);
+      const exercise = app.sessions.exercise(session, request.params.exercise);
+      await app.sessions.resetExercise(session, exercise.id);
+      return { exercise: exercise.id, reset: true as const };
+    },
+  );
+
+  app.post(
+    '/api/sessions/:id/reset',
+    {
+      preValidation: auth,
+      schema: {
+        summary: 'Recreate the environment',
+        description: 'Deletes the cluster and provisions a new one; the steps stream on GET /api/sessions/{id}/events again. Check history is kept.',
+        tags,
+        security: bearerSecurity,
+        params: SessionParams,
+        response: { 202: EnvironmentReset, ...errorResponses(401, 403, 404, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      app.sessions.resetEnvironment(sessionOf(request));
+      return reply.code(202).send({ state: 'provisioning' as const });
+    },
+  );
+
+  app.delete(
+    '/api/sessions/:id',
+    {
+      preValidation: auth,
+      schema: {
+        summary: 'End the session',
+        description: 'Deletes its cluster and toolbox and closes its terminal. Ending an ended session is not an error.',
+        tags,
+        security: bearerSecurity,
+        params: SessionParams,
+        response: { 204: Type.Null({ description: 'Ended.' }), ...errorResponses(401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await app.sessions.end(sessionOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+};
+
+export default sessionRoutes;

@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import { KubelabError } from '../../scripts/lib/errors.ts';
+import { sessionAuth, sessionOf } from '../plugins/auth.ts';
+import { errorResponses, querySecurity, SessionParams, TokenQuery } from '../schemas/api.ts';
+import type { TerminalSession } from '../terminal/bridge.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    labTerminal: TerminalSession | null;
+  }
+}
+
+/**
+ * The session's terminal over WebSocket (binary frames, see terminal/protocol.ts). Everything that can refuse
+ * the connection (token, session state, a cluster that is gone) runs in hooks, before the upgrade, so a refused
+ * client gets an ordinary HTTP error response.
+ */
+const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.decorateRequest('labTerminal', null);
+  app.route({
+    method: 'GET',
+    url: '/api/sessions/:id/terminal',
+    preValidation: sessionAuth('query'),
+    preHandler: async (request) => {
+      if (!isUpgrade(request)) return;
+      request.labTerminal = await app.sessions.terminal(sessionOf(request), request.log);
+    },
+    schema: {
+      summary: "The session's terminal (WebSocket)",
+      description:
+        'Upgrade to a WebSocket; frames are binary, as in lab-runner/terminal/protocol.ts. A refused connection gets an ordinary HTTP error before the upgrade: 401/403/404, or 409 when the session is not ready or its cluster is gone.',
+      tags: ['sessions'],
+      security: querySecurity,
+      params: SessionParams,
+      querystring: TokenQuery,
+      response: {
+        101: { description: 'Switching to the WebSocket protocol.', type: 'null' },
+        ...errorResponses(401, 403, 404, 409, 426),
+      },
+    },
+    handler: async () => {
+      throw new KubelabError('E_UPGRADE_REQUIRED', 'the terminal is a WebSocket endpoint', {
+        hint: 'Connect with a WebSocket client (new WebSocket(url)), with the session token as ?token=.',
+      });
+    },
+    wsHandler: (socket, request) => {
+      request.labTerminal!.attach(socket);
+    },
+  });
+};
+
+function isUpgrade(request: FastifyRequest): boolean {
+  return String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
+}
+
+export default terminalRoutes;

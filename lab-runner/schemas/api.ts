@@ -1,0 +1,116 @@
+import { Type } from '@fastify/type-provider-typebox';
+
+/**
+ * The HTTP API's schemas: request validation, response serialization and the OpenAPI document all come from
+ * here. The site codes against these shapes; change them only together with it.
+ */
+
+export const ErrorDetail = Type.Object(
+  {
+    code: Type.String({ pattern: '^E_[A-Z0-9_]+$', description: 'Stable error code, e.g. E_TOKEN_INVALID.' }),
+    message: Type.String({ description: 'What went wrong, in plain words.' }),
+    hint: Type.Optional(Type.String({ description: 'What to do next.' })),
+  },
+  { $id: 'ErrorDetail' },
+);
+
+export const ErrorBody = Type.Object({ error: Type.Ref('ErrorDetail') }, { $id: 'ErrorBody', description: 'Every error response.' });
+
+export const errorRef = Type.Ref('ErrorBody');
+
+/** Error responses for the given statuses, all with the ErrorBody shape. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorRef> {
+  return Object.fromEntries(statuses.map((status) => [status, errorRef]));
+}
+
+const slug = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$', description: 'A lesson or exercise id.' });
+export const SessionId = Type.String({ pattern: '^[0-9a-f]{1,64}$', description: 'The session id returned by POST /api/sessions.' });
+const Profile = Type.Union([Type.Literal('single'), Type.Literal('multi')], { description: 'single: 1 node; multi: 3 nodes.' });
+const SessionStateSchema = Type.Union(
+  [Type.Literal('provisioning'), Type.Literal('ready'), Type.Literal('failed'), Type.Literal('ended')],
+  { description: 'provisioning → ready (or failed); ended after DELETE.' },
+);
+
+export const Step = Type.Object(
+  {
+    id: Type.String(),
+    title: Type.String({ description: 'What the learner sees, e.g. "Starting terminal".' }),
+    state: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+    elapsedMs: Type.Integer({ minimum: 0 }),
+    detail: Type.Optional(Type.String({ description: 'The latest progress line, or the outcome.' })),
+  },
+  { $id: 'Step' },
+);
+
+export const Criterion = Type.Object(
+  {
+    id: Type.String(),
+    description: Type.String(),
+    passed: Type.Boolean(),
+    expected: Type.Optional(Type.String()),
+    actual: Type.Optional(Type.String()),
+    hint: Type.Optional(Type.String({ description: 'Shown when the criterion failed.' })),
+  },
+  { $id: 'Criterion' },
+);
+
+export const CheckResult = Type.Object(
+  {
+    exercise: Type.String(),
+    passed: Type.Boolean(),
+    criteria: Type.Array(Type.Ref('Criterion')),
+    durationMs: Type.Integer({ minimum: 0 }),
+  },
+  { $id: 'CheckResult' },
+);
+
+export const SessionSummary = Type.Object(
+  {
+    id: Type.String(),
+    lesson: Type.String(),
+    state: SessionStateSchema,
+    profile: Profile,
+    nodes: Type.Array(Type.Object({ name: Type.String(), role: Type.Union([Type.Literal('control-plane'), Type.Literal('worker')]) })),
+    steps: Type.Array(Type.Ref('Step')),
+    results: Type.Record(Type.String(), Type.Ref('CheckResult'), { description: 'The latest check of each exercise, by exercise id.' }),
+    error: Type.Optional(Type.Ref('ErrorDetail')),
+  },
+  { $id: 'SessionSummary' },
+);
+
+/** Shared schemas, added once with app.addSchema so routes and the OpenAPI document refer to them by $id. */
+export const sharedSchemas = [ErrorDetail, ErrorBody, Step, Criterion, CheckResult, SessionSummary];
+
+export const Health = Type.Object({
+  status: Type.Literal('ok'),
+  sessions: Type.Integer({ minimum: 0, description: 'Live sessions (provisioning or ready).' }),
+  capacity: Type.Integer({ minimum: 0, description: 'How many live sessions this server allows.' }),
+});
+
+export const LessonList = Type.Array(
+  Type.Object({
+    slug: Type.String(),
+    title: Type.String(),
+    profile: Profile,
+    exercises: Type.Array(Type.Object({ id: Type.String(), title: Type.String() })),
+  }),
+);
+
+export const CreateSessionBody = Type.Object({ lesson: slug }, { additionalProperties: false });
+
+export const CreatedSession = Type.Object({
+  id: Type.String(),
+  token: Type.String({ description: 'The session secret: send it as "Authorization: Bearer <token>", or ?token= for events and the terminal.' }),
+  lesson: Type.String(),
+  state: SessionStateSchema,
+});
+
+export const SessionParams = Type.Object({ id: SessionId });
+export const ExerciseParams = Type.Object({ id: SessionId, exercise: Type.String({ minLength: 1, maxLength: 100, description: 'An exercise id of the session lesson.' }) });
+export const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ description: 'The session token.' })) });
+
+export const ExerciseReset = Type.Object({ exercise: Type.String(), reset: Type.Literal(true) });
+export const EnvironmentReset = Type.Object({ state: Type.Literal('provisioning') });
+
+export const bearerSecurity = [{ sessionToken: [] }];
+export const querySecurity = [{ sessionTokenQuery: [] }];

@@ -1,0 +1,490 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { contextFromKubeconfig, runCheck, type CheckContext, type CheckResult } from '../../checkers/src/index.ts';
+import { findExercise, findLesson, loadLessons, type CatalogLesson } from '../../labs/src/catalog.ts';
+import type { Exercise } from '../../labs/src/define.ts';
+import { runExerciseScript } from '../../labs/src/scripts.ts';
+import { KubelabError } from '../../scripts/lib/errors.ts';
+import type { Cluster, ClusterProvider, ProfileName } from '../providers/provider.ts';
+import { TerminalSession } from '../terminal/bridge.ts';
+import type { SessionRow, SessionState, StoredError, StoredNode, Store } from '../store/store.ts';
+import { errors } from './errors.ts';
+import type { WarmPool } from './pool.ts';
+import { StepTracker, type Step } from './steps.ts';
+import { hashToken, newClusterName, newSessionId, newToken, tokenMatches } from './tokens.ts';
+
+/** What the sessions need of a provider beyond ClusterProvider: the learner's toolbox container and its shell. */
+export interface ToolboxProvider {
+  /** Starts (or finds running) the toolbox container of cluster `name`, with only that cluster's kubeconfig. */
+  startToolbox(name: string): Promise<{ container: string }>;
+  /** The command that opens a login shell in that toolbox (what the terminal bridge spawns in a pty). */
+  shellArgv(name: string): string[];
+}
+
+export type LabProvider = ClusterProvider & ToolboxProvider;
+
+export const stepTitles = {
+  removing: 'Removing the old environment',
+  warm: 'Taking a warm cluster',
+  terminal: 'Starting terminal',
+  exercises: 'Preparing exercises',
+} as const;
+
+export interface SessionSummary {
+  id: string;
+  lesson: string;
+  state: SessionState;
+  profile: ProfileName;
+  nodes: StoredNode[];
+  steps: Step[];
+  results: Record<string, CheckResult>;
+  error?: StoredError;
+}
+
+export type SessionEvent =
+  | { type: 'step'; step: Step }
+  | { type: 'ready'; summary: SessionSummary }
+  | { type: 'failed'; error: StoredError }
+  /** The server is shutting down: close the stream (the client reconnects). */
+  | { type: 'shutdown' };
+
+/** A session as the running server knows it: its row, plus what lives only in memory. */
+export interface LiveSession {
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly lessonSlug: string;
+  /** Undefined when the lesson has been removed from the course since the session started. */
+  readonly lesson: CatalogLesson | undefined;
+  readonly profile: ProfileName;
+  readonly createdAt: string;
+  cluster: string;
+  state: SessionState;
+  error?: StoredError;
+  nodes: StoredNode[];
+  steps: StepTracker;
+  readonly subscribers: Set<(event: SessionEvent) => void>;
+  /** Provisioning under way. */
+  work?: { controller: AbortController; done: Promise<void> };
+  ending?: Promise<void>;
+  terminal?: TerminalSession;
+  toolboxStarted: boolean;
+  kubeconfig?: Promise<string>;
+  checkContext?: CheckContext;
+}
+
+export interface SessionManagerOptions {
+  store: Store;
+  provider: LabProvider;
+  pool: WarmPool;
+  maxSessions: number;
+  log: FastifyBaseLogger;
+}
+
+function toStoredError(error: unknown, fallbackHint: string): StoredError {
+  if (error instanceof KubelabError) {
+    return { code: error.code, message: error.message, hint: error.hint ?? fallbackHint };
+  }
+  return { code: 'E_PROVISION_FAILED', message: error instanceof Error ? error.message : String(error), hint: fallbackHint };
+}
+
+const now = (): string => new Date().toISOString();
+
+/**
+ * Learner sessions: each holds one cluster (with its toolbox and terminal) for one lesson. Rows live in the
+ * store; the in-memory side (provisioning work, steps, subscribers, terminal, check context) is rebuilt lazily.
+ * One session never reaches another's cluster, terminal or results: every entry point starts from a session
+ * that `authenticate` returned for that session's own token.
+ */
+export class SessionManager {
+  readonly maxSessions: number;
+  private readonly store: Store;
+  private readonly provider: LabProvider;
+  private readonly pool: WarmPool;
+  private readonly log: FastifyBaseLogger;
+  private readonly sessions = new Map<string, LiveSession>();
+  private listing: Promise<Cluster[]> | undefined;
+  private closing = false;
+
+  constructor(options: SessionManagerOptions) {
+    this.store = options.store;
+    this.provider = options.provider;
+    this.pool = options.pool;
+    this.maxSessions = options.maxSessions;
+    this.log = options.log;
+  }
+
+  liveCount(): number {
+    return this.store.liveSessionCount();
+  }
+
+  // ── Lifecycle ────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Starts a session for `lessonSlug`: returns at once with its id and token, and provisions in the background. */
+  async create(lessonSlug: string): Promise<{ session: LiveSession; token: string }> {
+    const lesson = await findLesson(lessonSlug);
+    if (!lesson) throw errors.unknownLesson(lessonSlug, (await loadLessons()).map((l) => l.slug));
+    // From here to the insert nothing awaits, so two concurrent requests cannot both take the last place.
+    if (this.store.liveSessionCount() >= this.maxSessions) throw errors.capacityReached(this.maxSessions);
+    const token = newToken();
+    const row: SessionRow = {
+      id: newSessionId(),
+      tokenHash: hashToken(token),
+      lesson: lesson.slug,
+      cluster: newClusterName('s'),
+      profile: lesson.profile,
+      state: 'provisioning',
+      nodes: [],
+      createdAt: now(),
+    };
+    this.store.createSession(row);
+    const session = this.fromRow(row, lesson);
+    this.sessions.set(session.id, session);
+    this.log.info({ session: session.id, lesson: lesson.slug, cluster: session.cluster }, 'session started');
+    this.startProvisioning(session);
+    return { session, token };
+  }
+
+  /** Recreates the environment: a new cluster replaces the old one (steps stream on /events again). */
+  resetEnvironment(session: LiveSession): void {
+    if (session.state === 'provisioning' || session.state === 'ended' || session.ending) {
+      throw errors.notReady(session.id, session.ending ? 'ended' : session.state);
+    }
+    if (session.state === 'failed' && this.store.liveSessionCount() >= this.maxSessions) throw errors.capacityReached(this.maxSessions);
+    const old = session.cluster;
+    this.forgetEnvironment(session);
+    session.cluster = newClusterName('s');
+    session.state = 'provisioning';
+    delete session.error;
+    session.nodes = [];
+    this.store.updateSession(session.id, { state: 'provisioning', cluster: session.cluster, nodes: [], error: null });
+    this.log.info({ session: session.id, old, cluster: session.cluster }, 'recreating the environment');
+    this.startProvisioning(session, old);
+  }
+
+  /** Ends the session: stops provisioning, disposes the terminal, deletes the cluster (and its toolbox). */
+  end(session: LiveSession): Promise<void> {
+    if (session.state === 'ended') return Promise.resolve();
+    session.ending ??= (async () => {
+      session.work?.controller.abort();
+      await session.work?.done;
+      this.forgetEnvironment(session);
+      try {
+        await this.provider.delete(session.cluster);
+      } catch (error) {
+        session.ending = undefined;
+        throw error;
+      }
+      session.state = 'ended';
+      this.store.updateSession(session.id, { state: 'ended', endedAt: now() });
+      this.sessions.delete(session.id);
+      this.log.info({ session: session.id, cluster: session.cluster }, 'session ended');
+    })();
+    return session.ending;
+  }
+
+  /** Drops what belongs to the current cluster: terminal, toolbox flag, kubeconfig and check context. */
+  private forgetEnvironment(session: LiveSession): void {
+    session.terminal?.dispose();
+    session.terminal = undefined;
+    session.toolboxStarted = false;
+    session.kubeconfig = undefined;
+    session.checkContext = undefined;
+  }
+
+  private startProvisioning(session: LiveSession, replacing?: string): void {
+    const controller = new AbortController();
+    session.steps = new StepTracker((step) => this.publish(session, { type: 'step', step }));
+    const done = this.provision(session, controller.signal, replacing).finally(() => {
+      if (session.work?.controller === controller) session.work = undefined;
+    });
+    session.work = { controller, done };
+  }
+
+  private async provision(session: LiveSession, signal: AbortSignal, replacing: string | undefined): Promise<void> {
+    const steps = session.steps;
+    let haveCluster = false;
+    try {
+      if (replacing) await steps.run(stepTitles.removing, () => this.provider.delete(replacing));
+      const warm = this.pool.take(session.profile);
+      let cluster: Cluster;
+      if (warm) {
+        session.cluster = warm.name;
+        this.store.updateSession(session.id, { cluster: warm.name });
+        cluster = await steps.run(stepTitles.warm, async () => warm, () => 'ready in advance, so this lab starts in seconds');
+      } else {
+        cluster = await this.provider.create({ name: session.cluster, profile: session.profile }, steps, signal);
+      }
+      haveCluster = true;
+      session.nodes = cluster.nodes.map(({ name, role }) => ({ name, role }));
+      this.store.updateSession(session.id, { nodes: session.nodes });
+      signal.throwIfAborted();
+
+      await steps.run(stepTitles.terminal, async () => {
+        const { container } = await this.provider.startToolbox(cluster.name);
+        session.toolboxStarted = true;
+        return container;
+      });
+      signal.throwIfAborted();
+
+      const exercises = session.lesson?.exercises ?? [];
+      await steps.run(
+        stepTitles.exercises,
+        async () => {
+          const kubeconfig = await this.kubeconfig(session);
+          for (const exercise of exercises) {
+            if (!exercise.setup) continue;
+            steps.progress(stepTitles.exercises, exercise.title);
+            await runExerciseScript(`setup of exercise "${exercise.id}"`, exercise.setup, kubeconfig, { signal });
+          }
+        },
+        () => `${exercises.length} exercise${exercises.length === 1 ? '' : 's'} ready`,
+      );
+
+      session.state = 'ready';
+      this.store.updateSession(session.id, { state: 'ready', readyAt: now(), error: null });
+      this.log.info({ session: session.id, cluster: session.cluster }, 'session ready');
+      this.publish(session, { type: 'ready', summary: this.summary(session) });
+      this.pool.fill();
+    } catch (cause) {
+      const error = toStoredError(
+        signal.aborted ? new KubelabError('E_ABORTED', 'the lab environment was stopped before it was ready', { cause }) : cause,
+        `Press Recreate to try again (POST /api/sessions/${session.id}/reset). If it keeps failing, run \`npx kubelab doctor\` on the lab server.`,
+      );
+      this.log.warn({ session: session.id, cluster: session.cluster, err: cause }, 'provisioning failed');
+      // A cluster that will never be used is freed now (the provider already removed a half-made one).
+      this.forgetEnvironment(session);
+      if (haveCluster) {
+        await this.provider.delete(session.cluster).catch((e: unknown) => this.log.warn({ err: e, cluster: session.cluster }, 'could not delete the cluster of a failed session'));
+      }
+      session.state = 'failed';
+      session.error = error;
+      this.store.updateSession(session.id, { state: 'failed', error });
+      this.publish(session, { type: 'failed', error });
+    }
+  }
+
+  // ── Lookup and auth ──────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The session `id`, if `token` is its token. Missing token → E_TOKEN_MISSING, unknown session →
+   * E_SESSION_NOT_FOUND, wrong token → E_TOKEN_INVALID.
+   */
+  async authenticate(id: string, token: string | undefined, where: 'header' | 'query'): Promise<LiveSession> {
+    if (!token) throw errors.tokenMissing(where);
+    const session = await this.get(id);
+    if (!session) throw errors.sessionNotFound(id);
+    if (!tokenMatches(token, session.tokenHash)) throw errors.tokenInvalid();
+    return session;
+  }
+
+  private async get(id: string): Promise<LiveSession | undefined> {
+    const live = this.sessions.get(id);
+    if (live) return live;
+    if (!/^[0-9a-f]{1,64}$/.test(id)) return undefined;
+    const row = this.store.getSession(id);
+    if (!row) return undefined;
+    const session = this.fromRow(row, await findLesson(row.lesson));
+    if (session.state !== 'ended') this.sessions.set(id, session);
+    return session;
+  }
+
+  private fromRow(row: SessionRow, lesson: CatalogLesson | undefined): LiveSession {
+    return {
+      id: row.id,
+      tokenHash: row.tokenHash,
+      lessonSlug: row.lesson,
+      lesson,
+      profile: row.profile,
+      createdAt: row.createdAt,
+      cluster: row.cluster,
+      state: row.state,
+      ...(row.error ? { error: row.error } : {}),
+      nodes: row.nodes,
+      steps: new StepTracker(),
+      subscribers: new Set(),
+      toolboxStarted: false,
+    };
+  }
+
+  summary(session: LiveSession): SessionSummary {
+    const results = Object.fromEntries(
+      Object.entries(this.store.latestChecks(session.id)).map(([exercise, { passed, criteria, durationMs }]) => [
+        exercise,
+        { exercise, passed, criteria, durationMs },
+      ]),
+    );
+    return {
+      id: session.id,
+      lesson: session.lessonSlug,
+      state: session.state,
+      profile: session.profile,
+      nodes: session.nodes,
+      steps: session.steps.snapshot(),
+      results,
+      ...(session.error ? { error: session.error } : {}),
+    };
+  }
+
+  // ── Events ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Calls `listener` with every later event of the session; returns the unsubscribe function. */
+  subscribe(session: LiveSession, listener: (event: SessionEvent) => void): () => void {
+    session.subscribers.add(listener);
+    return () => session.subscribers.delete(listener);
+  }
+
+  private publish(session: LiveSession, event: SessionEvent): void {
+    for (const listener of [...session.subscribers]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.warn({ err: error, session: session.id }, 'an event listener failed');
+      }
+    }
+  }
+
+  // ── Exercises ────────────────────────────────────────────────────────────────────────────────────────────
+
+  exercise(session: LiveSession, id: string): Exercise {
+    const exercise = session.lesson ? findExercise(session.lesson, id) : undefined;
+    if (!exercise) throw errors.unknownExercise(id, session.lessonSlug, session.lesson?.exercises.map((e) => e.id) ?? []);
+    return exercise;
+  }
+
+  /** The session must be ready and its cluster must still exist (a learner or the host may have deleted it). */
+  private async requireEnvironment(session: LiveSession): Promise<void> {
+    if (session.state !== 'ready' || session.ending) throw errors.notReady(session.id, session.ending ? 'ended' : session.state);
+    if (!(await this.clusterExists(session.cluster))) {
+      this.forgetEnvironment(session);
+      throw errors.clusterGone(session.id, session.cluster);
+    }
+  }
+
+  /** Whether the cluster exists; concurrent callers share one provider.list(). */
+  private async clusterExists(name: string): Promise<boolean> {
+    this.listing ??= this.provider.list().finally(() => {
+      this.listing = undefined;
+    });
+    return (await this.listing).some((cluster) => cluster.name === name);
+  }
+
+  private kubeconfig(session: LiveSession): Promise<string> {
+    const cluster = session.cluster;
+    if (!session.kubeconfig) {
+      const pending = this.provider.kubeconfig(cluster);
+      session.kubeconfig = pending;
+      pending.catch(() => {
+        if (session.kubeconfig === pending) session.kubeconfig = undefined;
+      });
+    }
+    return session.kubeconfig;
+  }
+
+  /** Runs the exercise's check against the session's cluster and records the result in the check history. */
+  async check(session: LiveSession, exerciseId: string): Promise<CheckResult> {
+    const exercise = this.exercise(session, exerciseId);
+    await this.requireEnvironment(session);
+    const context = (session.checkContext ??= contextFromKubeconfig(await this.kubeconfig(session)));
+    const result = await runCheck(exercise.id, (signal) => exercise.check(context, signal), { timeoutMs: exercise.timeoutMs });
+    this.store.addCheck(session.id, result);
+    this.log.info({ session: session.id, exercise: exercise.id, passed: result.passed, durationMs: result.durationMs }, 'check');
+    return result;
+  }
+
+  /** Puts the cluster back to the exercise's starting state: its cleanup script, then its setup script. */
+  async resetExercise(session: LiveSession, exerciseId: string): Promise<void> {
+    const exercise = this.exercise(session, exerciseId);
+    await this.requireEnvironment(session);
+    const kubeconfig = await this.kubeconfig(session);
+    try {
+      await runExerciseScript(`cleanup of exercise "${exercise.id}"`, exercise.cleanup, kubeconfig);
+      if (exercise.setup) await runExerciseScript(`setup of exercise "${exercise.id}"`, exercise.setup, kubeconfig);
+    } catch (error) {
+      throw new KubelabError('E_SCRIPT_FAILED', error instanceof Error ? error.message : String(error), {
+        hint: `Try again. If it keeps failing, recreate the environment (POST /api/sessions/${session.id}/reset).`,
+        cause: error,
+      });
+    }
+    this.log.info({ session: session.id, exercise: exercise.id }, 'exercise reset');
+  }
+
+  // ── Terminal ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * The session's terminal, created on first use. Checks first that the session is ready and its cluster still
+   * exists, and (for a session restored after a restart) that its toolbox runs.
+   */
+  async terminal(session: LiveSession, log?: FastifyBaseLogger): Promise<TerminalSession> {
+    await this.requireEnvironment(session);
+    if (!session.toolboxStarted) {
+      await this.provider.startToolbox(session.cluster);
+      session.toolboxStarted = true;
+    }
+    if (!session.terminal || session.terminal.disposed) {
+      session.terminal = new TerminalSession({
+        argv: this.provider.shellArgv(session.cluster),
+        log: (log ?? this.log).child({ session: session.id }),
+      });
+    }
+    return session.terminal;
+  }
+
+  // ── Restart and shutdown ─────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * After a restart: sessions that were ready and whose cluster still exists come back usable; every other
+   * live session is marked ended (a half-made cluster is deleted). Touches the provider only if there is
+   * something to restore.
+   */
+  async restore(): Promise<void> {
+    const rows = this.store.liveSessions();
+    if (rows.length === 0) return;
+    let clusters: Map<string, Cluster>;
+    try {
+      clusters = new Map((await this.provider.list()).map((c) => [c.name, c]));
+    } catch (error) {
+      this.log.warn({ err: error }, 'cannot list clusters; sessions are restored when they are next used');
+      return;
+    }
+    for (const row of rows) {
+      const lesson = await findLesson(row.lesson);
+      const cluster = clusters.get(row.cluster);
+      if (row.state === 'ready' && cluster && lesson) {
+        const session = this.fromRow(row, lesson);
+        session.nodes = cluster.nodes.map(({ name, role }) => ({ name, role }));
+        this.sessions.set(row.id, session);
+        this.log.info({ session: row.id, cluster: row.cluster }, 'session restored');
+        continue;
+      }
+      const error: StoredError =
+        row.state === 'provisioning'
+          ? { code: 'E_INTERRUPTED', message: 'the lab server restarted while this lab was starting', hint: 'Start a new lab from the lesson page.' }
+          : { code: 'E_CLUSTER_GONE', message: `the lab environment's cluster (${row.cluster}) no longer exists`, hint: 'Start a new lab from the lesson page.' };
+      this.store.updateSession(row.id, { state: 'ended', endedAt: now(), error });
+      this.log.info({ session: row.id, cluster: row.cluster, reason: error.code }, 'session not restorable; marked ended');
+      if (cluster) {
+        await this.provider.delete(row.cluster).catch((e: unknown) => this.log.warn({ err: e, cluster: row.cluster }, 'could not delete a half-made cluster'));
+      }
+    }
+  }
+
+  /**
+   * On server shutdown: stops provisioning (the provider removes half-made clusters), disposes terminals and
+   * closes event streams. Clusters of ready sessions are kept: they come back after a restart.
+   */
+  async close(): Promise<void> {
+    this.closing = true;
+    const sessions = [...this.sessions.values()];
+    for (const session of sessions) session.work?.controller.abort();
+    await Promise.allSettled(sessions.map((s) => s.work?.done));
+    await Promise.allSettled(sessions.map((s) => s.ending));
+    for (const session of sessions) {
+      session.terminal?.dispose();
+      session.terminal = undefined;
+      this.publish(session, { type: 'shutdown' });
+    }
+  }
+
+  get isClosing(): boolean {
+    return this.closing;
+  }
+}

@@ -1,0 +1,271 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { CheckResult, Criterion } from '../../checkers/src/index.ts';
+
+/**
+ * The lab-runner's durable state, in SQLite (node:sqlite): sessions, their check history, and the warm pool's
+ * clusters. WAL with synchronous=FULL, so a committed write survives a crash of the process or the machine.
+ * Clusters themselves live in Docker; after a restart the session manager matches these rows against
+ * provider.list().
+ */
+
+export type SessionState = 'provisioning' | 'ready' | 'failed' | 'ended';
+
+export interface StoredError {
+  code: string;
+  message: string;
+  hint?: string;
+}
+
+export interface StoredNode {
+  name: string;
+  role: 'control-plane' | 'worker';
+}
+
+export interface SessionRow {
+  id: string;
+  tokenHash: string;
+  lesson: string;
+  cluster: string;
+  profile: 'single' | 'multi';
+  state: SessionState;
+  error?: StoredError;
+  nodes: StoredNode[];
+  createdAt: string;
+  readyAt?: string;
+  endedAt?: string;
+}
+
+export interface StoredCheck extends CheckResult {
+  checkedAt: string;
+}
+
+export interface PoolRow {
+  name: string;
+  profile: 'single' | 'multi';
+  state: 'creating' | 'ready';
+  createdAt: string;
+}
+
+/** Each entry moves the schema one version forward; PRAGMA user_version records how far a database has come. */
+const migrations = [
+  `CREATE TABLE sessions (
+     id          TEXT PRIMARY KEY,
+     token_hash  TEXT NOT NULL,
+     lesson      TEXT NOT NULL,
+     cluster     TEXT NOT NULL,
+     profile     TEXT NOT NULL,
+     state       TEXT NOT NULL CHECK (state IN ('provisioning', 'ready', 'failed', 'ended')),
+     error       TEXT,
+     nodes       TEXT NOT NULL DEFAULT '[]',
+     created_at  TEXT NOT NULL,
+     ready_at    TEXT,
+     ended_at    TEXT
+   );
+   CREATE INDEX sessions_state ON sessions (state);
+   CREATE TABLE checks (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     session_id  TEXT NOT NULL REFERENCES sessions (id),
+     exercise    TEXT NOT NULL,
+     passed      INTEGER NOT NULL,
+     criteria    TEXT NOT NULL,
+     duration_ms INTEGER NOT NULL,
+     checked_at  TEXT NOT NULL
+   );
+   CREATE INDEX checks_session ON checks (session_id, exercise, id);
+   CREATE TABLE pool (
+     name        TEXT PRIMARY KEY,
+     profile     TEXT NOT NULL,
+     state       TEXT NOT NULL CHECK (state IN ('creating', 'ready')),
+     created_at  TEXT NOT NULL
+   );`,
+];
+
+interface RawSession {
+  id: string;
+  token_hash: string;
+  lesson: string;
+  cluster: string;
+  profile: string;
+  state: string;
+  error: string | null;
+  nodes: string;
+  created_at: string;
+  ready_at: string | null;
+  ended_at: string | null;
+}
+
+interface RawCheck {
+  exercise: string;
+  passed: number;
+  criteria: string;
+  duration_ms: number;
+  checked_at: string;
+}
+
+function toSession(raw: RawSession): SessionRow {
+  return {
+    id: raw.id,
+    tokenHash: raw.token_hash,
+    lesson: raw.lesson,
+    cluster: raw.cluster,
+    profile: raw.profile === 'multi' ? 'multi' : 'single',
+    state: raw.state as SessionState,
+    ...(raw.error ? { error: JSON.parse(raw.error) as StoredError } : {}),
+    nodes: JSON.parse(raw.nodes) as StoredNode[],
+    createdAt: raw.created_at,
+    ...(raw.ready_at ? { readyAt: raw.ready_at } : {}),
+    ...(raw.ended_at ? { endedAt: raw.ended_at } : {}),
+  };
+}
+
+function toCheck(raw: RawCheck): StoredCheck {
+  return {
+    exercise: raw.exercise,
+    passed: raw.passed === 1,
+    criteria: JSON.parse(raw.criteria) as Criterion[],
+    durationMs: raw.duration_ms,
+    checkedAt: raw.checked_at,
+  };
+}
+
+export const liveStates: readonly SessionState[] = ['provisioning', 'ready'];
+
+export class Store {
+  readonly path: string;
+  private readonly db: DatabaseSync;
+
+  /** Opens (creating if needed) the database at `path`; ':memory:' gives a throwaway one. */
+  constructor(path: string) {
+    this.path = path;
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new DatabaseSync(path);
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const { user_version: version } = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
+    if (version > migrations.length) {
+      throw new Error(`the database ${this.path} was written by a newer Kubelab (schema ${version}, this one knows ${migrations.length})`);
+    }
+    for (let next = version; next < migrations.length; next++) {
+      this.transaction(() => {
+        this.db.exec(migrations[next]!);
+        this.db.exec(`PRAGMA user_version = ${next + 1}`);
+      });
+    }
+  }
+
+  transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  createSession(row: SessionRow): void {
+    this.db
+      .prepare(
+        `INSERT INTO sessions (id, token_hash, lesson, cluster, profile, state, error, nodes, created_at, ready_at, ended_at)
+         VALUES (:id, :tokenHash, :lesson, :cluster, :profile, :state, :error, :nodes, :createdAt, :readyAt, :endedAt)`,
+      )
+      .run({
+        id: row.id,
+        tokenHash: row.tokenHash,
+        lesson: row.lesson,
+        cluster: row.cluster,
+        profile: row.profile,
+        state: row.state,
+        error: row.error ? JSON.stringify(row.error) : null,
+        nodes: JSON.stringify(row.nodes),
+        createdAt: row.createdAt,
+        readyAt: row.readyAt ?? null,
+        endedAt: row.endedAt ?? null,
+      });
+  }
+
+  getSession(id: string): SessionRow | undefined {
+    const raw = this.db.prepare('SELECT * FROM sessions WHERE id = ?').get(id) as RawSession | undefined;
+    return raw ? toSession(raw) : undefined;
+  }
+
+  /** Updates the given fields; `error: null` clears a stored error. */
+  updateSession(
+    id: string,
+    patch: Partial<Pick<SessionRow, 'cluster' | 'state' | 'nodes' | 'readyAt' | 'endedAt'>> & { error?: StoredError | null },
+  ): void {
+    const columns: Record<string, string | null> = {};
+    if (patch.cluster !== undefined) columns.cluster = patch.cluster;
+    if (patch.state !== undefined) columns.state = patch.state;
+    if (patch.nodes !== undefined) columns.nodes = JSON.stringify(patch.nodes);
+    if (patch.readyAt !== undefined) columns.ready_at = patch.readyAt;
+    if (patch.endedAt !== undefined) columns.ended_at = patch.endedAt;
+    if (patch.error !== undefined) columns.error = patch.error ? JSON.stringify(patch.error) : null;
+    const names = Object.keys(columns);
+    if (names.length === 0) return;
+    this.db.prepare(`UPDATE sessions SET ${names.map((n) => `${n} = :${n}`).join(', ')} WHERE id = :id`).run({ ...columns, id });
+  }
+
+  /** Sessions that hold (or are getting) a cluster: what capacity counts. */
+  liveSessions(): SessionRow[] {
+    return (this.db.prepare(`SELECT * FROM sessions WHERE state IN ('provisioning', 'ready') ORDER BY created_at`).all() as unknown as RawSession[]).map(toSession);
+  }
+
+  liveSessionCount(): number {
+    return (this.db.prepare(`SELECT count(*) AS n FROM sessions WHERE state IN ('provisioning', 'ready')`).get() as { n: number }).n;
+  }
+
+  addCheck(sessionId: string, result: CheckResult, checkedAt = new Date().toISOString()): void {
+    this.db
+      .prepare('INSERT INTO checks (session_id, exercise, passed, criteria, duration_ms, checked_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(sessionId, result.exercise, result.passed ? 1 : 0, JSON.stringify(result.criteria), result.durationMs, checkedAt);
+  }
+
+  /** Every check the session ran, oldest first. */
+  checks(sessionId: string): StoredCheck[] {
+    return (this.db.prepare('SELECT * FROM checks WHERE session_id = ? ORDER BY id').all(sessionId) as unknown as RawCheck[]).map(toCheck);
+  }
+
+  /** The latest check of each exercise. */
+  latestChecks(sessionId: string): Record<string, StoredCheck> {
+    const rows = this.db
+      .prepare('SELECT * FROM checks WHERE id IN (SELECT max(id) FROM checks WHERE session_id = ? GROUP BY exercise) ORDER BY id')
+      .all(sessionId) as unknown as RawCheck[];
+    return Object.fromEntries(rows.map((raw) => [raw.exercise, toCheck(raw)]));
+  }
+
+  putPoolCluster(row: PoolRow): void {
+    this.db
+      .prepare('INSERT INTO pool (name, profile, state, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET state = excluded.state')
+      .run(row.name, row.profile, row.state, row.createdAt);
+  }
+
+  removePoolCluster(name: string): void {
+    this.db.prepare('DELETE FROM pool WHERE name = ?').run(name);
+  }
+
+  poolClusters(): PoolRow[] {
+    return (this.db.prepare('SELECT name, profile, state, created_at FROM pool ORDER BY created_at').all() as unknown as {
+      name: string;
+      profile: string;
+      state: string;
+      created_at: string;
+    }[]).map((raw) => ({
+      name: raw.name,
+      profile: raw.profile === 'multi' ? 'multi' : 'single',
+      state: raw.state === 'ready' ? 'ready' : 'creating',
+      createdAt: raw.created_at,
+    }));
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+}
