@@ -74,11 +74,12 @@ export function redactUrl(url: string): string {
 }
 
 /** Fastify's server options: pino logging with the session token redacted from URLs and headers. */
-export function serverOptions(config: Config, logger: boolean | undefined = true): FastifyServerOptions {
+export function serverOptions(config: Config, logger: boolean | undefined = true, logStream?: NodeJS.WritableStream): FastifyServerOptions {
   return {
     logger: logger
       ? {
           level: config.logLevel,
+          ...(logStream ? { stream: logStream } : {}),
           redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[REDACTED]' },
           serializers: {
             req: (request: { method: string; url: string; hostname?: string; ip?: string; headers?: Record<string, unknown> }) => ({
@@ -95,10 +96,10 @@ export function serverOptions(config: Config, logger: boolean | undefined = true
   };
 }
 
-/** Builds a ready-to-listen lab-runner. `logger: false` silences it (tests). */
-export async function buildApp(options: AppOptions & { logger?: boolean } = {}): Promise<FastifyInstance> {
+/** Builds a ready-to-listen lab-runner. `logger: false` silences it; `logStream` sends the JSON log lines elsewhere (tests). */
+export async function buildApp(options: AppOptions & { logger?: boolean; logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const config = options.config ?? loadConfig();
-  const app = Fastify(serverOptions(config, options.logger)).withTypeProvider<TypeBoxTypeProvider>();
+  const app = Fastify(serverOptions(config, options.logger, options.logStream)).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(kubelabApp, { config, provider: options.provider, store: options.store });
   return app;
 }
