@@ -84,7 +84,8 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
             break;
         }
       });
-      request.raw.on('close', stop);
+      // The response's close: the client went away (or we ended it).
+      response.on('close', stop);
     },
   );
 };
