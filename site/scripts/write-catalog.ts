@@ -1,0 +1,41 @@
+/**
+ * Writes site/src/generated/catalog.json: what the site knows about the course (lessons, their cluster
+ * profile and exercises with titles, hints and reference solutions), from labs' publicCatalog(). Run it with
+ * Node 24 before `astro dev` and `astro build`; it keeps the lab check code out of the browser bundle.
+ *
+ *   node scripts/write-catalog.ts            # from labs/lessons
+ *   KUBELAB_CATALOG=fixture.json node scripts/write-catalog.ts   # from a JSON file (fixture sites, tests)
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const out = fileURLToPath(new URL('../src/generated/catalog.json', import.meta.url));
+
+async function load(): Promise<unknown[]> {
+  const from = process.env['KUBELAB_CATALOG'];
+  if (from) {
+    try {
+      return JSON.parse(readFileSync(from, 'utf8')) as unknown[];
+    } catch (error) {
+      throw new Error(`could not read the catalog from KUBELAB_CATALOG=${from}`, { cause: error });
+    }
+  }
+  const { publicCatalog } = await import('../../labs/src/catalog.ts');
+  return publicCatalog();
+}
+
+try {
+  const catalog = await load();
+  if (!Array.isArray(catalog)) throw new Error('the catalog is not a list of lessons');
+  mkdirSync(dirname(out), { recursive: true });
+  const tmp = `${out}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(catalog, null, 2)}\n`);
+  renameSync(tmp, out);
+  const exercises = catalog.reduce((n: number, lesson) => n + ((lesson as { exercises?: unknown[] }).exercises?.length ?? 0), 0);
+  console.log(`kubelab site: wrote ${catalog.length} lesson(s) and ${exercises} exercise(s) to src/generated/catalog.json`);
+} catch (error) {
+  console.error(`kubelab site: could not write the course catalog: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof Error && error.cause) console.error(error.cause);
+  process.exit(1);
+}

@@ -1,0 +1,54 @@
+import { pathToFileURL } from 'node:url';
+import { defineCollection } from 'astro:content';
+import { glob, type Loader } from 'astro/loaders';
+import { docsSchema } from '@astrojs/starlight/schema';
+import { lessonFrontmatter } from '../../labs/src/schema.ts';
+import catalog from './generated/catalog.json' with { type: 'json' };
+import { lessonEntryId, slugFromDir, type CatalogLesson } from './lib/catalog.ts';
+import { lessonsDir } from './lib/paths.ts';
+
+const lessons = catalog as CatalogLesson[];
+
+/**
+ * The lesson pages, straight from labs/lessons/NN-slug/index.mdx, with ids lessons/<slug> (the slug the
+ * lab-runner uses). Every page must satisfy labs' own `lessonFrontmatter` (zod 4, like Astro's): a typo fails the
+ * build naming the file and the field.
+ */
+function lessonsLoader(): Loader {
+  const files = glob({
+    base: pathToFileURL(`${lessonsDir}/`),
+    pattern: '[0-9][0-9]-*/index.mdx',
+    generateId: ({ entry }) => {
+      const dir = entry.split('/')[0]!;
+      return lessonEntryId(lessons.find((lesson) => lesson.dir === dir)?.slug ?? slugFromDir(dir));
+    },
+  });
+  return {
+    name: 'kubelab-lessons',
+    load: (context) =>
+      files.load({
+        ...context,
+        parseData: (props) => {
+          const checked = lessonFrontmatter.safeParse(props.data);
+          if (!checked.success) {
+            const where = props.filePath ?? props.id;
+            const issues = checked.error.issues.map((issue) => `  ${issue.path.join('.') || '(frontmatter)'}: ${issue.message}`);
+            throw new Error(`${where}: invalid lesson frontmatter (labs/src/schema.ts, lessonFrontmatter):\n${issues.join('\n')}`);
+          }
+          return context.parseData(props);
+        },
+      }),
+  };
+}
+
+/**
+ * Starlight's `docs` collection holds the lessons. Its schema is Starlight's, extended with the lesson fields;
+ * they are optional here only because Starlight validates the home page (a <StarlightPage>) against the same
+ * schema; the loader above requires them on every lesson.
+ */
+export const collections = {
+  docs: defineCollection({
+    loader: lessonsLoader(),
+    schema: docsSchema({ extend: lessonFrontmatter.partial() }),
+  }),
+};

@@ -1,0 +1,82 @@
+/**
+ * What the browser remembers, in localStorage: the lab session per lesson (so a reload reconnects to the same
+ * cluster), exercise progress per lesson (for the cards and the course map), the last lesson opened, and the
+ * learner's panel settings. Every read tolerates missing or corrupt data.
+ */
+import type { Credentials } from './api.ts';
+
+const PREFIX = 'kubelab:';
+
+function read<T>(key: string): T | undefined {
+  try {
+    const text = localStorage.getItem(PREFIX + key);
+    return text === null ? undefined : (JSON.parse(text) as T);
+  } catch {
+    return undefined;
+  }
+}
+
+function write(key: string, value: unknown): void {
+  try {
+    if (value === undefined) localStorage.removeItem(PREFIX + key);
+    else localStorage.setItem(PREFIX + key, JSON.stringify(value));
+  } catch {
+    /* storage full or disabled: the page still works, it just forgets */
+  }
+}
+
+export interface StoredSession extends Credentials {
+  lesson: string;
+  profile?: 'single' | 'multi';
+  createdAt: number;
+}
+
+export interface ExerciseProgress {
+  /** When the learner started on it (first interaction, lab ready, or the previous exercise passing). */
+  startedAt?: number;
+  passedAt?: number;
+  /** Milliseconds from startedAt to the pass. */
+  tookMs?: number;
+  /** The learner looked at the reference solution. */
+  withHelp?: boolean;
+  hintsShown?: number;
+  lastCheck?: { passed: boolean; at: number };
+}
+
+export type LessonProgress = Record<string, ExerciseProgress>;
+
+export const store = {
+  session: (lesson: string) => {
+    const value = read<StoredSession>(`session:${lesson}`);
+    return value && typeof value.id === 'string' && typeof value.token === 'string' ? value : undefined;
+  },
+  setSession: (lesson: string, session: StoredSession | undefined) => write(`session:${lesson}`, session),
+  /** Every lesson with a remembered session (for the home page's environment badge). */
+  sessions: (): StoredSession[] => {
+    const out: StoredSession[] = [];
+    try {
+      for (let i = 0; i < localStorage.length; i++) {
+        const key = localStorage.key(i);
+        if (key?.startsWith(`${PREFIX}session:`)) {
+          const value = store.session(key.slice(`${PREFIX}session:`.length));
+          if (value) out.push(value);
+        }
+      }
+    } catch {
+      /* no storage */
+    }
+    return out;
+  },
+  progress: (lesson: string): LessonProgress => read<LessonProgress>(`progress:${lesson}`) ?? {},
+  updateExercise: (lesson: string, exercise: string, update: (current: ExerciseProgress) => ExerciseProgress): ExerciseProgress => {
+    const all = store.progress(lesson);
+    const next = update({ ...(all[exercise] ?? {}) });
+    all[exercise] = next;
+    write(`progress:${lesson}`, all);
+    return next;
+  },
+  lastLesson: () => read<{ slug: string; at: number }>('last-lesson'),
+  setLastLesson: (slug: string) => write('last-lesson', { slug, at: Date.now() }),
+  setting: <T>(name: string, fallback: T): T => read<T>(`setting:${name}`) ?? fallback,
+  setSetting: (name: string, value: unknown) => write(`setting:${name}`, value),
+};
