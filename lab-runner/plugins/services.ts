@@ -37,7 +37,7 @@ export default expose<ServicesOptions>(async function services(app, options) {
   const { config } = options;
   const store = options.store ?? new Store(databaseFile(config));
   const ownsStore = !options.store;
-  const provider = options.provider ?? (new KindProvider() as unknown as LabProvider);
+  const provider: LabProvider = options.provider ?? new KindProvider();
   const pool = new WarmPool({ provider, store, size: config.poolSize, log: app.log.child({ component: 'pool' }) });
   const sessions = new SessionManager({ store, provider, pool, maxSessions: config.maxSessions, log: app.log.child({ component: 'sessions' }) });
 

@@ -29,7 +29,7 @@ after(async () => {
 /** The real kind provider, wrapped to record every call: none of these tests may reach Docker. */
 function watchedProvider(): { provider: LabProvider; calls: string[] } {
   const calls: string[] = [];
-  const real = new KindProvider() as unknown as LabProvider;
+  const real: LabProvider = new KindProvider();
   const provider = new Proxy(real, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;

@@ -7,6 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,7 @@ import { decodeServerFrame, encodeAck, encodeInput, encodeResize } from '../term
 import { findExercise, findLesson } from '../../labs/src/catalog.ts';
 import { runExerciseScript } from '../../labs/src/scripts.ts';
 import { run } from '../../scripts/lib/exec.ts';
+import { hashToken, newToken } from '../sessions/tokens.ts';
 import { leftovers } from './cluster-fixture.ts';
 
 const provider = new KindProvider();
@@ -161,6 +163,32 @@ async function inTerminal(lab: Lab, command: string, expect: RegExp, timeoutMs =
   }
 }
 
+/** A raw WebSocket upgrade request: the HTTP response if the server refuses it, or 'upgraded'. */
+function upgrade(lab: Lab): Promise<{ status: number; body: string } | 'upgraded'> {
+  const { port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const request = http.request({
+      port: Number(port),
+      host: '127.0.0.1',
+      path: `/api/sessions/${lab.id}/terminal?token=${encodeURIComponent(lab.token)}`,
+      agent: false,
+      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+    });
+    request.on('response', (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    });
+    request.on('upgrade', (_response, socket) => {
+      socket.destroy();
+      resolve('upgraded');
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kubelab-sessions-test-'));
   config = loadConfig({}, { dataDir: join(dir, 'data'), siteDir: join(dir, 'no-site'), maxSessions: 2, poolSize: 1 });
@@ -299,6 +327,9 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
     assert.equal(gone.status, 409);
     assert.equal(gone.body.error?.code, 'E_CLUSTER_GONE');
     assert.match(gone.body.error?.hint ?? '', new RegExp(`POST /api/sessions/${a.id}/reset`));
+    const terminal = await upgrade(a);
+    assert.ok(terminal !== 'upgraded' && terminal.status === 409, `the terminal is refused too: ${JSON.stringify(terminal)}`);
+    assert.equal((JSON.parse(terminal.body) as { error: { code: string } }).error.code, 'E_CLUSTER_GONE');
 
     const reset = await api<{ state: string }>('POST', `/api/sessions/${a.id}/reset`, a.token);
     assert.equal(reset.status, 202);
@@ -317,9 +348,18 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
     await inTerminal(a, 'kubectl get nodes --no-headers', /\bReady\b/);
   });
 
-  test('after a restart, labs whose clusters still exist come back with the same token', async () => {
+  test('after a restart, labs whose clusters still exist come back with the same token; others end', async () => {
+    // A lab whose cluster vanished while the server was down.
+    const orphan: Lab = { id: 'feedfacecafe0001', token: newToken() };
+    app.store.createSession({
+      id: orphan.id, tokenHash: hashToken(orphan.token), lesson: 'pods', cluster: 's-000000', profile: 'single',
+      state: 'ready', nodes: [], createdAt: new Date().toISOString(),
+    });
     await app.close();
     await start();
+    const ended = await api<Summary>('GET', `/api/sessions/${orphan.id}`, orphan.token);
+    assert.equal(ended.body.state, 'ended');
+    assert.equal(ended.body.error?.code, 'E_CLUSTER_GONE');
     for (const lab of [a, b]) {
       const summary = await api<Summary>('GET', `/api/sessions/${lab.id}`, lab.token);
       assert.equal(summary.status, 200);
@@ -345,6 +385,26 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
       const late = await check(lab, 'first-pod');
       assert.equal(late.status, 409);
     }
+    assert.equal((await api<{ sessions: number }>('GET', '/healthz')).body.sessions, 0);
+  });
+
+  test('ending a lab while it is still starting stops the provisioning and leaves nothing behind', async () => {
+    const created = await api<{ id: string; token: string }>('POST', '/api/sessions', undefined, { lesson: 'pods' });
+    assert.equal(created.status, 201);
+    const lab: Lab = created.body;
+    const cluster = clusterOf(lab);
+    // Wait until kind is at work (if the pool had a warm cluster ready, the lab may get ready first: fine too).
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const { body } = await api<Summary>('GET', `/api/sessions/${lab.id}`, lab.token);
+      if (body.state !== 'provisioning' || body.steps.some((s) => s.title === 'Creating the cluster (kind)')) break;
+      assert.ok(Date.now() < deadline, 'provisioning got under way');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const ended = await api('DELETE', `/api/sessions/${lab.id}`, lab.token);
+    assert.equal(ended.status, 204);
+    assert.equal((await api<Summary>('GET', `/api/sessions/${lab.id}`, lab.token)).body.state, 'ended');
+    for (const name of new Set([cluster, clusterOf(lab)])) assert.deepEqual(await leftovers(name), [], `nothing of ${name} is left`);
     assert.equal((await api<{ sessions: number }>('GET', '/healthz')).body.sessions, 0);
   });
 
