@@ -17,20 +17,10 @@ import { ensureNodeImage } from '../setup/node-image.ts';
 import { readNodeImage } from '../setup/state.ts';
 import { KindProvider } from '../../lab-runner/providers/kind/provider.ts';
 import type { ProfileName } from '../../lab-runner/providers/provider.ts';
+import { median, timed } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 const log = (line: string) => process.stderr.write(line + '\n');
-
-async function timed<T>(work: () => Promise<T>): Promise<[number, T]> {
-  const began = performance.now();
-  const result = await work();
-  return [performance.now() - began, result];
-}
 
 /** Cold setup, from what setup itself recorded: each step's longest duration, i.e. when it really built. */
 async function coldSetupFromHistory(): Promise<{ totalMs: number; steps: Record<string, number> } | undefined> {

@@ -1,0 +1,286 @@
+/**
+ * `npm run bench` (with bench:cluster): what a learner waits for, measured through the real lab-runner on real
+ * clusters, each figure set against a baseline run in the same process.
+ *
+ * - Start lab → usable prompt, cold (no warm cluster) and warm (a pooled cluster); baseline: the provider's
+ *   create-to-ready alone.
+ * - Keystroke echo round trip over a local WebSocket to the pty, p50/p95; baseline: the same keystrokes written
+ *   straight into a node-pty running the same `docker exec` (no WebSocket, no bridge).
+ * - Check latency per exercise, p50/p95, over HTTP on the solved state; baseline: the same check called in-process.
+ *
+ * BENCH_RUNS (default 3) sets the start-up runs per kind; BENCH_KEYSTROKES (default 200) and BENCH_CHECKS
+ * (default 20) the samples.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { spawn as spawnPty } from 'node-pty';
+import { setup } from '../setup.ts';
+import { formatDuration, EventStatus } from '../lib/status.ts';
+import { formatError } from '../lib/errors.ts';
+import { buildApp } from '../../lab-runner/app.ts';
+import { loadConfig } from '../../lab-runner/config.ts';
+import { KindProvider } from '../../lab-runner/providers/kind/provider.ts';
+import { decodeServerFrame, encodeAck, encodeInput, encodeResize } from '../../lab-runner/terminal/protocol.ts';
+import { contextFromKubeconfig, runCheck } from '../../checkers/src/index.ts';
+import { findLesson } from '../../labs/src/catalog.ts';
+import { runExerciseScript } from '../../labs/src/scripts.ts';
+import { median, percentile, timed } from './stats.ts';
+
+const runs = Number(process.env.BENCH_RUNS ?? 3);
+const keystrokes = Number(process.env.BENCH_KEYSTROKES ?? 200);
+const checks = Number(process.env.BENCH_CHECKS ?? 20);
+const log = (line: string) => process.stderr.write(line + '\n');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
+const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
+
+interface Started {
+  id: string;
+  token: string;
+}
+
+/** A learner's browser, minus the rendering: the session API and one terminal WebSocket. */
+class LabClient {
+  readonly base: string;
+  readonly session: Started;
+  private socket?: WebSocket;
+  private output = '';
+  private waiters: (() => void)[] = [];
+
+  constructor(base: string, session: Started) {
+    this.base = base;
+    this.session = session;
+  }
+
+  static async start(base: string, lesson: string): Promise<LabClient> {
+    const response = await fetch(`${base}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lesson }) });
+    if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${await response.text()}`);
+    return new LabClient(base, (await response.json()) as Started);
+  }
+
+  private get headers() {
+    return { authorization: `Bearer ${this.session.token}` };
+  }
+
+  async summary(): Promise<{ state: string; error?: { message: string } }> {
+    return (await (await fetch(`${this.base}/api/sessions/${this.session.id}`, { headers: this.headers })).json()) as { state: string };
+  }
+
+  async waitReady(): Promise<void> {
+    for (;;) {
+      const { state, error } = await this.summary();
+      if (state === 'ready') return;
+      if (state !== 'provisioning') throw new Error(`session ${state}: ${error?.message ?? ''}`);
+      await sleep(100);
+    }
+  }
+
+  async openTerminal(): Promise<void> {
+    const url = `${this.base.replace('http', 'ws')}/api/sessions/${this.session.id}/terminal?token=${this.session.token}`;
+    const socket = new WebSocket(url);
+    socket.binaryType = 'arraybuffer';
+    socket.onmessage = (event) => {
+      const message = decodeServerFrame(new Uint8Array(event.data as ArrayBuffer));
+      if (message.type !== 'output') return;
+      this.output += new TextDecoder().decode(message.data);
+      socket.send(encodeAck(message.data.length));
+      for (const wake of this.waiters.splice(0)) wake();
+    };
+    await new Promise<void>((resolve, reject) => {
+      socket.onopen = () => resolve();
+      socket.onerror = () => reject(new Error(`the terminal WebSocket did not open (${url.replace(/token=.*/, 'token=…')})`));
+    });
+    socket.send(encodeResize(120, 40));
+    this.socket = socket;
+  }
+
+  /** Resolves once the accumulated output matches, and clears it. */
+  async waitFor(pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pattern.test(stripAnsi(this.output))) {
+      if (Date.now() > deadline) throw new Error(`the terminal never showed ${pattern}; it showed: ${stripAnsi(this.output).slice(-300)}`);
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+    this.output = '';
+  }
+
+  /** Sends one keystroke and resolves when its echo comes back: the time a learner feels per key. */
+  async echo(key: string): Promise<number> {
+    this.output = '';
+    const began = performance.now();
+    this.socket!.send(encodeInput(key));
+    while (!this.output.includes(key)) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    return performance.now() - began;
+  }
+
+  send(text: string): void {
+    this.socket!.send(encodeInput(text));
+  }
+
+  async check(exercise: string): Promise<{ passed: boolean }> {
+    const response = await fetch(`${this.base}/api/sessions/${this.session.id}/exercises/${exercise}/check`, { method: 'POST', headers: this.headers });
+    if (!response.ok) throw new Error(`check ${exercise}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { passed: boolean };
+  }
+
+  async end(): Promise<void> {
+    this.socket?.close();
+    await fetch(`${this.base}/api/sessions/${this.session.id}`, { method: 'DELETE', headers: this.headers });
+  }
+}
+
+/** Start lab → a prompt a learner can type at. */
+async function startToPrompt(base: string): Promise<[number, LabClient]> {
+  return timed(async () => {
+    const client = await LabClient.start(base, 'pods');
+    await client.waitReady();
+    await client.openTerminal();
+    await client.waitFor(/kubelab:~\$ $/m);
+    return client;
+  });
+}
+
+/** The baseline for echo: node-pty on the same `docker exec`, no WebSocket and no bridge in between. */
+async function directEcho(argv: string[]): Promise<number[]> {
+  const pty = spawnPty(argv[0]!, argv.slice(1), { name: 'xterm-256color', cols: 120, rows: 40 });
+  let output = '';
+  let wake: (() => void) | undefined;
+  pty.onData((data) => {
+    output += data;
+    wake?.();
+  });
+  const until = async (predicate: () => boolean) => {
+    while (!predicate()) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, 200)));
+  };
+  await until(() => /kubelab:~\$ $/m.test(stripAnsi(output)));
+  const samples: number[] = [];
+  for (let i = 0; i < keystrokes; i++) {
+    output = '';
+    const began = performance.now();
+    pty.write('x');
+    await until(() => output.includes('x'));
+    samples.push(performance.now() - began);
+    if (i % 50 === 49) pty.write('\x15'); // Ctrl-U: keep the line short
+  }
+  pty.kill();
+  return samples;
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'kubelab-bench-'));
+const provider = new KindProvider();
+const report: string[] = [];
+const apps: { close(): Promise<unknown> }[] = [];
+
+type App = Awaited<ReturnType<typeof buildApp>>;
+
+/** A lab-runner on a free port, with its own database; closed at the end. */
+async function serve(poolSize: number): Promise<{ base: string; app: App }> {
+  const app = await buildApp({
+    config: loadConfig(process.env, { port: 0, host: '127.0.0.1', poolSize, maxSessions: 3, dataDir: join(dataDir, `pool-${poolSize}`) }),
+    logger: false,
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  apps.push(app);
+  const address = app.server.address();
+  if (!address || typeof address === 'string') throw new Error('the lab-runner has no TCP address');
+  return { base: `http://127.0.0.1:${address.port}`, app };
+}
+
+try {
+  await setup();
+  log(`\nBenchmark: ${runs} start-ups of each kind, ${keystrokes} keystrokes, ${checks} checks per exercise.\n`);
+
+  // Baseline for start-up: the provider alone, create-to-ready.
+  const baseline: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const name = `bench-${randomBytes(3).toString('hex')}`;
+    const [elapsed] = await timed(() => provider.create({ name, profile: 'single' }, new EventStatus(), AbortSignal.timeout(900_000)));
+    await provider.delete(name);
+    baseline.push(elapsed);
+    log(`  provider create-to-ready: ${formatDuration(elapsed)}`);
+  }
+
+  // Cold: no pool, so Start lab creates the cluster.
+  const { base: coldBase } = await serve(0);
+  const cold: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const [elapsed, client] = await startToPrompt(coldBase);
+    cold.push(elapsed);
+    log(`  cold Start lab → prompt: ${formatDuration(elapsed)}`);
+    await client.end();
+  }
+
+  // Warm: a pooled cluster is waiting; wait for the refill between runs so each start finds one.
+  const { base: warmBase, app: warmApp } = await serve(1);
+  const warm: number[] = [];
+  let kept: LabClient | undefined;
+  for (let i = 0; i < runs; i++) {
+    while (warmApp.pool.counts().ready < 1) await sleep(500);
+    const [elapsed, client] = await startToPrompt(warmBase);
+    warm.push(elapsed);
+    log(`  warm Start lab → prompt: ${formatDuration(elapsed)}`);
+    if (i === runs - 1) kept = client;
+    else await client.end();
+  }
+  const lab = kept!;
+
+  // Keystroke echo through the lab-runner, then straight into a pty on the same container.
+  const echoes: number[] = [];
+  for (let i = 0; i < keystrokes; i++) {
+    echoes.push(await lab.echo('x'));
+    if (i % 50 === 49) lab.send('\x15');
+  }
+  lab.send('\x15');
+  const summary = (await (await fetch(`${warmBase}/api/sessions/${lab.session.id}`, { headers: { authorization: `Bearer ${lab.session.token}` } })).json()) as {
+    nodes: { name: string }[];
+  };
+  const clusterName = summary.nodes[0]!.name.replace(/^kubelab-/, '').replace(/-control-plane$/, '');
+  const direct = await directEcho(provider.shellArgv(clusterName));
+
+  // Check latency per exercise, on the solved state.
+  const lesson = (await findLesson('pods'))!;
+  const kubeconfig = await provider.kubeconfig(clusterName);
+  const k = contextFromKubeconfig(kubeconfig);
+  const checkRows: string[] = [];
+  for (const exercise of lesson.exercises) {
+    await runExerciseScript('cleanup', exercise.cleanup, kubeconfig);
+    if (exercise.setup) await runExerciseScript('setup', exercise.setup, kubeconfig);
+    await runExerciseScript('solution', exercise.solution, kubeconfig);
+    const overHttp: number[] = [];
+    const inProcess: number[] = [];
+    for (let i = 0; i < checks; i++) {
+      const [httpMs, result] = await timed(() => lab.check(exercise.id));
+      if (!result.passed) throw new Error(`${exercise.id}: the check failed on the solved state`);
+      overHttp.push(httpMs);
+      inProcess.push((await timed(() => runCheck(exercise.id, (signal) => exercise.check(k, signal))))[0]);
+    }
+    checkRows.push(
+      `| ${exercise.id} | ${ms(median(overHttp))} | ${ms(percentile(overHttp, 95))} | ${ms(median(inProcess))} | ${(median(overHttp) / median(inProcess)).toFixed(2)}× |`,
+    );
+  }
+  await lab.end();
+
+  report.push(
+    '| Measure | p50 | p95 | Baseline (same process) | Ratio |',
+    '|---|---|---|---|---|',
+    `| Start lab → prompt, cold (no warm cluster) | ${formatDuration(median(cold))} | ${formatDuration(percentile(cold, 95))} | provider create-to-ready ${formatDuration(median(baseline))} | ${(median(cold) / median(baseline)).toFixed(2)}× |`,
+    `| Start lab → prompt, warm (pooled cluster) | ${formatDuration(median(warm))} | ${formatDuration(percentile(warm, 95))} | cold start ${formatDuration(median(cold))} | ${(median(warm) / median(cold)).toFixed(3)}× |`,
+    `| Keystroke echo over WebSocket | ${ms(median(echoes))} | ${ms(percentile(echoes, 95))} | node-pty direct ${ms(median(direct))} (p95 ${ms(percentile(direct, 95))}) | ${(median(echoes) / median(direct)).toFixed(2)}× |`,
+    '',
+    '| Check (solved state) | HTTP p50 | HTTP p95 | In-process p50 | Ratio |',
+    '|---|---|---|---|---|',
+    ...checkRows,
+  );
+  process.stdout.write(`\n${report.join('\n')}\n`);
+} catch (error) {
+  process.stderr.write(`\n${formatError(error)}\n`);
+  process.exitCode = 1;
+} finally {
+  for (const app of apps) await app.close().catch(() => {});
+  await rm(dataDir, { recursive: true, force: true });
+}
