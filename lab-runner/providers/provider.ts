@@ -19,7 +19,18 @@ export interface ClusterProvider {
   kubeconfig(name: string, options?: { internal?: boolean }): Promise<string>;
   /** Checks a running cluster: API, nodes, DNS, CNI, storage, ingress, images. */
   health(name: string): Promise<HealthReport>;
-  /** Removes the cluster's containers and network. Deleting a cluster that does not exist is not an error. */
+  /**
+   * Starts the cluster's toolbox container, where the learner's shell runs: on the cluster's network, holding only
+   * its internal kubeconfig (at /root/.kube/config), no host files. Idempotent: a running toolbox is reused, a
+   * stopped one started again. Throws E_CLUSTER_NOT_FOUND, E_NOT_SET_UP (no toolbox image) or E_TOOLBOX_FAILED.
+   */
+  startToolbox(name: string): Promise<{ container: string }>;
+  /** The command for an interactive login shell in the toolbox: what the terminal bridge spawns in its pty. */
+  shellArgv(name: string): string[];
+  /**
+   * Removes the cluster's containers (its toolbox too) and its network. Deleting a cluster that does not exist is
+   * not an error.
+   */
   delete(name: string): Promise<void>;
 }
 

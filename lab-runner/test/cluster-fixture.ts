@@ -42,11 +42,12 @@ export async function createTestCluster(provider: KindProvider, profile: Profile
   };
 }
 
-/** Docker objects that still mention a cluster: its node containers and its network. */
+/** Docker objects that still mention a cluster: its node containers, its other containers (the toolbox) and its network. */
 export async function leftovers(name: string): Promise<string[]> {
   const containers = (await run(['docker', 'ps', '-a', '--filter', `label=io.x-k8s.kind.cluster=kubelab-${name}`, '--format', '{{.Names}}'])).stdout;
+  const others = (await run(['docker', 'ps', '-a', '--filter', `label=io.kubelab.cluster=${name}`, '--format', '{{.Names}}'])).stdout;
   const networks = (await run(['docker', 'network', 'ls', '--filter', `name=^kubelab-${name}$`, '--format', '{{.Name}}'])).stdout;
-  return [...containers.split('\n'), ...networks.split('\n')].filter(Boolean);
+  return [...containers.split('\n'), ...others.split('\n'), ...networks.split('\n')].filter(Boolean);
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, 
 import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
+import { removeToolbox, startToolbox, toolboxShellArgv } from './toolbox.ts';
 
 const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
 
@@ -38,6 +39,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Kubelab's clusters as kind clusters on Docker. */
 export class KindProvider implements ClusterProvider {
   readonly readyTimeoutMs: number;
+  /** Toolbox starts under way, so two callers for one cluster share one `docker run`. */
+  private readonly startingToolboxes = new Map<string, Promise<{ container: string }>>();
 
   constructor(options: { readyTimeoutMs?: number } = {}) {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
@@ -300,10 +303,28 @@ export class KindProvider implements ClusterProvider {
     if (context.createdNetwork) await run(['docker', 'network', 'rm', networkName(name)]).catch(() => {});
   }
 
+  startToolbox(name: string): Promise<{ container: string }> {
+    let starting = this.startingToolboxes.get(name);
+    if (!starting) {
+      starting = (async () => {
+        await this.requireEngine();
+        return startToolbox(name, () => this.kubeconfig(name, { internal: true }));
+      })().finally(() => this.startingToolboxes.delete(name));
+      this.startingToolboxes.set(name, starting);
+    }
+    return starting;
+  }
+
+  shellArgv(name: string): string[] {
+    return toolboxShellArgv(name);
+  }
+
   async delete(name: string): Promise<void> {
     validateName(name);
     await this.requireEngine();
     try {
+      // The toolbox first: the learner's shell ends before its cluster does, and the network is free to go.
+      await removeToolbox(name);
       await run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name), '--kubeconfig', scratchKubeconfig()]);
       if (await this.networkLabels(networkName(name))) await run(['docker', 'network', 'rm', networkName(name)]);
     } catch (error) {

@@ -1,0 +1,177 @@
+/**
+ * The toolbox: one container per cluster where the learner's shell runs (kubectl, helm, curl, jq, an editor).
+ * It sits on the cluster's own Docker network and holds nothing from the host but that cluster's internal
+ * kubeconfig, at /root/.kube/config; no host directory is mounted. PID 1 is docker-init with `sleep infinity`, so
+ * it does nothing until a shell is exec'd into it and stops at once. Like the cluster's network, it carries the
+ * io.kubelab.cluster label, so it can be found (and removed) from Docker alone after a restart.
+ */
+import { CommandError, run } from '../../../scripts/lib/exec.ts';
+import { KubelabError } from '../../../scripts/lib/errors.ts';
+import { courseImages } from '../../../scripts/setup/course-images.ts';
+import { clusterPrefix, labels, networkName, validateName } from './names.ts';
+
+export const toolboxImage = courseImages.toolbox;
+/** The role label that tells a toolbox apart from other Kubelab containers of the same cluster. */
+export const roleLabel = 'io.kubelab.role';
+export const toolboxRole = 'toolbox';
+const kubeconfigPath = '/root/.kube/config';
+
+/**
+ * Limits for a container that runs whatever a learner types. The capabilities are Docker's defaults minus those a
+ * kubectl/helm/curl/editor shell never needs (mknod, binding low ports, chroot, setting file capabilities, audit
+ * writes); NET_RAW stays for ping.
+ */
+const hardening = [
+  '--cap-drop', 'ALL',
+  '--cap-add', 'CHOWN', '--cap-add', 'DAC_OVERRIDE', '--cap-add', 'FOWNER', '--cap-add', 'FSETID',
+  '--cap-add', 'KILL', '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'NET_RAW',
+  '--security-opt', 'no-new-privileges',
+  '--pids-limit', '1024',
+  '--memory', '1g',
+];
+
+export const toolboxContainerName = (name: string): string => `${clusterPrefix}${name}-toolbox`;
+
+/**
+ * Run in the toolbox before the login shell starts: hangs up every other terminal session there. When a `docker
+ * exec -t` client dies (the terminal was disposed, or the lab-runner restarted), Docker leaves its shell running
+ * in the container; one terminal per toolbox is all there ever is, so any other session with a terminal is such a
+ * leftover, and SIGHUP ends it the way closing a real terminal would (what the learner started with nohup stays).
+ */
+const hangUpStaleShells = [
+  'self=$(ps -o sid= -p $$ | tr -d " ")',
+  'ps -e -o pid=,sid=,tty= | while read -r pid sid tty; do',
+  '  if [ "$pid" = "$sid" ] && [ "$tty" != "?" ] && [ "$sid" != "$self" ]; then pkill -HUP -s "$sid"; fi',
+  'done',
+  'exec bash -l',
+].join('\n');
+
+/**
+ * The command for an interactive login shell in the toolbox: what the terminal bridge runs in its pty. `-t`
+ * gives the shell a terminal whose size follows the pty's (the docker CLI forwards resizes).
+ */
+export function toolboxShellArgv(name: string): string[] {
+  validateName(name);
+  return [
+    'docker', 'exec', '-i', '-t',
+    '-e', 'TERM=xterm-256color',
+    '-e', 'LANG=C.UTF-8',
+    '-w', '/root',
+    toolboxContainerName(name),
+    'sh', '-c', hangUpStaleShells,
+  ];
+}
+
+interface Found {
+  running: boolean;
+  cluster: string;
+  role: string;
+}
+
+async function inspect(container: string): Promise<Found | undefined> {
+  try {
+    const { stdout } = await run([
+      'docker', 'inspect', '--type', 'container',
+      '--format', `{{.State.Running}}\t{{index .Config.Labels "${labels.cluster}"}}\t{{index .Config.Labels "${roleLabel}"}}`,
+      container,
+    ]);
+    const [running, cluster, role] = stdout.trim().split('\t');
+    return { running: running === 'true', cluster: cluster ?? '', role: role ?? '' };
+  } catch (error) {
+    if (error instanceof CommandError && /no such (object|container)/i.test(error.stderr)) return undefined;
+    throw error;
+  }
+}
+
+/** Writes the kubeconfig into the container atomically, readable by root only. */
+async function writeKubeconfig(container: string, kubeconfig: string): Promise<void> {
+  await run(
+    [
+      'docker', 'exec', '-i', container, 'sh', '-c',
+      `umask 077 && mkdir -p /root/.kube && cat > ${kubeconfigPath}.new && chmod 600 ${kubeconfigPath}.new && mv -f ${kubeconfigPath}.new ${kubeconfigPath}`,
+    ],
+    { input: kubeconfig },
+  );
+}
+
+const failed = (name: string, what: string, cause: unknown) =>
+  new KubelabError('E_TOOLBOX_FAILED', `failed to ${what} the toolbox of cluster ${name}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+    hint: `Check that Docker is running and the cluster exists (\`npx kubelab cluster list\`); \`docker logs ${toolboxContainerName(name)}\` may say more. Deleting and recreating the cluster starts afresh.`,
+    cause,
+  });
+
+/**
+ * Starts the toolbox of cluster `name`, or reuses the one there is (starting it again if it stopped). A new
+ * toolbox gets the cluster's internal kubeconfig; a reused one keeps its own (the learner may have changed it,
+ * with `kubectl config set-context` for instance) unless it has none. `kubeconfig` must give the internal one,
+ * and throws when the cluster does not exist.
+ */
+export async function startToolbox(name: string, kubeconfig: () => Promise<string>): Promise<{ container: string }> {
+  validateName(name);
+  const container = toolboxContainerName(name);
+  let found = await inspect(container);
+  if (!found) {
+    const config = await kubeconfig();
+    try {
+      await run(['docker', 'image', 'inspect', '--format', '{{.Id}}', toolboxImage]);
+    } catch (error) {
+      throw new KubelabError('E_NOT_SET_UP', `the toolbox image ${toolboxImage} is missing from Docker`, {
+        hint: 'Run npm run setup (it builds the course images).',
+        cause: error,
+      });
+    }
+    try {
+      await run([
+        'docker', 'run', '--detach', '--init',
+        '--name', container,
+        '--hostname', 'toolbox',
+        '--network', networkName(name),
+        '--label', `${labels.cluster}=${name}`,
+        '--label', `${roleLabel}=${toolboxRole}`,
+        ...hardening,
+        '--workdir', '/root',
+        '--entrypoint', 'sleep',
+        toolboxImage, 'infinity',
+      ]);
+    } catch (error) {
+      // Another caller may have just created it: then use theirs.
+      if (!(error instanceof CommandError && /already in use/i.test(error.stderr))) throw failed(name, 'start', error);
+      found = await inspect(container);
+      if (!found) throw failed(name, 'start', error);
+    }
+    if (!found) {
+      try {
+        await writeKubeconfig(container, config);
+      } catch (error) {
+        await run(['docker', 'rm', '--force', container]).catch(() => {});
+        throw failed(name, 'configure', error);
+      }
+      return { container };
+    }
+  }
+  if (found.cluster !== name || found.role !== toolboxRole) {
+    throw new KubelabError('E_TOOLBOX_CONFLICT', `a container named ${container} exists but is not the toolbox of cluster ${name}`, {
+      hint: `Remove it (docker rm -f ${container}) if it is not yours, then try again.`,
+    });
+  }
+  try {
+    if (!found.running) await run(['docker', 'start', container]);
+    const hasConfig = await run(['docker', 'exec', container, 'test', '-s', kubeconfigPath]).then(
+      () => true,
+      () => false,
+    );
+    if (!hasConfig) await writeKubeconfig(container, await kubeconfig());
+  } catch (error) {
+    if (error instanceof KubelabError && error.code !== 'E_COMMAND_FAILED') throw error;
+    throw failed(name, 'restart', error);
+  }
+  return { container };
+}
+
+/** Removes every container Kubelab made for cluster `name` outside kind (the toolbox). Missing ones are fine. */
+export async function removeToolbox(name: string): Promise<void> {
+  validateName(name);
+  const { stdout } = await run(['docker', 'ps', '--all', '--quiet', '--filter', `label=${labels.cluster}=${name}`]);
+  const ids = stdout.split('\n').filter(Boolean);
+  if (ids.length) await run(['docker', 'rm', '--force', '--volumes', ...ids]);
+}
