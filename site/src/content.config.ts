@@ -25,8 +25,13 @@ function lessonsLoader(): Loader {
   });
   return {
     name: 'kubelab-lessons',
-    load: (context) =>
-      files.load({
+    load: (context) => {
+      // The content store outlives builds: forget pages from another lessons folder (KUBELAB_LESSONS_DIR).
+      if (context.meta.get('lessons-dir') !== lessonsDir) {
+        context.store.clear();
+        context.meta.set('lessons-dir', lessonsDir);
+      }
+      return files.load({
         ...context,
         parseData: (props) => {
           const checked = lessonFrontmatter.safeParse(props.data);
@@ -37,7 +42,8 @@ function lessonsLoader(): Loader {
           }
           return context.parseData(props);
         },
-      }),
+      });
+    },
   };
 }
 

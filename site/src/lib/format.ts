@@ -8,3 +8,11 @@ export function formatDuration(ms: number): string {
   if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
   return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
+
+/** The server's messages start in lower case ("the lab server is full: …"); a sentence on screen does not. */
+export function sentence(text: string): string {
+  const trimmed = text.trim();
+  if (!trimmed) return trimmed;
+  const first = trimmed[0]!.toUpperCase() + trimmed.slice(1);
+  return /[.!?…)]$/.test(first) ? first : `${first}.`;
+}

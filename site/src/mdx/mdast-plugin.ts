@@ -7,7 +7,7 @@
  * - fenced ```sh (also bash, shell) blocks become runnable: Run and Copy. The meta word `confirm` (or
  *   `confirm="why"`) makes Run ask first, for destructive or long-running commands; `norun` leaves a plain block.
  */
-import { basename, dirname, relative, sep } from 'node:path';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MdastPluginDefinition, PluginFactoryContext } from 'satteri';
 import type { CatalogLesson } from '../lib/catalog.ts';
@@ -16,6 +16,7 @@ type Factory = (ctx: PluginFactoryContext) => MdastPluginDefinition | undefined;
 
 const VOCABULARY = ['Exercise', 'Terminal', 'RunnableCode'] as const;
 const RUNNABLE_LANGS = new Set(['sh', 'bash', 'shell']);
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const vocabularyModule = fileURLToPath(new URL('./index.ts', import.meta.url)).split(sep).join('/');
 
 interface CodeMeta {
@@ -45,7 +46,8 @@ export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
 
 function where(file: string, node: { position?: { start: { line: number; column: number } } | undefined }): string {
   const at = node.position ? `:${node.position.start.line}:${node.position.start.column}` : '';
-  return `${relative(process.cwd(), file) || file}${at}`;
+  const path = relative(repoRoot, file);
+  return `${path.startsWith('..') ? resolve(file) : path}${at}`;
 }
 
 export function kubelabMdastPlugin(options: { catalog: readonly CatalogLesson[]; lessonsDir: string }): Factory {

@@ -1,0 +1,74 @@
+/** Run and Copy on a runnable code block, <kubelab-code> (markup in RunnableCode.astro). */
+import { labController } from '../lab/controller.ts';
+import { confirmDialog } from '../lib/confirm.ts';
+
+class KubelabCode extends HTMLElement {
+  #noteTimer: ReturnType<typeof setTimeout> | undefined;
+
+  connectedCallback() {
+    this.querySelector('[data-action="run"]')?.addEventListener('click', (event) => void this.#run(event.currentTarget as HTMLElement));
+    this.querySelector('[data-action="copy"]')?.addEventListener('click', () => void this.#copy());
+  }
+
+  get command(): string {
+    return this.dataset['command'] ?? '';
+  }
+
+  async #run(button: HTMLElement) {
+    const lab = labController();
+    if (!lab?.ready) {
+      const phase = lab?.snapshot.phase;
+      this.#note(
+        phase === 'starting' || phase === 'provisioning' || phase === 'resuming'
+          ? 'Your lab is still starting: Run works once the terminal appears.'
+          : lab
+            ? 'No lab is running: press Start lab in the lab panel first.'
+            : 'There is no lab on this page; copy the command instead.',
+      );
+      return;
+    }
+    if (this.dataset['confirm'] !== undefined) {
+      const ok = await confirmDialog({
+        title: 'Run this command?',
+        body: this.dataset['confirm'] || 'This command changes or deletes things in your cluster, or takes a while.',
+        code: this.command,
+        confirmLabel: 'Run it',
+        cancelLabel: 'Cancel',
+        returnFocus: button,
+      });
+      if (!ok) return;
+    }
+    const sent = lab.runCommand(this.command);
+    this.#note(sent ? 'Sent to the terminal.' : 'The terminal is not connected yet; try again in a moment.');
+  }
+
+  async #copy() {
+    const text = this.command;
+    let copied = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      copied = true;
+    } catch {
+      const area = document.createElement('textarea');
+      area.value = text;
+      area.setAttribute('readonly', '');
+      area.style.position = 'fixed';
+      area.style.opacity = '0';
+      document.body.append(area);
+      area.select();
+      copied = document.execCommand('copy');
+      area.remove();
+    }
+    this.#note(copied ? 'Copied to the clipboard.' : 'Could not copy: select the text and press Ctrl+C.');
+  }
+
+  #note(text: string) {
+    const note = this.querySelector<HTMLElement>('[data-note]');
+    if (!note) return;
+    note.textContent = text;
+    clearTimeout(this.#noteTimer);
+    this.#noteTimer = setTimeout(() => (note.textContent = ''), 5000);
+  }
+}
+
+customElements.define('kubelab-code', KubelabCode);
