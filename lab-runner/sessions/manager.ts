@@ -7,6 +7,7 @@ import { KubelabError } from '../../scripts/lib/errors.ts';
 import type { Cluster, ClusterProvider, ProfileName } from '../providers/provider.ts';
 import { TerminalSession } from '../terminal/bridge.ts';
 import type { SessionRow, SessionState, StoredError, StoredNode, Store } from '../store/store.ts';
+import { sweepAbortedCreate } from './cleanup.ts';
 import { errors } from './errors.ts';
 import type { WarmPool } from './pool.ts';
 import { StepTracker, type Step } from './steps.ts';
@@ -252,9 +253,8 @@ export class SessionManager {
       this.log.warn({ session: session.id, cluster: session.cluster, err: cause }, 'provisioning failed');
       // A cluster that will never be used is freed now (the provider already removed a half-made one).
       this.forgetEnvironment(session);
-      if (haveCluster) {
-        await this.provider.delete(session.cluster).catch((e: unknown) => this.log.warn({ err: e, cluster: session.cluster }, 'could not delete the cluster of a failed session'));
-      }
+      const cleanup = haveCluster ? this.provider.delete(session.cluster) : signal.aborted ? sweepAbortedCreate(this.provider, session.cluster) : undefined;
+      await cleanup?.catch((e: unknown) => this.log.warn({ err: e, cluster: session.cluster }, 'could not delete the cluster of a failed session'));
       session.state = 'failed';
       session.error = error;
       this.store.updateSession(session.id, { state: 'failed', error });

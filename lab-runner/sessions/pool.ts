@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { EventStatus } from '../../scripts/lib/status.ts';
 import type { Cluster, ClusterProvider, ProfileName } from '../providers/provider.ts';
 import type { Store } from '../store/store.ts';
+import { sweepAbortedCreate } from './cleanup.ts';
 import { newClusterName } from './tokens.ts';
 
 const RETRY_AFTER_FAILURE_MS = 60_000;
@@ -90,7 +91,10 @@ export class WarmPool {
         this.ready.push(cluster);
         this.log.info({ cluster: name, elapsedMs: Date.now() - began }, 'warm cluster ready');
       })
-      .catch((error: unknown) => {
+      .catch(async (error: unknown) => {
+        if (controller.signal.aborted) {
+          await sweepAbortedCreate(this.provider, name).catch((e: unknown) => this.log.warn({ err: e, cluster: name }, 'could not remove an aborted warm cluster'));
+        }
         this.store.removePoolCluster(name);
         if (this.closed) return;
         this.log.warn({ err: error, cluster: name }, `could not create a warm cluster; trying again in ${RETRY_AFTER_FAILURE_MS / 1000}s`);
