@@ -198,6 +198,17 @@ class KubelabLab extends HTMLElement {
     this.querySelector<HTMLElement>('[data-action="end"]')!.hidden = !(s.canRecreate || s.phase === 'ready' || s.phase === 'provisioning');
     (this.querySelector('[data-action="start"]') as HTMLButtonElement).disabled = s.phase === 'resuming';
 
+    // say the big changes out loud (the step list itself is not a live region: a dozen steps would be noise)
+    if (previous !== s.phase) {
+      const announce: Partial<Record<string, string>> = {
+        starting: 'Starting your lab.',
+        ready: `Lab ready: ${size}. The terminal is open.`,
+        failed: s.error ? `Your lab needs attention: ${sentence(s.error.message)}` : 'Your lab needs attention.',
+      };
+      const text = announce[s.phase];
+      if (text) this.querySelector<HTMLElement>('[data-announce]')!.textContent = text;
+    }
+
     // focus follows the learner's action, never steals it from the lesson
     if (previous !== s.phase && focusInPanel) {
       if (s.phase === 'starting' && previous !== 'starting') this.querySelector<HTMLElement>('#kl-provisioning-title')?.focus();
@@ -239,7 +250,7 @@ class KubelabLab extends HTMLElement {
         step.state === 'done' ? 'Done: ' : step.state === 'failed' ? 'Failed: ' : 'In progress: ';
       li.querySelector('.kl-step__title')!.textContent = step.title;
       li.querySelector('.kl-step__time')!.textContent = formatDuration(step.elapsedMs);
-      li.querySelector('.kl-step__detail')!.textContent = step.detail ? ` — ${step.detail}` : '';
+      li.querySelector('.kl-step__detail')!.textContent = step.detail ?? '';
       items.push(li);
     }
     list.replaceChildren(...items);

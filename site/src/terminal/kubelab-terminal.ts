@@ -149,6 +149,14 @@ export class KubelabTerminal extends HTMLElement {
     this.#fit = fit;
 
     term.attachCustomKeyEventHandler((event) => {
+      // Tab completes in the shell, so Shift+Tab is the way out of the terminal for keyboard users.
+      if (event.key === 'Tab' && event.shiftKey && !event.ctrlKey && !event.altKey && !event.metaKey) {
+        if (event.type === 'keydown') {
+          event.preventDefault();
+          this.#focusPrevious();
+        }
+        return false;
+      }
       if (event.type !== 'keydown' || !event.ctrlKey || !event.shiftKey) return true;
       const key = event.key.toLowerCase();
       if (key === 'c') {
@@ -176,6 +184,15 @@ export class KubelabTerminal extends HTMLElement {
       () => themeObserver.disconnect(),
     );
     this.fit();
+  }
+
+  /** Moves focus to the focusable element before the terminal, in document order. */
+  #focusPrevious(): void {
+    const focusable = [
+      ...document.querySelectorAll<HTMLElement>('a[href], button:not([disabled]), input:not([disabled]), select, textarea, [tabindex]:not([tabindex="-1"])'),
+    ].filter((el) => !this.contains(el) && el.offsetParent !== null);
+    const before = focusable.filter((el) => el.compareDocumentPosition(this) & Node.DOCUMENT_POSITION_FOLLOWING);
+    before.at(-1)?.focus();
   }
 
   #disposeTerm(): void {
