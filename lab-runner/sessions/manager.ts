@@ -13,15 +13,8 @@ import type { WarmPool } from './pool.ts';
 import { StepTracker, type Step } from './steps.ts';
 import { hashToken, newClusterName, newSessionId, newToken, tokenMatches } from './tokens.ts';
 
-/** What the sessions need of a provider beyond ClusterProvider: the learner's toolbox container and its shell. */
-export interface ToolboxProvider {
-  /** Starts (or finds running) the toolbox container of cluster `name`, with only that cluster's kubeconfig. */
-  startToolbox(name: string): Promise<{ container: string }>;
-  /** The command that opens a login shell in that toolbox (what the terminal bridge spawns in a pty). */
-  shellArgv(name: string): string[];
-}
-
-export type LabProvider = ClusterProvider & ToolboxProvider;
+/** The provider the sessions use: clusters, plus each cluster's toolbox and the shell in it. */
+export type LabProvider = ClusterProvider;
 
 export const stepTitles = {
   removing: 'Removing the old environment',
