@@ -39,7 +39,7 @@ test('Start lab shows the provisioning steps, then a shell prompt', async () => 
   await expect(lesson.steps).toBeVisible();
   await expect(lesson.steps.getByRole('listitem').first()).toBeVisible();
   await shot('02-provisioning');
-  await lesson.waitForTerminalText(/kubelab:~\$/, 5 * 60_000);
+  await lesson.waitForTerminalText(/kubelab:~[#$]/, 5 * 60_000);
   session = await lesson.session();
   expect(session, 'the page keeps its session').toBeDefined();
   await shot('03-prompt');

@@ -140,7 +140,7 @@ async function startToPrompt(base: string): Promise<[number, LabClient]> {
     const client = await LabClient.start(base, 'pods');
     await client.waitReady();
     await client.openTerminal();
-    await client.waitFor(/kubelab:~\$ $/m);
+    await client.waitFor(/kubelab:~[#$] $/m);
     return client;
   });
 }
@@ -157,7 +157,7 @@ async function directEcho(argv: string[]): Promise<number[]> {
   const until = async (predicate: () => boolean) => {
     while (!predicate()) await new Promise<void>((resolve) => ((wake = resolve), setTimeout(resolve, 200)));
   };
-  await until(() => /kubelab:~\$ $/m.test(stripAnsi(output)));
+  await until(() => /kubelab:~[#$] $/m.test(stripAnsi(output)));
   const samples: number[] = [];
   for (let i = 0; i < keystrokes; i++) {
     output = '';
@@ -191,8 +191,11 @@ async function serve(poolSize: number): Promise<{ base: string; app: App }> {
   return { base: `http://127.0.0.1:${address.port}`, app };
 }
 
+let before: Set<string> | undefined;
+
 try {
   await setup();
+  before = new Set((await provider.list()).map((c) => c.name));
   log(`\nBenchmark: ${runs} start-ups of each kind, ${keystrokes} keystrokes, ${checks} checks per exercise.\n`);
 
   // Baseline for start-up: the provider alone, create-to-ready.
@@ -282,5 +285,12 @@ try {
   process.exitCode = 1;
 } finally {
   for (const app of apps) await app.close().catch(() => {});
+  // Sessions outlive their lab-runner by design, so a run that failed half-way leaves clusters behind: remove
+  // the ones this run made.
+  if (before) {
+    for (const cluster of await provider.list().catch(() => [])) {
+      if (!before.has(cluster.name)) await provider.delete(cluster.name).catch(() => {});
+    }
+  }
   await rm(dataDir, { recursive: true, force: true });
 }
