@@ -217,6 +217,16 @@ class KubelabExercise extends HTMLElement {
 
   async #reset() {
     const button = this.#button('reset');
+    if (!labController()?.ready) {
+      this.#showError(
+        new ApiError(409, {
+          code: 'E_NO_LAB',
+          message: 'There is nothing to reset: no lab is running for this lesson.',
+          hint: 'Press Start lab in the lab panel first.',
+        }),
+      );
+      return;
+    }
     const ok = await confirmDialog({
       title: 'Reset this exercise?',
       body: 'This removes what you made for this exercise and puts the cluster back in its starting state.',
