@@ -128,6 +128,7 @@ export class TerminalSession {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #batchTimer: NodeJS.Timeout | undefined;
+  #lastFlushAt = 0;
 
   #connection: Connection | undefined;
   #detachedBytes = 0;
@@ -290,7 +291,10 @@ export class TerminalSession {
     this.#ptyBytes += chunk.length;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= BATCH_BYTES) this.#flush();
+    // Leading edge: output after a quiet spell (a keystroke's echo) goes out at once; a stream arriving faster
+    // than that is batched, so a flood costs one frame per interval instead of one per read.
+    const quiet = performance.now() - this.#lastFlushAt >= BATCH_INTERVAL_MS;
+    if (this.#pendingBytes >= BATCH_BYTES || (quiet && !this.#batchTimer)) this.#flush();
     else this.#batchTimer ??= setTimeout(() => this.#flush(), BATCH_INTERVAL_MS);
   }
 
@@ -298,6 +302,7 @@ export class TerminalSession {
     clearTimeout(this.#batchTimer);
     this.#batchTimer = undefined;
     if (this.#pendingBytes === 0) return;
+    this.#lastFlushAt = performance.now();
     const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
