@@ -1,39 +1,32 @@
 /**
- * `npm start`: sets up what is missing, then makes sure the local lab cluster ("local") exists and is healthy,
- * and prints how to use it. The course site and lab-runner server join this command when they land.
+ * `npm start`: sets up what is missing, builds the course site if its sources changed, then runs the lab-runner,
+ * which serves the site and the lab API on http://localhost:4321 (PORT overrides it). One warm cluster is kept
+ * ready (KUBELAB_POOL_SIZE, default 1 here), so the first Start lab takes seconds, not a cluster's creation time.
  */
 import { setup } from './setup.ts';
 import { formatError } from './lib/errors.ts';
 import { consoleStatus } from './lib/status.ts';
-import { cachePath, writeFileAtomic } from './lib/cache.ts';
-import { toolsBinDir } from './setup/tools.ts';
-import { KindProvider } from '../lab-runner/providers/kind/provider.ts';
-
-const name = process.env.KUBELAB_CLUSTER ?? 'local';
+import { ensureSiteBuilt } from './site-build.ts';
 
 try {
   await setup();
-  const provider = new KindProvider();
-  const existing = (await provider.list()).find((c) => c.name === name);
-  if (existing) {
-    const report = await provider.health(name);
-    for (const check of report.checks) process.stderr.write(`${check.ok ? '✓' : '✗'} ${check.name}: ${check.detail}\n`);
-    if (!report.ready) {
-      process.stderr.write(`\nCluster "${name}" exists but is not healthy. Recreate it with:\n  npx kubelab cluster delete ${name} && npm start\n`);
-      process.exit(1);
-    }
-  } else {
-    await provider.create({ name, profile: 'single' }, consoleStatus(), AbortSignal.timeout(900_000));
-  }
-  const kubeconfig = cachePath('state', `${name}.kubeconfig`);
-  await writeFileAtomic(kubeconfig, await provider.kubeconfig(name), 0o600);
-  process.stdout.write(
-    `\nYour lab cluster "${name}" is ready.\n` +
-      `  export PATH="${toolsBinDir()}:$PATH" KUBECONFIG="${kubeconfig}"\n` +
-      `  kubectl get nodes\n` +
-      `Remove it with: npx kubelab cluster delete ${name}\n`,
-  );
+  await ensureSiteBuilt(consoleStatus());
 } catch (error) {
   process.stderr.write(`\n${formatError(error)}\n`);
   process.exit(1);
 }
+
+process.env.KUBELAB_POOL_SIZE ??= '1';
+process.env.KUBELAB_LOG_LEVEL ??= 'warn';
+const port = process.env.PORT ?? '4321';
+const host = process.env.HOST ?? '127.0.0.1';
+
+// The server module listens, and handles Ctrl-C itself (terminals closed, the warm cluster removed).
+await import('../lab-runner/server.ts');
+
+const url = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`;
+process.stderr.write(
+  `\nKubelab is running: open ${url}\n` +
+    (process.env.KUBELAB_POOL_SIZE !== '0' ? 'A warm cluster is being prepared in the background, so your first lab starts quickly.\n' : '') +
+    'Stop it with Ctrl-C. Labs you started keep their clusters; remove them with `npx kubelab cluster list` and `npx kubelab cluster delete <name>`.\n',
+);

@@ -37,5 +37,8 @@ const ok =
     '--test-concurrency=1',
     ...(only.length ? only : [...unit, ...integration]),
   ]) &&
-  (only.length > 0 || step('labs:test: every exercise against a real cluster', [process.execPath, 'scripts/labs-test.ts', '--skip-setup']));
+  (only.length > 0 ||
+    (step('labs:test: every exercise against a real cluster', [process.execPath, 'scripts/labs-test.ts', '--skip-setup']) &&
+      step('Course site build', [process.execPath, 'scripts/site-build.ts']) &&
+      step('e2e: the learner loop in chromium (Playwright)', ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'])));
 process.exit(ok ? 0 : 1);

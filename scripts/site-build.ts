@@ -1,0 +1,41 @@
+/**
+ * Builds the course site (site/dist) when its sources are newer than the last build: npm start and npm test
+ * both need it, and a warm rebuild is skipped in milliseconds.
+ */
+import { existsSync, globSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from './lib/exec.ts';
+import { repoRoot } from './lib/paths.ts';
+import type { Status } from './lib/status.ts';
+
+const sources = ['site/src/**/*', 'site/astro.config.*', 'site/package.json', 'site/scripts/**/*', 'labs/lessons/**/*', 'labs/src/**/*', 'lab-runner/terminal/protocol.ts'];
+
+function newestSource(): number {
+  let newest = 0;
+  for (const pattern of sources) {
+    for (const file of globSync(pattern, { cwd: repoRoot, exclude: (name) => name.includes('node_modules') || name.includes('generated') })) {
+      newest = Math.max(newest, statSync(join(repoRoot, file)).mtimeMs);
+    }
+  }
+  return newest;
+}
+
+export async function ensureSiteBuilt(status: Status, step = 'Course site'): Promise<void> {
+  status.start(step);
+  const marker = join(repoRoot, 'site', 'dist', 'index.html');
+  if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource()) {
+    status.done(step, 'up to date');
+    return;
+  }
+  await run(['npm', 'run', 'build', '-w', 'site'], { cwd: repoRoot, onLine: (line) => /built in|pages? built|error/i.test(line) && status.progress(step, line.trim()) });
+  status.done(step, 'built into site/dist');
+}
+
+if (import.meta.main) {
+  const { consoleStatus } = await import('./lib/status.ts');
+  const { formatError } = await import('./lib/errors.ts');
+  await ensureSiteBuilt(consoleStatus()).catch((error: unknown) => {
+    process.stderr.write(`${formatError(error)}\n`);
+    process.exit(1);
+  });
+}
