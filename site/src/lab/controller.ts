@@ -38,6 +38,13 @@ export interface LabSnapshot {
 
 const GONE = new Set([401, 403, 404]);
 
+/** What the learner does when the cluster is gone, in the panel's words (the server's hint names the API). */
+const CLUSTER_GONE_HINT = 'Press Recreate to get a fresh cluster for this lesson. Your check history is kept.';
+
+function plain(error: ErrorBody): ErrorBody {
+  return error.code === 'E_CLUSTER_GONE' ? { ...error, hint: CLUSTER_GONE_HINT } : error;
+}
+
 let terminalModule: Promise<typeof import('../terminal/kubelab-terminal.ts')> | undefined;
 /** The terminal code (xterm and its addons) loads only when a lab starts. */
 export function loadTerminal() {
@@ -177,7 +184,7 @@ export class LabController extends EventTarget {
   clusterGone(error: ErrorBody): void {
     this.#closeEvents();
     this.#terminal?.disconnect();
-    this.#set({ phase: 'failed', error, canRecreate: true, terminal: undefined });
+    this.#set({ phase: 'failed', error: plain(error), canRecreate: true, terminal: undefined });
   }
 
   /** Types a command into the terminal and presses Enter. False when no lab is ready. */
@@ -266,7 +273,7 @@ export class LabController extends EventTarget {
           summary,
           steps,
           canRecreate: true,
-          error: summary.error ?? { code: 'E_PROVISIONING_FAILED', message: 'Your lab could not be created.', hint: 'Press Recreate to try again.' },
+          error: plain(summary.error ?? { code: 'E_PROVISIONING_FAILED', message: 'Your lab could not be created.', hint: 'Press Recreate to try again.' }),
         });
         break;
       case 'ended':
@@ -299,7 +306,7 @@ export class LabController extends EventTarget {
     });
     source.addEventListener('failed', (event) => {
       this.#closeEvents();
-      const error = JSON.parse((event as MessageEvent<string>).data) as ErrorBody;
+      const error = plain(JSON.parse((event as MessageEvent<string>).data) as ErrorBody);
       this.#set({ phase: 'failed', error, canRecreate: true });
     });
     source.addEventListener('error', () => {

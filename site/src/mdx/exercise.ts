@@ -136,7 +136,7 @@ class KubelabExercise extends HTMLElement {
     if (error instanceof ApiError) {
       message = sentence(error.message);
       hint = error.hint ? sentence(error.hint) : undefined;
-      if (error.code === 'E_CLUSTER_GONE') hint = `${hint ?? 'Press Recreate to get a new cluster.'} (Recreate is in the lab panel.)`;
+      if (error.code === 'E_CLUSTER_GONE') hint = 'Press Recreate in the lab panel to get a fresh cluster. Your check history is kept.';
     } else {
       message = 'The check could not run.';
       hint = error instanceof Error ? error.message : String(error);
