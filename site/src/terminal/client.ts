@@ -68,7 +68,7 @@ export class TerminalClient {
   constructor(url: string, handlers: TerminalClientHandlers) {
     this.#url = url;
     this.#handlers = handlers;
-    addEventListener('online', this.#onOnline);
+    globalThis.addEventListener?.('online', this.#onOnline);
     this.#open();
   }
 
@@ -111,7 +111,7 @@ export class TerminalClient {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    removeEventListener('online', this.#onOnline);
+    globalThis.removeEventListener?.('online', this.#onOnline);
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#ackTimer);
     const socket = this.#socket;
