@@ -96,7 +96,6 @@ export class SessionManager {
   private readonly log: FastifyBaseLogger;
   private readonly sessions = new Map<string, LiveSession>();
   private listing: Promise<Cluster[]> | undefined;
-  private closing = false;
 
   constructor(options: SessionManagerOptions) {
     this.store = options.store;
@@ -448,10 +447,13 @@ export class SessionManager {
         this.log.info({ session: row.id, cluster: row.cluster }, 'session restored');
         continue;
       }
+      const hint = 'Start a new lab from the lesson page.';
       const error: StoredError =
         row.state === 'provisioning'
-          ? { code: 'E_INTERRUPTED', message: 'the lab server restarted while this lab was starting', hint: 'Start a new lab from the lesson page.' }
-          : { code: 'E_CLUSTER_GONE', message: `the lab environment's cluster (${row.cluster}) no longer exists`, hint: 'Start a new lab from the lesson page.' };
+          ? { code: 'E_INTERRUPTED', message: 'the lab server restarted while this lab was starting', hint }
+          : !lesson
+            ? { code: 'E_UNKNOWN_LESSON', message: `the lesson "${row.lesson}" is no longer on this server`, hint }
+            : { code: 'E_CLUSTER_GONE', message: `the lab environment's cluster (${row.cluster}) no longer exists`, hint };
       this.store.updateSession(row.id, { state: 'ended', endedAt: now(), error });
       this.log.info({ session: row.id, cluster: row.cluster, reason: error.code }, 'session not restorable; marked ended');
       if (cluster) {
@@ -465,7 +467,6 @@ export class SessionManager {
    * closes event streams. Clusters of ready sessions are kept: they come back after a restart.
    */
   async close(): Promise<void> {
-    this.closing = true;
     const sessions = [...this.sessions.values()];
     for (const session of sessions) session.work?.controller.abort();
     await Promise.allSettled(sessions.map((s) => s.work?.done));
@@ -475,9 +476,5 @@ export class SessionManager {
       session.terminal = undefined;
       this.publish(session, { type: 'shutdown' });
     }
-  }
-
-  get isClosing(): boolean {
-    return this.closing;
   }
 }
