@@ -24,7 +24,6 @@ export default defineConfig({
   workers: 1,
   retries: 0,
   reporter: [['list'], ['html', { outputFolder: '../playwright-report', open: 'never' }]],
-  globalSetup: './fixtures/global-setup.ts',
   globalTeardown: './fixtures/global-teardown.ts',
   use: {
     baseURL: `http://127.0.0.1:${port}`,

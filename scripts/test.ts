@@ -24,13 +24,15 @@ try {
   process.exit(1);
 }
 
-const unit = files('{scripts,lab-runner,checkers,labs}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
+const unit = files('{scripts,lab-runner,checkers,labs,site}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
 const integration = files('{scripts,lab-runner,checkers,labs}/**/*.integration.test.ts');
 const only = process.argv.slice(2);
 
 // One runner invocation, so the closing summary counts every test.
 const ok =
   step('Type check (tsc --noEmit)', ['npx', 'tsc', '--noEmit', '-p', '.']) &&
+  step('Course site build', [process.execPath, 'scripts/site-build.ts']) &&
+  step('Type check the site (tsc --noEmit -p site)', ['npx', 'tsc', '--noEmit', '-p', 'site']) &&
   step(`Tests: ${unit.length} unit files, then ${integration.length} integration files against real clusters`, [
     process.execPath,
     '--test',
@@ -39,6 +41,5 @@ const ok =
   ]) &&
   (only.length > 0 ||
     (step('labs:test: every exercise against a real cluster', [process.execPath, 'scripts/labs-test.ts', '--skip-setup']) &&
-      step('Course site build', [process.execPath, 'scripts/site-build.ts']) &&
       step('e2e: the learner loop in chromium (Playwright)', ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'])));
 process.exit(ok ? 0 : 1);
