@@ -344,11 +344,15 @@ export class SessionManager {
 
   /** The session must be ready and its cluster must still exist (a learner or the host may have deleted it). */
   private async requireEnvironment(session: LiveSession): Promise<void> {
-    if (session.state !== 'ready' || session.ending) throw errors.notReady(session.id, session.ending ? 'ended' : session.state);
+    this.requireReady(session);
     if (!(await this.clusterExists(session.cluster))) {
       this.forgetEnvironment(session);
       throw errors.clusterGone(session.id, session.cluster);
     }
+  }
+
+  private requireReady(session: LiveSession): void {
+    if (session.state !== 'ready' || session.ending) throw errors.notReady(session.id, session.ending ? 'ended' : session.state);
   }
 
   /** Whether the cluster exists; concurrent callers share one provider.list(). */
@@ -374,9 +378,19 @@ export class SessionManager {
   /** Runs the exercise's check against the session's cluster and records the result in the check history. */
   async check(session: LiveSession, exerciseId: string): Promise<CheckResult> {
     const exercise = this.exercise(session, exerciseId);
-    await this.requireEnvironment(session);
-    const context = (session.checkContext ??= contextFromKubeconfig(await this.kubeconfig(session)));
+    this.requireReady(session);
+    let kubeconfig: string;
+    try {
+      kubeconfig = await this.kubeconfig(session);
+    } catch (error) {
+      await this.requireEnvironment(session);
+      throw error;
+    }
+    const context = (session.checkContext ??= contextFromKubeconfig(kubeconfig));
     const result = await runCheck(exercise.id, (signal) => exercise.check(context, signal), { timeoutMs: exercise.timeoutMs });
+    // Asking the engine whether the cluster still exists costs more than the check itself (docker ps and
+    // inspect), so it is asked only when the check could not read the cluster: the one case where it matters.
+    if (result.criteria.some((criterion) => criterion.id === 'check-ran' && !criterion.passed)) await this.requireEnvironment(session);
     this.store.addCheck(session.id, result);
     this.log.info({ session: session.id, exercise: exercise.id, passed: result.passed, durationMs: result.durationMs }, 'check');
     return result;
