@@ -238,7 +238,7 @@ export class KindProvider implements ClusterProvider {
       },
       {
         name: 'Installing add-ons (Gateway API, Traefik, metrics-server)',
-        run: async (context) => {
+        run: async (context, _status, signal) => {
           let gatewayCrds: string;
           try {
             gatewayCrds = await readFile(gatewayApiManifestPath(), 'utf8');
@@ -256,7 +256,9 @@ export class KindProvider implements ClusterProvider {
           // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation.
           await this.retry(
             () => context.handle!.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifests.join('\n---\n')),
-            30_000,
+            // The API server can take a while to accept CRDs on a busy 2-core host; 30 s proved too tight there.
+            120_000,
+            signal,
           );
         },
       },
