@@ -73,6 +73,6 @@ export const errors = {
     ),
   clusterGone: (id: string, cluster: string) =>
     new KubelabError('E_CLUSTER_GONE', `the lab environment's cluster (${cluster}) no longer exists`, {
-      hint: `Recreate the environment (POST /api/sessions/${id}/reset): you get a fresh cluster, and your check history is kept.`,
+      hint: `Press Recreate (or POST /api/sessions/${id}/reset) for a fresh cluster; your check history is kept.`,
     }),
 };
