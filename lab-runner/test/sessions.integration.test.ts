@@ -6,6 +6,7 @@
  * Needs `npm run setup` (npm test runs it first). Takes a few minutes: three clusters are made.
  */
 import { after, before, describe, test } from 'node:test';
+import type { CheckResult } from '../../checkers/src/types.ts';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -30,20 +31,6 @@ interface Step {
   state: 'running' | 'done' | 'failed';
   elapsedMs: number;
   detail?: string;
-}
-interface Criterion {
-  id: string;
-  description: string;
-  passed: boolean;
-  expected?: string;
-  actual?: string;
-  hint?: string;
-}
-interface CheckResult {
-  exercise: string;
-  passed: boolean;
-  criteria: Criterion[];
-  durationMs: number;
 }
 interface Summary {
   id: string;

@@ -10,21 +10,9 @@ export interface Step {
   detail?: string;
 }
 
-export interface Criterion {
-  id: string;
-  description: string;
-  passed: boolean;
-  expected?: string;
-  actual?: string;
-  hint?: string;
-}
-
-export interface CheckResult {
-  exercise: string;
-  passed: boolean;
-  criteria: Criterion[];
-  durationMs: number;
-}
+// The result shapes are the checkers' own: one definition from the grader to the card that shows it.
+export type { CheckResult, Criterion } from '../../../checkers/src/types.ts';
+import type { CheckResult } from '../../../checkers/src/types.ts';
 
 export interface ErrorBody {
   code: string;
