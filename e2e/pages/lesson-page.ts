@@ -30,6 +30,11 @@ export class LessonPage {
     await this.page.keyboard.press('Enter');
   }
 
+  /** Presses Run on the lesson's code block holding exactly `command`. */
+  async runCodeBlock(command: string): Promise<void> {
+    await this.page.locator(`kubelab-code[data-command="${command}"]`).getByRole('button', { name: 'Run' }).click();
+  }
+
   exercise(id: string): ExerciseCard {
     return new ExerciseCard(this.page.locator(`[data-exercise="${id}"]`));
   }

@@ -45,8 +45,8 @@ test('Start lab shows the provisioning steps, then a shell prompt', async () => 
   await shot('03-prompt');
 });
 
-test('kubectl get nodes in the terminal shows the node Ready', async () => {
-  await lesson.typeCommand('kubectl get nodes');
+test('Run on a code block types kubectl get nodes into the terminal, which shows the node Ready', async () => {
+  await lesson.runCodeBlock('kubectl get nodes');
   await lesson.waitForTerminalText(/control-plane\s+Ready\s+control-plane/);
   await shot('04-get-nodes');
 });
