@@ -27,6 +27,8 @@ import { ReplayBuffer } from './replay-buffer.ts';
 export const BATCH_INTERVAL_MS = 5;
 /** ...or as soon as this much has gathered. */
 export const BATCH_BYTES = 16 * 1024;
+/** Output up to this size, after output no larger, counts as interactive and is sent without batching. */
+export const INTERACTIVE_BYTES = 256;
 /**
  * With no client attached, the shell may print this much before the pty is paused: enough for an ordinary
  * command (a `helm install`, a long `kubectl describe`) to run to completion while the learner's laptop sleeps,
@@ -129,6 +131,7 @@ export class TerminalSession {
   #pendingBytes = 0;
   #batchTimer: NodeJS.Timeout | undefined;
   #lastFlushAt = 0;
+  #lastFlushBytes = 0;
 
   #connection: Connection | undefined;
   #detachedBytes = 0;
@@ -291,10 +294,12 @@ export class TerminalSession {
     this.#ptyBytes += chunk.length;
     this.#pending.push(chunk);
     this.#pendingBytes += chunk.length;
-    // Leading edge: output after a quiet spell (a keystroke's echo) goes out at once; a stream arriving faster
-    // than that is batched, so a flood costs one frame per interval instead of one per read.
+    // Interactive output (a keystroke's echo, a prompt) goes out at once: it is small, or it follows a quiet
+    // spell. Only a stream of larger reads waits for the batch timer, so a flood costs one frame per interval
+    // instead of one per read, while a fast typist never waits for the timer.
     const quiet = performance.now() - this.#lastFlushAt >= BATCH_INTERVAL_MS;
-    if (this.#pendingBytes >= BATCH_BYTES || (quiet && !this.#batchTimer)) this.#flush();
+    const interactive = this.#pendingBytes <= INTERACTIVE_BYTES && this.#lastFlushBytes <= INTERACTIVE_BYTES;
+    if (this.#pendingBytes >= BATCH_BYTES || (!this.#batchTimer && (quiet || interactive))) this.#flush();
     else this.#batchTimer ??= setTimeout(() => this.#flush(), BATCH_INTERVAL_MS);
   }
 
@@ -303,6 +308,7 @@ export class TerminalSession {
     this.#batchTimer = undefined;
     if (this.#pendingBytes === 0) return;
     this.#lastFlushAt = performance.now();
+    this.#lastFlushBytes = this.#pendingBytes;
     const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
     this.#pending = [];
     this.#pendingBytes = 0;
