@@ -251,6 +251,7 @@ export class SessionManager {
       session.error = error;
       this.store.updateSession(session.id, { state: 'failed', error });
       this.publish(session, { type: 'failed', error });
+      this.pool.fill();
     }
   }
 

@@ -53,14 +53,17 @@ export class WarmPool {
     }
   }
 
-  /** A ready cluster of this profile, now the caller's (it is no longer the pool's to delete); refills in the background. */
+  /**
+   * A ready cluster of this profile, now the caller's (it is no longer the pool's to delete). It does not refill:
+   * on two cores a cluster being created beside the lab it just handed out would slow that lab's start from seconds
+   * to tens of seconds, so the caller calls fill() once its lab is ready (or has failed).
+   */
   take(profile: ProfileName): Cluster | undefined {
     if (profile !== this.profile) return undefined;
     const cluster = this.ready.shift();
     if (cluster) {
       this.store.removePoolCluster(cluster.name);
       this.log.info({ cluster: cluster.name }, 'took a warm cluster from the pool');
-      this.fill();
     }
     return cluster;
   }
