@@ -5,7 +5,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { KindProvider } from '../providers/kind/provider.ts';
 import type { LabProvider } from '../sessions/manager.ts';
 import { hashToken, newClusterName, newSessionId, newToken } from '../sessions/tokens.ts';
 import { Store, type SessionState } from '../store/store.ts';
+import { upgradeRequest } from './upgrade.ts';
 
 let dir: string;
 before(async () => {
@@ -100,31 +100,6 @@ function assertError(response: { statusCode: number; json(): unknown }, status: 
   assert.equal(body.error.code, code);
   assert.ok(body.error.message.length > 0, 'the error says what went wrong');
   return body.error;
-}
-
-/** A raw WebSocket upgrade request: the HTTP response if the server refuses it, or 'upgraded'. */
-function upgrade(port: number, path: string): Promise<{ status: number; body: string } | 'upgraded'> {
-  return new Promise((resolve, reject) => {
-    const request = http.request({
-      port,
-      host: '127.0.0.1',
-      path,
-      agent: false,
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
-    });
-    request.on('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on('upgrade', (_response, socket) => {
-      socket.destroy();
-      resolve('upgraded');
-    });
-    request.on('error', reject);
-    request.end();
-  });
 }
 
 describe('lab-runner API without a cluster', () => {
@@ -360,7 +335,7 @@ describe('lab-runner API without a cluster', () => {
       [`/api/sessions/${starting.id}/terminal?token=${starting.token}`, 409, 'E_SESSION_NOT_READY'],
     ];
     for (const [path, status, code] of cases) {
-      const result = await upgrade(port, path);
+      const result = await upgradeRequest(port, path);
       assert.notEqual(result, 'upgraded', `${path} must not be upgraded`);
       if (result === 'upgraded') continue;
       assert.equal(result.status, status, `${path}: ${result.body}`);

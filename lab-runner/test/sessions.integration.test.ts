@@ -8,7 +8,6 @@
 import { after, before, describe, test } from 'node:test';
 import type { CheckResult } from '../../checkers/src/types.ts';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +21,7 @@ import { runExerciseScript } from '../../labs/src/scripts.ts';
 import { run } from '../../scripts/lib/exec.ts';
 import { hashToken, newToken } from '../sessions/tokens.ts';
 import { leftovers } from './cluster-fixture.ts';
+import { upgradeRequest } from './upgrade.ts';
 
 const provider = new KindProvider();
 
@@ -150,30 +150,9 @@ async function inTerminal(lab: Lab, command: string, expect: RegExp, timeoutMs =
   }
 }
 
-/** A raw WebSocket upgrade request: the HTTP response if the server refuses it, or 'upgraded'. */
-function upgrade(lab: Lab): Promise<{ status: number; body: string } | 'upgraded'> {
-  const { port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const request = http.request({
-      port: Number(port),
-      host: '127.0.0.1',
-      path: `/api/sessions/${lab.id}/terminal?token=${encodeURIComponent(lab.token)}`,
-      agent: false,
-      headers: { connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' },
-    });
-    request.on('response', (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    });
-    request.on('upgrade', (_response, socket) => {
-      socket.destroy();
-      resolve('upgraded');
-    });
-    request.on('error', reject);
-    request.end();
-  });
+/** The terminal's upgrade request for a lab, as a browser would send it. */
+function upgrade(lab: Lab): ReturnType<typeof upgradeRequest> {
+  return upgradeRequest(Number(new URL(base).port), `/api/sessions/${lab.id}/terminal?token=${encodeURIComponent(lab.token)}`);
 }
 
 before(async () => {

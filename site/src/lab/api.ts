@@ -2,13 +2,8 @@
 
 export type SessionState = 'provisioning' | 'ready' | 'failed' | 'ended';
 
-export interface Step {
-  id: string;
-  title: string;
-  state: 'running' | 'done' | 'failed';
-  elapsedMs: number;
-  detail?: string;
-}
+export type { Step } from '../../../lab-runner/sessions/steps.ts';
+import type { Step } from '../../../lab-runner/sessions/steps.ts';
 
 // The result shapes are the checkers' own: one definition from the grader to the card that shows it.
 export type { CheckResult, Criterion } from '../../../checkers/src/types.ts';

@@ -267,7 +267,7 @@ class KubelabExercise extends HTMLElement {
       mark.textContent = '✓';
       text.textContent = `Passed${p.tookMs ? ` in ${formatDuration(p.tookMs)}` : ''}${help}`;
     } else {
-      line.dataset['state'] = p.withHelp ? 'help' : 'todo';
+      line.dataset['state'] = p.withHelp ? 'help' : 'open';
       mark.textContent = '○';
       text.textContent = p.withHelp ? 'Not passed yet · solution shown (solved with help)' : 'Not passed yet';
     }
