@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { Exercise, Lesson } from './define.ts';
-import { lessonFrontmatter, type LessonFrontmatter } from './schema.ts';
+import { formatIssues, lessonFrontmatter, type LessonFrontmatter } from './schema.ts';
 
 export const lessonsDir = fileURLToPath(new URL('../lessons/', import.meta.url));
 
@@ -35,7 +35,7 @@ function readFrontmatter(file: string): LessonFrontmatter {
   if (!match) throw new Error(`${file} has no frontmatter (a --- block at the top)`);
   const parsed = lessonFrontmatter.safeParse(parseYaml(match[1]!));
   if (!parsed.success) {
-    throw new Error(`${file}: invalid frontmatter:\n${parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n')}`);
+    throw new Error(`${file}: invalid frontmatter:\n${formatIssues(parsed.error.issues)}`);
   }
   return parsed.data;
 }

@@ -1,5 +1,5 @@
 import type { CheckContext, Criterion } from '../../checkers/src/index.ts';
-import { exerciseSchema, lessonSchema } from './schema.ts';
+import { exerciseSchema, formatIssues, lessonSchema } from './schema.ts';
 
 export interface NearMiss {
   name: string;
@@ -26,22 +26,17 @@ export interface Lesson {
   exercises: Exercise[];
 }
 
-function describeIssues(what: string, issues: { path: PropertyKey[]; message: string }[]): Error {
-  const lines = issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-  return new Error(`${what} is invalid:\n${lines.join('\n')}`);
-}
-
 /** Declares an exercise; throws at import time, naming the field, if the definition is incomplete. */
 export function defineExercise(exercise: Omit<Exercise, 'timeoutMs'> & { timeoutMs?: number }): Exercise {
   const parsed = exerciseSchema.safeParse(exercise);
-  if (!parsed.success) throw describeIssues(`exercise "${exercise.id}"`, parsed.error.issues);
+  if (!parsed.success) throw new Error(`exercise "${exercise.id}" is invalid:\n${formatIssues(parsed.error.issues)}`);
   return { ...exercise, timeoutMs: parsed.data.timeoutMs };
 }
 
 /** Declares a lesson; also checks that exercise ids are unique and every near-miss names a criterion id. */
 export function defineLesson(lesson: Lesson): Lesson {
   const parsed = lessonSchema.safeParse(lesson);
-  if (!parsed.success) throw describeIssues(`lesson "${lesson.slug}"`, parsed.error.issues);
+  if (!parsed.success) throw new Error(`lesson "${lesson.slug}" is invalid:\n${formatIssues(parsed.error.issues)}`);
   const seen = new Set<string>();
   for (const exercise of lesson.exercises) {
     if (seen.has(exercise.id)) throw new Error(`lesson "${lesson.slug}" declares exercise "${exercise.id}" twice`);

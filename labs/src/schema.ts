@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** A zod failure as lines an author can act on: one per field, "  path.to.field: what is wrong". */
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues.map((issue) => `  ${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`).join('\n');
+}
+
 /**
  * The frontmatter of a lesson page (labs/lessons/NN-slug/index.mdx). The site's content collection validates
  * every page with it, so a typo in a lesson fails the build with the field's name, not a blank page.

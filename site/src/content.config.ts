@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { defineCollection } from 'astro:content';
 import { glob, type Loader } from 'astro/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
-import { lessonFrontmatter } from '../../labs/src/schema.ts';
+import { formatIssues, lessonFrontmatter } from '../../labs/src/schema.ts';
 import catalog from './generated/catalog.json' with { type: 'json' };
 import { lessonEntryId, slugFromDir, type CatalogLesson } from './lib/catalog.ts';
 import { lessonsDir } from './lib/paths.ts';
@@ -37,8 +37,7 @@ function lessonsLoader(): Loader {
           const checked = lessonFrontmatter.safeParse(props.data);
           if (!checked.success) {
             const where = props.filePath ?? props.id;
-            const issues = checked.error.issues.map((issue) => `  ${issue.path.join('.') || '(frontmatter)'}: ${issue.message}`);
-            throw new Error(`${where}: invalid lesson frontmatter (labs/src/schema.ts, lessonFrontmatter):\n${issues.join('\n')}`);
+            throw new Error(`${where}: invalid lesson frontmatter (labs/src/schema.ts, lessonFrontmatter):\n${formatIssues(checked.error.issues)}`);
           }
           return context.parseData(props);
         },
