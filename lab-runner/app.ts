@@ -12,7 +12,7 @@ import swaggerPlugin from './plugins/external/swagger.ts';
 import websocketPlugin from './plugins/external/websocket.ts';
 import sitePlugin from './plugins/external/site.ts';
 import services from './plugins/services.ts';
-import type { LabProvider } from './sessions/manager.ts';
+import type { ClusterProvider } from './providers/provider.ts';
 import type { Store } from './store/store.ts';
 import { sharedSchemas } from './schemas/api.ts';
 import metaRoutes from './routes/meta.ts';
@@ -24,7 +24,7 @@ export interface AppOptions extends Record<string, unknown> {
   /** The configuration; loadConfig() (defaults + environment) if not given. */
   config?: Config;
   /** The cluster provider; the kind provider if not given. */
-  provider?: LabProvider;
+  provider?: ClusterProvider;
   /** The store; <dataDir>/lab-runner.sqlite if not given (a given store is not closed with the app). */
   store?: Store;
 }

@@ -39,6 +39,19 @@ process.once('SIGINT', () => controller.abort());
 try {
   if (!values['skip-setup']) await setup();
   const lessons = await selectLessons();
+  if (values.cluster) {
+    // One existing cluster has one shape: a multi-node lesson proven on a single node proves nothing.
+    const cluster = (await provider.list()).find((c) => c.name === values.cluster);
+    if (!cluster) {
+      throw new KubelabError('E_CLUSTER_NOT_FOUND', `no cluster named "${values.cluster}"`, { hint: 'See `npx kubelab cluster list`, or leave out --cluster.' });
+    }
+    const other = lessons.filter((lesson) => lesson.profile !== cluster.profile);
+    if (other.length) {
+      throw new KubelabError('E_PROFILE_MISMATCH', `cluster "${cluster.name}" is ${cluster.profile}, but ${other.map((l) => `${l.slug} needs ${l.profile}`).join(', ')}`, {
+        hint: 'Pick lessons of that profile with --lesson, or leave out --cluster to get a cluster of each profile.',
+      });
+    }
+  }
   for (const profile of new Set(lessons.map((l) => l.profile))) {
     let cluster = values.cluster;
     if (!cluster) {

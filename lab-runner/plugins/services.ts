@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../config.ts';
 import { KindProvider } from '../providers/kind/provider.ts';
-import { SessionManager, type LabProvider } from '../sessions/manager.ts';
+import { SessionManager } from '../sessions/manager.ts';
+import type { ClusterProvider } from '../providers/provider.ts';
 import { WarmPool } from '../sessions/pool.ts';
 import { Store } from '../store/store.ts';
 import { expose } from './expose.ts';
@@ -11,7 +12,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     store: Store;
-    provider: LabProvider;
+    provider: ClusterProvider;
     pool: WarmPool;
     sessions: SessionManager;
   }
@@ -20,7 +21,7 @@ declare module 'fastify' {
 export interface ServicesOptions extends Record<string, unknown> {
   config: Config;
   /** Defaults to the kind provider. */
-  provider?: LabProvider;
+  provider?: ClusterProvider;
   /** Defaults to <dataDir>/lab-runner.sqlite. */
   store?: Store;
 }
@@ -37,7 +38,7 @@ export default expose<ServicesOptions>(async function services(app, options) {
   const { config } = options;
   const store = options.store ?? new Store(databaseFile(config));
   const ownsStore = !options.store;
-  const provider: LabProvider = options.provider ?? new KindProvider();
+  const provider: ClusterProvider = options.provider ?? new KindProvider();
   const pool = new WarmPool({ provider, store, size: config.poolSize, log: app.log.child({ component: 'pool' }) });
   const sessions = new SessionManager({ store, provider, pool, maxSessions: config.maxSessions, log: app.log.child({ component: 'sessions' }) });
 

@@ -59,7 +59,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security: bearerSecurity,
         params: ExerciseParams,
-        response: { 200: Type.Ref('CheckResult'), ...errorResponses(401, 403, 404, 409) },
+        response: { 200: Type.Ref('CheckResult'), ...errorResponses(401, 403, 404, 409, 503) },
       },
     },
     async (request) => app.sessions.check(sessionOf(request), request.params.exercise),
@@ -75,7 +75,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags,
         security: bearerSecurity,
         params: ExerciseParams,
-        response: { 200: ExerciseReset, ...errorResponses(401, 403, 404, 409, 500) },
+        response: { 200: ExerciseReset, ...errorResponses(401, 403, 404, 409, 502, 503) },
       },
     },
     async (request) => {

@@ -36,7 +36,7 @@ const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       querystring: TokenQuery,
       response: {
         101: { description: 'Switching to the WebSocket protocol.', type: 'null' },
-        ...errorResponses(401, 403, 404, 409, 426),
+        ...errorResponses(401, 403, 404, 409, 426, 502, 503),
       },
     },
     handler: async () => {

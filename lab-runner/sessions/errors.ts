@@ -15,10 +15,17 @@ export const httpStatusOf: Record<string, number> = {
   E_METHOD_NOT_ALLOWED: 405,
   E_SESSION_NOT_READY: 409,
   E_CLUSTER_GONE: 409,
+  // The cluster vanished between our own look-ups: the same situation as E_CLUSTER_GONE.
+  E_CLUSTER_NOT_FOUND: 409,
+  E_ABORTED: 409,
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   E_UPGRADE_REQUIRED: 426,
   E_CAPACITY_REACHED: 429,
+  // Work the lab-runner asked of the cluster or of Docker failed: the learner's request was fine.
+  E_SCRIPT_FAILED: 502,
+  E_TOOLBOX_FAILED: 502,
+  E_TOOLBOX_CONFLICT: 503,
   E_NO_ENGINE: 503,
   E_NOT_SET_UP: 503,
 };

@@ -13,9 +13,6 @@ import type { WarmPool } from './pool.ts';
 import { StepTracker, type Step } from './steps.ts';
 import { hashToken, newClusterName, newSessionId, newToken, tokenMatches } from './tokens.ts';
 
-/** The provider the sessions use: clusters, plus each cluster's toolbox and the shell in it. */
-export type LabProvider = ClusterProvider;
-
 export const stepTitles = {
   removing: 'Removing the old environment',
   warm: 'Taking a warm cluster',
@@ -67,7 +64,7 @@ export interface LiveSession {
 
 export interface SessionManagerOptions {
   store: Store;
-  provider: LabProvider;
+  provider: ClusterProvider;
   pool: WarmPool;
   maxSessions: number;
   log: FastifyBaseLogger;
@@ -91,7 +88,7 @@ const now = (): string => new Date().toISOString();
 export class SessionManager {
   readonly maxSessions: number;
   private readonly store: Store;
-  private readonly provider: LabProvider;
+  private readonly provider: ClusterProvider;
   private readonly pool: WarmPool;
   private readonly log: FastifyBaseLogger;
   private readonly sessions = new Map<string, LiveSession>();
@@ -380,6 +377,7 @@ export class SessionManager {
   async check(session: LiveSession, exerciseId: string): Promise<CheckResult> {
     const exercise = this.exercise(session, exerciseId);
     this.requireReady(session);
+    const cluster = session.cluster;
     let kubeconfig: string;
     try {
       kubeconfig = await this.kubeconfig(session);
@@ -392,6 +390,7 @@ export class SessionManager {
     // Asking the engine whether the cluster still exists costs more than the check itself (docker ps and
     // inspect), so it is asked only when the check could not read the cluster: the one case where it matters.
     if (result.criteria.some((criterion) => criterion.id === 'check-ran' && !criterion.passed)) await this.requireEnvironment(session);
+    this.requireSameEnvironment(session, cluster);
     this.store.addCheck(session.id, result);
     this.log.info({ session: session.id, exercise: exercise.id, passed: result.passed, durationMs: result.durationMs }, 'check');
     return result;
@@ -402,16 +401,18 @@ export class SessionManager {
     const exercise = this.exercise(session, exerciseId);
     await this.requireEnvironment(session);
     const kubeconfig = await this.kubeconfig(session);
-    try {
-      await runExerciseScript(`cleanup of exercise "${exercise.id}"`, exercise.cleanup, kubeconfig);
-      if (exercise.setup) await runExerciseScript(`setup of exercise "${exercise.id}"`, exercise.setup, kubeconfig);
-    } catch (error) {
-      throw new KubelabError('E_SCRIPT_FAILED', error instanceof Error ? error.message : String(error), {
-        hint: `Try again. If it keeps failing, recreate the environment (POST /api/sessions/${session.id}/reset).`,
-        cause: error,
-      });
-    }
+    await runExerciseScript(`cleanup of exercise "${exercise.id}"`, exercise.cleanup, kubeconfig);
+    if (exercise.setup) await runExerciseScript(`setup of exercise "${exercise.id}"`, exercise.setup, kubeconfig);
     this.log.info({ session: session.id, exercise: exercise.id }, 'exercise reset');
+  }
+
+  /**
+   * After an await, the session may have ended or moved to a new cluster (Recreate): work begun for the old
+   * environment must not land on the new one.
+   */
+  private requireSameEnvironment(session: LiveSession, cluster: string): void {
+    this.requireReady(session);
+    if (session.cluster !== cluster) throw errors.notReady(session.id, session.state);
   }
 
   // ── Terminal ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -421,9 +422,16 @@ export class SessionManager {
    * exists, and (for a session restored after a restart) that its toolbox runs.
    */
   async terminal(session: LiveSession, log?: FastifyBaseLogger): Promise<TerminalSession> {
+    const cluster = session.cluster;
     await this.requireEnvironment(session);
+    this.requireSameEnvironment(session, cluster);
     if (!session.toolboxStarted) {
-      await this.provider.startToolbox(session.cluster);
+      await this.provider.startToolbox(cluster);
+      // Ending the lab while the toolbox started removes the cluster: remove this toolbox with it.
+      if (session.cluster !== cluster || session.state !== 'ready' || session.ending) {
+        await this.provider.delete(cluster).catch(() => {});
+        throw errors.notReady(session.id, session.ending ? 'ended' : session.state);
+      }
       session.toolboxStarted = true;
     }
     if (!session.terminal || session.terminal.disposed) {

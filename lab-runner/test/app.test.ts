@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { KindProvider } from '../providers/kind/provider.ts';
-import type { LabProvider } from '../sessions/manager.ts';
+import type { ClusterProvider } from '../providers/provider.ts';
 import { hashToken, newClusterName, newSessionId, newToken } from '../sessions/tokens.ts';
 import { Store, type SessionState } from '../store/store.ts';
 import { upgradeRequest } from './upgrade.ts';
@@ -27,9 +27,9 @@ after(async () => {
 });
 
 /** The real kind provider, wrapped to record every call: none of these tests may reach Docker. */
-function watchedProvider(): { provider: LabProvider; calls: string[] } {
+function watchedProvider(): { provider: ClusterProvider; calls: string[] } {
   const calls: string[] = [];
-  const real: LabProvider = new KindProvider();
+  const real: ClusterProvider = new KindProvider();
   const provider = new Proxy(real, {
     get(target, property, receiver) {
       const value = Reflect.get(target, property, receiver) as unknown;

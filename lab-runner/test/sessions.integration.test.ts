@@ -224,7 +224,6 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
     assert.ok(exists, `an "exists" criterion: ${JSON.stringify(result.body.criteria)}`);
     assert.equal(exists.passed, false);
     assert.ok(result.body.criteria.length >= 2, 'each criterion is reported');
-    assert.ok(result.body.durationMs >= 0);
     const summary = await api<Summary>('GET', `/api/sessions/${a.id}`, a.token);
     assert.deepEqual(summary.body.results['first-pod'], result.body);
   });

@@ -1,8 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, type RunResult } from '../../scripts/lib/exec.ts';
-import { wrapError } from '../../scripts/lib/errors.ts';
+import { CommandError, run, type RunResult } from '../../scripts/lib/exec.ts';
+import { KubelabError } from '../../scripts/lib/errors.ts';
 import { toolsBinDir } from '../../scripts/setup/tools.ts';
 
 /**
@@ -27,7 +27,14 @@ export async function runExerciseScript(
       signal: AbortSignal.any(signals),
     });
   } catch (error) {
-    throw wrapError(`the ${what} script failed`, error, 'E_SCRIPT_FAILED');
+    // The failing command's own output says what went wrong; the script text itself (CommandError's argv) is
+    // the author's business, not the learner's.
+    const output = error instanceof CommandError ? error.stderr.trim().split('\n').slice(-5).join('\n') : '';
+    const why = error instanceof CommandError ? (error.exitCode === null ? 'could not run or was stopped' : `exited with status ${error.exitCode}`) : String(error);
+    throw new KubelabError('E_SCRIPT_FAILED', `the ${what} script ${why}${output ? `:\n${output}` : ''}`, {
+      hint: 'Try again. If it keeps failing, recreate the environment (Recreate, or POST /api/sessions/<id>/reset).',
+      cause: error,
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@
  * it does nothing until a shell is exec'd into it and stops at once. Like the cluster's network, it carries the
  * io.kubelab.cluster label, so it can be found (and removed) from Docker alone after a restart.
  */
-import { CommandError, run } from '../../../scripts/lib/exec.ts';
+import { CommandError, run, succeeds } from '../../../scripts/lib/exec.ts';
 import { KubelabError } from '../../../scripts/lib/errors.ts';
 import { courseImages } from '../../../scripts/setup/course-images.ts';
 import { clusterPrefix, labels, networkName, validateName } from './names.ts';
@@ -156,10 +156,7 @@ export async function startToolbox(name: string, kubeconfig: () => Promise<strin
   }
   try {
     if (!found.running) await run(['docker', 'start', container]);
-    const hasConfig = await run(['docker', 'exec', container, 'test', '-s', kubeconfigPath]).then(
-      () => true,
-      () => false,
-    );
+    const hasConfig = await succeeds(['docker', 'exec', container, 'test', '-s', kubeconfigPath]);
     if (!hasConfig) await writeKubeconfig(container, await kubeconfig());
   } catch (error) {
     if (error instanceof KubelabError && error.code !== 'E_COMMAND_FAILED') throw error;
