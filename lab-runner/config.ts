@@ -3,8 +3,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type, TypeBoxValidatorCompiler, type Static } from '@fastify/type-provider-typebox';
 import type { FastifySchemaValidationError } from 'fastify';
-import { KubelabError } from '../scripts/lib/errors.ts';
-import { repoRoot } from '../scripts/lib/paths.ts';
+import { KubelabError } from '@kubelab/kit/errors';
+import { repoRoot } from '@kubelab/kit/paths';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 

@@ -5,7 +5,7 @@
  *
  *   node lab-runner/server.ts        (through scripts/node.sh on hosts whose Node is older than 22.12)
  */
-import { formatError } from '../scripts/lib/errors.ts';
+import { formatError } from '@kubelab/kit/errors';
 import { buildApp } from './app.ts';
 import { loadConfig } from './config.ts';
 

@@ -7,11 +7,11 @@
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { setup } from './setup.ts';
-import { KubelabError, formatError } from './lib/errors.ts';
-import { consoleStatus, formatDuration } from './lib/status.ts';
-import { KindProvider } from '../lab-runner/providers/kind/provider.ts';
-import { loadLessons, type CatalogLesson } from '../labs/src/catalog.ts';
-import { formatTable, proveExercise, type HarnessRow } from '../labs/src/harness.ts';
+import { KubelabError, formatError } from '@kubelab/kit/errors';
+import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
+import { KindProvider } from '@kubelab/lab-runner/kind';
+import { loadLessons, type CatalogLesson } from '@kubelab/labs/catalog';
+import { formatTable, proveExercise, type HarnessRow } from '@kubelab/labs/harness';
 
 const { values } = parseArgs({
   options: { lesson: { type: 'string', multiple: true }, cluster: { type: 'string' }, 'skip-setup': { type: 'boolean' } },
@@ -69,7 +69,7 @@ try {
             kubeconfig,
             signal: controller.signal,
             onRow: (row) =>
-              process.stderr.write(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatDuration(row.prepareMs)})\n`),
+              process.stderr.write(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatElapsed(row.prepareMs)})\n`),
           })),
         );
       }
@@ -86,7 +86,7 @@ if (rows.length) {
   process.stdout.write(`\n${formatTable(rows)}\n`);
   const surprises = rows.filter((row) => row.surprise).length;
   process.stdout.write(
-    `\n${rows.length - surprises}/${rows.length} scenarios behaved as declared, in ${formatDuration(performance.now() - began)}.\n`,
+    `\n${rows.length - surprises}/${rows.length} scenarios behaved as declared, in ${formatElapsed(performance.now() - began)}.\n`,
   );
   if (surprises) process.exitCode = 1;
 }

@@ -2,19 +2,19 @@
  * `npm run setup`: everything Kubelab needs to create real kind clusters on this machine, idempotently.
  * A warm run takes seconds; an interrupted run resumes where it stopped (every artifact is written atomically).
  */
-import { runPipeline } from './lib/pipeline.ts';
-import { consoleStatus, formatDuration } from './lib/status.ts';
-import { formatError } from './lib/errors.ts';
+import { runPipeline } from '@kubelab/kit/pipeline';
+import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
+import { formatError } from '@kubelab/kit/errors';
 import { setupActions, type SetupContext } from './setup/steps.ts';
-import { toolsBinDir } from './setup/tools.ts';
+import { toolsBinDir } from '@kubelab/kit/artifacts';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { cachePath } from './lib/cache.ts';
-import type { StatusEvent } from './lib/status.ts';
+import { cachePath } from '@kubelab/kit/cache';
+import type { StatusEvent } from '@kubelab/kit/status';
 
 /** Keeps each run's step durations, so the benchmark can report cold setup without wiping the caches. */
 async function recordRun(events: StatusEvent[]): Promise<void> {
   const steps: Record<string, number> = {};
-  for (const event of events) if (event.type === 'done') steps[event.step] = event.elapsedMs;
+  for (const event of events) if (event.type === 'done') steps[event.title] = event.elapsedMs;
   await mkdir(cachePath('state'), { recursive: true });
   await appendFile(cachePath('state', 'setup-runs.jsonl'), JSON.stringify({ at: new Date().toISOString(), steps }) + '\n');
 }
@@ -37,7 +37,7 @@ if (import.meta.main) {
   try {
     const context = await setup(controller.signal);
     process.stderr.write(
-      `\nKubelab is set up (${formatDuration(Date.now() - began)}). Node image: ${context.nodeImage}\n` +
+      `\nKubelab is set up (${formatElapsed(Date.now() - began)}). Node image: ${context.nodeImage}\n` +
         `kind, kubectl and helm are in ${toolsBinDir()} (add it to PATH to use them directly).\n`,
     );
   } catch (error) {

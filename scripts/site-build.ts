@@ -4,9 +4,9 @@
  */
 import { existsSync, globSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from './lib/exec.ts';
-import { repoRoot } from './lib/paths.ts';
-import type { Status } from './lib/status.ts';
+import { run } from '@kubelab/kit/exec';
+import { repoRoot } from '@kubelab/kit/paths';
+import { runStep, type Status } from '@kubelab/kit/status';
 
 const sources = ['site/src/**/*', 'site/astro.config.*', 'site/package.json', 'site/scripts/**/*', 'labs/lessons/**/*', 'labs/src/**/*', 'lab-runner/terminal/protocol.ts'];
 
@@ -20,20 +20,18 @@ function newestSource(): number {
   return newest;
 }
 
-export async function ensureSiteBuilt(status: Status, step = 'Course site'): Promise<void> {
-  status.start(step);
-  const marker = join(repoRoot, 'site', 'dist', 'index.html');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource()) {
-    status.done(step, 'up to date');
-    return;
-  }
-  await run(['npm', 'run', 'build', '-w', 'site'], { cwd: repoRoot, onLine: (line) => /built in|pages? built|error/i.test(line) && status.progress(step, line.trim()) });
-  status.done(step, 'built into site/dist');
+export async function ensureSiteBuilt(status: Status): Promise<void> {
+  await runStep(status, 'site', 'Course site', async (step) => {
+    const marker = join(repoRoot, 'site', 'dist', 'index.html');
+    if (existsSync(marker) && statSync(marker).mtimeMs >= newestSource()) return 'up to date';
+    await run(['npm', 'run', 'build', '-w', 'site'], { cwd: repoRoot, onLine: (line) => /built in|pages? built|error/i.test(line) && step.progress(line.trim()) });
+    return 'built into site/dist';
+  }, (detail) => detail);
 }
 
 if (import.meta.main) {
-  const { consoleStatus } = await import('./lib/status.ts');
-  const { formatError } = await import('./lib/errors.ts');
+  const { consoleStatus } = await import('@kubelab/kit/status');
+  const { formatError } = await import('@kubelab/kit/errors');
   await ensureSiteBuilt(consoleStatus()).catch((error: unknown) => {
     process.stderr.write(`${formatError(error)}\n`);
     process.exit(1);

@@ -4,8 +4,8 @@
  * ready (KUBELAB_POOL_SIZE, default 1 here), so the first Start lab takes seconds, not a cluster's creation time.
  */
 import { setup } from './setup.ts';
-import { formatError } from './lib/errors.ts';
-import { consoleStatus } from './lib/status.ts';
+import { formatError } from '@kubelab/kit/errors';
+import { consoleStatus } from '@kubelab/kit/status';
 import { ensureSiteBuilt } from './site-build.ts';
 
 try {
@@ -22,7 +22,7 @@ const port = process.env.PORT ?? '4321';
 const host = process.env.HOST ?? '127.0.0.1';
 
 // The server module listens, and handles Ctrl-C itself (terminals closed, the warm cluster removed).
-await import('../lab-runner/server.ts');
+await import('@kubelab/lab-runner/server');
 
 const url = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`;
 process.stderr.write(

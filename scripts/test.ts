@@ -6,8 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { globSync } from 'node:fs';
 import { setup } from './setup.ts';
-import { formatError } from './lib/errors.ts';
-import { repoRoot } from './lib/paths.ts';
+import { formatError } from '@kubelab/kit/errors';
+import { repoRoot } from '@kubelab/kit/paths';
 
 function step(title: string, argv: string[]): boolean {
   process.stderr.write(`\n── ${title}\n`);

@@ -1,4 +1,4 @@
-export type { CheckResult, Criterion } from './types.ts';
+export { CheckResultSchema, CriterionSchema, type CheckResult, type Criterion } from './types.ts';
 export { contextFromKubeconfig, getOrNull, type CheckContext } from './context.ts';
 export { runCheck } from './check.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';

@@ -1,11 +1,10 @@
 import { statfs } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
-import { run, which } from '../../scripts/lib/exec.ts';
-import { toolPath } from '../../scripts/setup/tools.ts';
-import { readNodeImage } from '../../scripts/setup/state.ts';
-import { lacksSysResource, wrapperRuntime } from '../../scripts/setup/engine.ts';
-import { imagesInCluster } from '../providers/kind/images.ts';
-import { cacheDir } from '../../scripts/lib/cache.ts';
+import { run, which } from '@kubelab/kit/exec';
+import { readNodeImage, toolPath } from '@kubelab/kit/artifacts';
+import { lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
+import { courseImages } from '@kubelab/labs/images';
+import { cacheDir } from '@kubelab/kit/cache';
 
 interface Finding {
   ok: boolean;
@@ -53,7 +52,7 @@ async function imageFindings(): Promise<Finding[]> {
   } catch {
     findings.push({ ok: false, what: `node image ${image} is missing from Docker`, fix: 'Run npm run setup to rebuild it.' });
   }
-  for (const ref of imagesInCluster) {
+  for (const ref of Object.values(courseImages)) {
     try {
       await run(['docker', 'image', 'inspect', ref]);
       findings.push({ ok: true, what: `course image ${ref}` });

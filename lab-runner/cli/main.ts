@@ -3,10 +3,10 @@
  * Progress goes to stderr, results to stdout, so `npx kubelab cluster kubeconfig demo > demo.yaml` works.
  */
 import { parseArgs } from 'node:util';
-import { KubelabError, formatError } from '../../scripts/lib/errors.ts';
-import { consoleStatus, formatDuration } from '../../scripts/lib/status.ts';
+import { KubelabError, formatError } from '@kubelab/kit/errors';
+import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
 import { KindProvider } from '../providers/kind/provider.ts';
-import { profiles } from '../providers/provider.ts';
+import { clusterProfiles as profiles } from '@kubelab/labs/profiles';
 import { validateProfile } from '../providers/kind/names.ts';
 import { doctor } from './doctor.ts';
 
@@ -64,7 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       const cluster = await provider.create({ name, profile: values.profile, retain: values.retain }, consoleStatus(), controller.signal);
       if (values.json) out(JSON.stringify(cluster, null, 2));
       else {
-        out(`Cluster "${name}" is ready in ${formatDuration(Date.now() - began)}: ${cluster.nodes.length} node(s) on network ${cluster.network}.`);
+        out(`Cluster "${name}" is ready in ${formatElapsed(Date.now() - began)}: ${cluster.nodes.length} node(s) on network ${cluster.network}.`);
         out(`  npx kubelab cluster kubeconfig ${name} > ${name}.kubeconfig`);
         out(`  kubectl --kubeconfig ${name}.kubeconfig get nodes`);
       }

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KubelabError } from '../../scripts/lib/errors.ts';
+import { KubelabError } from '@kubelab/kit/errors';
 import { httpStatusOf } from '../sessions/errors.ts';
 
 export interface ErrorBody {

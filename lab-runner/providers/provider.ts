@@ -1,4 +1,5 @@
-import type { Status } from '../../scripts/lib/status.ts';
+import type { Status } from '@kubelab/kit/status';
+import type { Profile } from '@kubelab/labs/profiles';
 
 /**
  * The only code that touches the container engine. Modelled on kind's own provider interface: small, and each
@@ -43,17 +44,10 @@ export interface ProviderInfo {
   nodeImage?: string;
 }
 
-export const profiles = {
-  single: { description: '1 node', workers: 0 },
-  multi: { description: '3 nodes (1 control plane + 2 workers)', workers: 2 },
-} as const;
-
-export type ProfileName = keyof typeof profiles;
-
 export interface ClusterSpec {
   /** Lowercase letters, digits and dashes; at most 40 characters. */
   name: string;
-  profile: ProfileName;
+  profile: Profile;
   /** Keep containers and network after a failed create, for debugging. */
   retain?: boolean;
 }
@@ -68,7 +62,7 @@ export interface ClusterNode {
 
 export interface Cluster {
   name: string;
-  profile: ProfileName | 'unknown';
+  profile: Profile | 'unknown';
   network: string;
   createdAt: string;
   nodes: ClusterNode[];

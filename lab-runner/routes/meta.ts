@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { loadLessons } from '../../labs/src/catalog.ts';
+import { loadLessons } from '@kubelab/labs/catalog';
 import { Health, LessonList } from '../schemas/api.ts';
 
 /** Health, the OpenAPI document and the course catalog: the routes that need no session. */

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
-import { KubelabError } from '../../scripts/lib/errors.ts';
+import { KubelabError } from '@kubelab/kit/errors';
 import { sessionAuth, sessionOf } from '../plugins/auth.ts';
 import { errorResponses, querySecurity, SessionParams, TokenQuery } from '../schemas/api.ts';
 import type { TerminalSession } from '../terminal/bridge.ts';

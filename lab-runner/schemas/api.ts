@@ -1,13 +1,18 @@
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, type Static } from '@fastify/type-provider-typebox';
+import { errorCodes } from '@kubelab/kit/errors';
+import { profileNames } from '@kubelab/labs/profiles';
+import { CheckResultSchema, CriterionSchema } from '@kubelab/checkers';
 
 /**
- * The HTTP API's schemas: request validation, response serialization and the OpenAPI document all come from
- * here. The site codes against these shapes; change them only together with it.
+ * The HTTP API's schemas, and the single source of its types: request validation, response serialization, the
+ * OpenAPI document and every TypeScript type of the API (`Static<>` of these schemas) come from here. The server
+ * returns these types, and the site, the typed client, the tests and the bench import them (type-only), so a
+ * field added in one place and not the other is a compile error, not a field Fastify silently drops.
  */
 
 export const ErrorDetail = Type.Object(
   {
-    code: Type.String({ pattern: '^E_[A-Z0-9_]+$', description: 'Stable error code, e.g. E_TOKEN_INVALID.' }),
+    code: Type.Enum(errorCodes, { description: 'Stable error code, e.g. E_TOKEN_INVALID.' }),
     message: Type.String({ description: 'What went wrong, in plain words.' }),
     hint: Type.Optional(Type.String({ description: 'What to do next.' })),
   },
@@ -25,8 +30,8 @@ export function errorResponses(...statuses: number[]): Record<number, typeof err
 
 const slug = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$', description: 'A lesson or exercise id.' });
 export const SessionId = Type.String({ pattern: '^[0-9a-f]{1,64}$', description: 'The session id returned by POST /api/sessions.' });
-const Profile = Type.Union([Type.Literal('single'), Type.Literal('multi')], { description: 'single: 1 node; multi: 3 nodes.' });
-const SessionStateSchema = Type.Union(
+export const Profile = Type.Enum(profileNames, { description: 'single: 1 node; multi: 3 nodes.' });
+export const SessionState = Type.Union(
   [Type.Literal('provisioning'), Type.Literal('ready'), Type.Literal('failed'), Type.Literal('ended')],
   { description: 'provisioning → ready (or failed); ended after DELETE.' },
 );
@@ -42,33 +47,15 @@ export const Step = Type.Object(
   { $id: 'Step' },
 );
 
-export const Criterion = Type.Object(
-  {
-    id: Type.String(),
-    description: Type.String(),
-    passed: Type.Boolean(),
-    expected: Type.Optional(Type.String()),
-    actual: Type.Optional(Type.String()),
-    hint: Type.Optional(Type.String({ description: 'Shown when the criterion failed.' })),
-  },
-  { $id: 'Criterion' },
-);
-
-export const CheckResult = Type.Object(
-  {
-    exercise: Type.String(),
-    passed: Type.Boolean(),
-    criteria: Type.Array(Type.Ref('Criterion')),
-    durationMs: Type.Integer({ minimum: 0 }),
-  },
-  { $id: 'CheckResult' },
-);
+/** The check result shapes are the checkers' own schemas: one definition from the grader to the card that shows it. */
+export const Criterion = CriterionSchema;
+export const CheckResult = CheckResultSchema;
 
 export const SessionSummary = Type.Object(
   {
     id: Type.String(),
     lesson: Type.String(),
-    state: SessionStateSchema,
+    state: SessionState,
     profile: Profile,
     nodes: Type.Array(Type.Object({ name: Type.String(), role: Type.Union([Type.Literal('control-plane'), Type.Literal('worker')]) })),
     steps: Type.Array(Type.Ref('Step')),
@@ -79,7 +66,7 @@ export const SessionSummary = Type.Object(
 );
 
 /** Shared schemas, added once with app.addSchema so routes and the OpenAPI document refer to them by $id. */
-export const sharedSchemas = [ErrorDetail, ErrorBody, Step, Criterion, CheckResult, SessionSummary];
+export const sharedSchemas = [ErrorDetail, ErrorBody, Step, CheckResult, SessionSummary];
 
 export const Health = Type.Object({
   status: Type.Literal('ok'),
@@ -102,7 +89,7 @@ export const CreatedSession = Type.Object({
   id: Type.String(),
   token: Type.String({ description: 'The session secret: send it as "Authorization: Bearer <token>", or ?token= for events and the terminal.' }),
   lesson: Type.String(),
-  state: SessionStateSchema,
+  state: SessionState,
 });
 
 export const SessionParams = Type.Object({ id: SessionId });
@@ -111,6 +98,30 @@ export const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ descr
 
 export const ExerciseReset = Type.Object({ exercise: Type.String(), reset: Type.Literal(true) });
 export const EnvironmentReset = Type.Object({ state: Type.Literal('provisioning') });
+
+/** What `Type.Ref('<id>')` points at, so `Static<>` sees through the refs. */
+type Refs = {
+  ErrorDetail: typeof ErrorDetail;
+  ErrorBody: typeof ErrorBody;
+  Step: typeof Step;
+  CheckResult: typeof CheckResult;
+  SessionSummary: typeof SessionSummary;
+};
+
+export type ErrorDetail = Static<typeof ErrorDetail, Refs>;
+export type ErrorBody = Static<typeof ErrorBody, Refs>;
+export type Profile = Static<typeof Profile>;
+export type SessionState = Static<typeof SessionState>;
+export type Step = Static<typeof Step>;
+export type Criterion = Static<typeof Criterion>;
+export type CheckResult = Static<typeof CheckResult>;
+export type SessionSummary = Static<typeof SessionSummary, Refs>;
+export type SessionNode = SessionSummary['nodes'][number];
+export type Health = Static<typeof Health>;
+export type LessonList = Static<typeof LessonList>;
+export type CreatedSession = Static<typeof CreatedSession>;
+export type ExerciseReset = Static<typeof ExerciseReset>;
+export type EnvironmentReset = Static<typeof EnvironmentReset>;
 
 export const bearerSecurity = [{ sessionToken: [] }];
 export const querySecurity = [{ sessionTokenQuery: [] }];

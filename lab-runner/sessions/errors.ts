@@ -1,4 +1,4 @@
-import { KubelabError } from '../../scripts/lib/errors.ts';
+import { KubelabError } from '@kubelab/kit/errors';
 
 /**
  * The HTTP status of every error code the API returns. Codes are stable (the site and the tests match on them);

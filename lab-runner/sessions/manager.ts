@@ -1,40 +1,32 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { contextFromKubeconfig, runCheck, type CheckContext, type CheckResult } from '../../checkers/src/index.ts';
-import { findExercise, findLesson, loadLessons, type CatalogLesson } from '../../labs/src/catalog.ts';
-import type { Exercise } from '../../labs/src/define.ts';
-import { runExerciseScript } from '../../labs/src/scripts.ts';
-import { KubelabError } from '../../scripts/lib/errors.ts';
-import type { Cluster, ClusterProvider, ProfileName } from '../providers/provider.ts';
+import { contextFromKubeconfig, runCheck, type CheckContext, type CheckResult } from '@kubelab/checkers';
+import { findExercise, findLesson, loadLessons, type CatalogLesson } from '@kubelab/labs/catalog';
+import type { Exercise } from '@kubelab/labs';
+import { runExerciseScript } from '@kubelab/labs/scripts';
+import { KubelabError } from '@kubelab/kit/errors';
+import type { Cluster, ClusterProvider } from '../providers/provider.ts';
+import type { Profile } from '@kubelab/labs/profiles';
 import { TerminalSession } from '../terminal/bridge.ts';
-import type { SessionRow, SessionState, StoredError, StoredNode, Store } from '../store/store.ts';
-import { sweepAbortedCreate } from './cleanup.ts';
+import type { SessionRow, Store } from '../store/store.ts';
 import { errors } from './errors.ts';
 import type { WarmPool } from './pool.ts';
-import { StepTracker, type Step } from './steps.ts';
+import { runStep } from '@kubelab/kit/status';
+import type { ErrorDetail, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
+import { StepList } from './steps.ts';
 import { hashToken, newClusterName, newSessionId, newToken, tokenMatches } from './tokens.ts';
 
-export const stepTitles = {
-  removing: 'Removing the old environment',
-  warm: 'Taking a warm cluster',
-  terminal: 'Starting terminal',
-  exercises: 'Preparing exercises',
+/** The session's own provisioning steps (the provider reports the cluster's), by stable id. */
+export const sessionSteps = {
+  removing: { id: 'remove-old', title: 'Removing the old environment' },
+  warm: { id: 'take-warm', title: 'Taking a warm cluster' },
+  terminal: { id: 'start-terminal', title: 'Starting terminal' },
+  exercises: { id: 'prepare-exercises', title: 'Preparing exercises' },
 } as const;
-
-export interface SessionSummary {
-  id: string;
-  lesson: string;
-  state: SessionState;
-  profile: ProfileName;
-  nodes: StoredNode[];
-  steps: Step[];
-  results: Record<string, CheckResult>;
-  error?: StoredError;
-}
 
 export type SessionEvent =
   | { type: 'step'; step: Step }
   | { type: 'ready'; summary: SessionSummary }
-  | { type: 'failed'; error: StoredError }
+  | { type: 'failed'; error: ErrorDetail }
   /** The server is shutting down: close the stream (the client reconnects). */
   | { type: 'shutdown' };
 
@@ -45,13 +37,13 @@ export interface LiveSession {
   readonly lessonSlug: string;
   /** Undefined when the lesson has been removed from the course since the session started. */
   readonly lesson: CatalogLesson | undefined;
-  readonly profile: ProfileName;
+  readonly profile: Profile;
   readonly createdAt: string;
   cluster: string;
   state: SessionState;
-  error?: StoredError;
-  nodes: StoredNode[];
-  steps: StepTracker;
+  error?: ErrorDetail;
+  nodes: SessionNode[];
+  steps: StepList;
   readonly subscribers: Set<(event: SessionEvent) => void>;
   /** Provisioning under way. */
   work?: { controller: AbortController; done: Promise<void> };
@@ -70,7 +62,7 @@ export interface SessionManagerOptions {
   log: FastifyBaseLogger;
 }
 
-function toStoredError(error: unknown, fallbackHint: string): StoredError {
+function toErrorDetail(error: unknown, fallbackHint: string): ErrorDetail {
   if (error instanceof KubelabError) {
     return { code: error.code, message: error.message, hint: error.hint ?? fallbackHint };
   }
@@ -182,7 +174,7 @@ export class SessionManager {
 
   private startProvisioning(session: LiveSession, replacing?: string): void {
     const controller = new AbortController();
-    session.steps = new StepTracker((step) => this.publish(session, { type: 'step', step }));
+    session.steps = new StepList((step) => this.publish(session, { type: 'step', step }));
     const done = this.provision(session, controller.signal, replacing).finally(() => {
       if (session.work?.controller === controller) session.work = undefined;
     });
@@ -193,13 +185,13 @@ export class SessionManager {
     const steps = session.steps;
     let haveCluster = false;
     try {
-      if (replacing) await steps.run(stepTitles.removing, () => this.provider.delete(replacing));
+      if (replacing) await runStep(steps, sessionSteps.removing.id, sessionSteps.removing.title, () => this.provider.delete(replacing));
       const warm = this.pool.take(session.profile);
       let cluster: Cluster;
       if (warm) {
         session.cluster = warm.name;
         this.store.updateSession(session.id, { cluster: warm.name });
-        cluster = await steps.run(stepTitles.warm, async () => warm, () => 'ready in advance, so this lab starts in seconds');
+        cluster = await runStep(steps, sessionSteps.warm.id, sessionSteps.warm.title, async () => warm, () => 'ready in advance, so this lab starts in seconds');
       } else {
         cluster = await this.provider.create({ name: session.cluster, profile: session.profile }, steps, signal);
       }
@@ -208,7 +200,7 @@ export class SessionManager {
       this.store.updateSession(session.id, { nodes: session.nodes });
       signal.throwIfAborted();
 
-      await steps.run(stepTitles.terminal, async () => {
+      await runStep(steps, sessionSteps.terminal.id, sessionSteps.terminal.title, async () => {
         const { container } = await this.provider.startToolbox(cluster.name);
         session.toolboxStarted = true;
         return container;
@@ -216,13 +208,15 @@ export class SessionManager {
       signal.throwIfAborted();
 
       const exercises = session.lesson?.exercises ?? [];
-      await steps.run(
-        stepTitles.exercises,
-        async () => {
+      await runStep(
+        steps,
+        sessionSteps.exercises.id,
+        sessionSteps.exercises.title,
+        async (step) => {
           const kubeconfig = await this.kubeconfig(session);
           for (const exercise of exercises) {
             if (!exercise.setup) continue;
-            steps.progress(stepTitles.exercises, exercise.title);
+            step.progress(exercise.title);
             await runExerciseScript(`setup of exercise "${exercise.id}"`, exercise.setup, kubeconfig, { signal });
           }
         },
@@ -235,14 +229,14 @@ export class SessionManager {
       this.publish(session, { type: 'ready', summary: this.summary(session) });
       this.pool.fill();
     } catch (cause) {
-      const error = toStoredError(
+      const error = toErrorDetail(
         signal.aborted ? new KubelabError('E_ABORTED', 'the lab environment was stopped before it was ready', { cause }) : cause,
         `Press Recreate to try again (POST /api/sessions/${session.id}/reset). If it keeps failing, run \`npx kubelab doctor\` on the lab server.`,
       );
       this.log.warn({ session: session.id, cluster: session.cluster, err: cause }, 'provisioning failed');
       // A cluster that will never be used is freed now (the provider already removed a half-made one).
       this.forgetEnvironment(session);
-      const cleanup = haveCluster ? this.provider.delete(session.cluster) : signal.aborted ? sweepAbortedCreate(this.provider, session.cluster) : undefined;
+      const cleanup = haveCluster ? this.provider.delete(session.cluster) : undefined;
       await cleanup?.catch((e: unknown) => this.log.warn({ err: e, cluster: session.cluster }, 'could not delete the cluster of a failed session'));
       session.state = 'failed';
       session.error = error;
@@ -289,7 +283,7 @@ export class SessionManager {
       state: row.state,
       ...(row.error ? { error: row.error } : {}),
       nodes: row.nodes,
-      steps: new StepTracker(),
+      steps: new StepList(),
       subscribers: new Set(),
       toolboxStarted: false,
     };
@@ -471,7 +465,7 @@ export class SessionManager {
         continue;
       }
       const hint = 'Start a new lab from the lesson page.';
-      const error: StoredError =
+      const error: ErrorDetail =
         row.state === 'provisioning'
           ? { code: 'E_INTERRUPTED', message: 'the lab server restarted while this lab was starting', hint }
           : !lesson

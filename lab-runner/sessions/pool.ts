@@ -1,8 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify';
-import { EventStatus } from '../../scripts/lib/status.ts';
-import type { Cluster, ClusterProvider, ProfileName } from '../providers/provider.ts';
+import { EventStatus } from '@kubelab/kit/status';
+import type { Cluster, ClusterProvider } from '../providers/provider.ts';
+import type { Profile } from '@kubelab/labs/profiles';
 import type { Store } from '../store/store.ts';
-import { sweepAbortedCreate } from './cleanup.ts';
 import { newClusterName } from './tokens.ts';
 
 const RETRY_AFTER_FAILURE_MS = 60_000;
@@ -14,7 +14,7 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
  */
 export class WarmPool {
   readonly size: number;
-  readonly profile: ProfileName = 'single';
+  readonly profile: Profile = 'single';
   private readonly provider: ClusterProvider;
   private readonly store: Store;
   private readonly log: FastifyBaseLogger;
@@ -58,7 +58,7 @@ export class WarmPool {
    * on two cores a cluster being created beside the lab it just handed out would slow that lab's start from seconds
    * to tens of seconds, so the caller calls fill() once its lab is ready (or has failed).
    */
-  take(profile: ProfileName): Cluster | undefined {
+  take(profile: Profile): Cluster | undefined {
     if (profile !== this.profile) return undefined;
     const cluster = this.ready.shift();
     if (cluster) {
@@ -79,7 +79,7 @@ export class WarmPool {
     const controller = new AbortController();
     this.store.putPoolCluster({ name, profile: this.profile, state: 'creating', createdAt: new Date().toISOString() });
     const status = new EventStatus((event) => {
-      if (event.type === 'done') this.log.debug({ cluster: name, step: event.step, elapsedMs: event.elapsedMs }, 'pool cluster step done');
+      if (event.type === 'done') this.log.debug({ cluster: name, step: event.id, elapsedMs: event.elapsedMs }, 'pool cluster step done');
     });
     const began = Date.now();
     const done = this.provider
@@ -95,9 +95,6 @@ export class WarmPool {
         this.log.info({ cluster: name, elapsedMs: Date.now() - began }, 'warm cluster ready');
       })
       .catch(async (error: unknown) => {
-        if (controller.signal.aborted) {
-          await sweepAbortedCreate(this.provider, name).catch((e: unknown) => this.log.warn({ err: e, cluster: name }, 'could not remove an aborted warm cluster'));
-        }
         this.store.removePoolCluster(name);
         if (this.closed) return;
         this.log.warn({ err: error, cluster: name }, `could not create a warm cluster; trying again in ${RETRY_AFTER_FAILURE_MS / 1000}s`);

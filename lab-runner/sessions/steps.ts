@@ -1,19 +1,5 @@
-import type { Status } from '../../scripts/lib/status.ts';
-
-/** One provisioning step as the learner sees it. */
-export interface Step {
-  id: string;
-  title: string;
-  state: 'running' | 'done' | 'failed';
-  elapsedMs: number;
-  detail?: string;
-}
-
-const slug = (title: string): string =>
-  title
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-|-$/g, '') || 'step';
+import { EventStatus, type StatusEvent } from '@kubelab/kit/status';
+import type { Step } from '../schemas/api.ts';
 
 const oneLine = (text: string, max = 300): string => {
   const line = text.replace(/\s+/g, ' ').trim();
@@ -21,90 +7,68 @@ const oneLine = (text: string, max = 300): string => {
 };
 
 /**
- * A Status (the same interface the provider reports cluster creation to) that keeps the learner-facing list of
- * steps and hands every change to a listener. Progress lines become the running step's detail, at most a few
- * times a second so a chatty command does not flood the event stream.
+ * The learner's provisioning list, built from status events: one Step per step id, in the order they started.
+ * Pure: the same events always give the same list. A running step's elapsedMs is filled in by whoever shows it.
  */
-export class StepTracker implements Status {
-  readonly steps: Step[] = [];
-  private readonly startedAt = new Map<Step, number>();
-  private readonly lastProgress = new Map<Step, number>();
-  private readonly listener: (step: Step) => void;
+export function reduceSteps(steps: readonly Step[], event: StatusEvent): Step[] {
+  const index = steps.findIndex((step) => step.id === event.id);
+  const current = index === -1 ? undefined : steps[index]!;
+  let next: Step;
+  switch (event.type) {
+    case 'start':
+      next = { id: event.id, title: event.title, state: 'running', elapsedMs: 0 };
+      break;
+    case 'skip':
+      next = { id: event.id, title: event.title, state: 'done', elapsedMs: 0, detail: oneLine(event.reason) };
+      break;
+    case 'progress':
+      if (!current || current.state !== 'running') return [...steps];
+      next = { ...current, detail: oneLine(event.message) };
+      break;
+    case 'done':
+      next = { id: event.id, title: event.title, state: 'done', elapsedMs: event.elapsedMs, ...(event.detail ? { detail: oneLine(event.detail) } : {}) };
+      break;
+    case 'fail':
+      next = { id: event.id, title: event.title, state: 'failed', elapsedMs: event.elapsedMs, detail: oneLine(event.message) };
+      break;
+  }
+  const out = [...steps];
+  if (index === -1) out.push(next);
+  else out[index] = next;
+  return out;
+}
+
+/**
+ * The Status a lab's provisioning reports to (the provider's create steps and the session's own): it keeps the
+ * learner-facing list of steps and hands each change to a listener. Progress lines become the running step's
+ * detail, forwarded at most a few times a second so a chatty command does not flood the event stream.
+ */
+export class StepList extends EventStatus {
+  #steps: Step[] = [];
+  readonly #startedAt = new Map<string, number>();
+  readonly #lastForwarded = new Map<string, number>();
 
   constructor(listener: (step: Step) => void = () => {}) {
-    this.listener = listener;
+    super((event) => {
+      this.#steps = reduceSteps(this.#steps, event);
+      if (event.type === 'start') this.#startedAt.set(event.id, event.at);
+      const step = this.#steps.find((s) => s.id === event.id);
+      if (!step) return;
+      if (event.type === 'progress') {
+        if (event.at - (this.#lastForwarded.get(event.id) ?? 0) < 250) return;
+        this.#lastForwarded.set(event.id, event.at);
+      }
+      listener(this.#withElapsed(step));
+    });
   }
 
-  private find(title: string): Step | undefined {
-    for (let i = this.steps.length - 1; i >= 0; i--) if (this.steps[i]!.title === title) return this.steps[i];
-    return undefined;
-  }
-
-  private emit(step: Step): void {
-    if (step.state === 'running') step.elapsedMs = Date.now() - (this.startedAt.get(step) ?? Date.now());
-    this.listener({ ...step });
+  #withElapsed(step: Step): Step {
+    const began = this.#startedAt.get(step.id);
+    return step.state === 'running' && began !== undefined ? { ...step, elapsedMs: Math.max(0, Date.now() - began) } : { ...step };
   }
 
   /** The current steps, with up-to-date elapsed times for running ones. */
   snapshot(): Step[] {
-    return this.steps.map((step) =>
-      step.state === 'running' ? { ...step, elapsedMs: Date.now() - (this.startedAt.get(step) ?? Date.now()) } : { ...step },
-    );
-  }
-
-  start(title: string): void {
-    let id = slug(title);
-    if (this.steps.some((s) => s.id === id)) id = `${id}-${this.steps.length + 1}`;
-    const step: Step = { id, title, state: 'running', elapsedMs: 0 };
-    this.steps.push(step);
-    this.startedAt.set(step, Date.now());
-    this.emit(step);
-  }
-
-  progress(title: string, message: string): void {
-    const step = this.find(title);
-    if (!step || step.state !== 'running') return;
-    step.detail = oneLine(message);
-    const now = Date.now();
-    if (now - (this.lastProgress.get(step) ?? 0) < 250) return;
-    this.lastProgress.set(step, now);
-    this.emit(step);
-  }
-
-  done(title: string, detail?: string): void {
-    const step = this.find(title);
-    if (!step) return;
-    step.state = 'done';
-    step.elapsedMs = Date.now() - (this.startedAt.get(step) ?? Date.now());
-    if (detail) step.detail = oneLine(detail);
-    else delete step.detail;
-    this.emit(step);
-  }
-
-  skip(title: string, reason: string): void {
-    if (!this.find(title)) this.start(title);
-    this.done(title, reason);
-  }
-
-  fail(title: string, error: unknown): void {
-    const step = this.find(title);
-    if (!step) return;
-    step.state = 'failed';
-    step.elapsedMs = Date.now() - (this.startedAt.get(step) ?? Date.now());
-    step.detail = oneLine(error instanceof Error ? error.message : String(error));
-    this.emit(step);
-  }
-
-  /** Runs one step of our own: start, then done with the detail `work` returns, or failed with its error. */
-  async run<T>(title: string, work: () => Promise<T>, detail?: (result: T) => string | undefined): Promise<T> {
-    this.start(title);
-    try {
-      const result = await work();
-      this.done(title, detail?.(result));
-      return result;
-    } catch (error) {
-      this.fail(title, error);
-      throw error;
-    }
+    return this.#steps.map((step) => this.#withElapsed(step));
   }
 }

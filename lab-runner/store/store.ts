@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import type { CheckResult, Criterion } from '../../checkers/src/index.ts';
+import type { CheckResult, Criterion, ErrorDetail, Profile, SessionNode, SessionState } from '../schemas/api.ts';
 
 /**
  * The lab-runner's durable state, in SQLite (node:sqlite): sessions, their check history, and the warm pool's
@@ -10,28 +10,15 @@ import type { CheckResult, Criterion } from '../../checkers/src/index.ts';
  * provider.list().
  */
 
-export type SessionState = 'provisioning' | 'ready' | 'failed' | 'ended';
-
-export interface StoredError {
-  code: string;
-  message: string;
-  hint?: string;
-}
-
-export interface StoredNode {
-  name: string;
-  role: 'control-plane' | 'worker';
-}
-
 export interface SessionRow {
   id: string;
   tokenHash: string;
   lesson: string;
   cluster: string;
-  profile: 'single' | 'multi';
+  profile: Profile;
   state: SessionState;
-  error?: StoredError;
-  nodes: StoredNode[];
+  error?: ErrorDetail;
+  nodes: SessionNode[];
   createdAt: string;
   readyAt?: string;
   endedAt?: string;
@@ -43,7 +30,7 @@ export interface StoredCheck extends CheckResult {
 
 export interface PoolRow {
   name: string;
-  profile: 'single' | 'multi';
+  profile: Profile;
   state: 'creating' | 'ready';
   createdAt: string;
 }
@@ -112,8 +99,8 @@ function toSession(raw: RawSession): SessionRow {
     cluster: raw.cluster,
     profile: raw.profile === 'multi' ? 'multi' : 'single',
     state: raw.state as SessionState,
-    ...(raw.error ? { error: JSON.parse(raw.error) as StoredError } : {}),
-    nodes: JSON.parse(raw.nodes) as StoredNode[],
+    ...(raw.error ? { error: JSON.parse(raw.error) as ErrorDetail } : {}),
+    nodes: JSON.parse(raw.nodes) as SessionNode[],
     createdAt: raw.created_at,
     ...(raw.ready_at ? { readyAt: raw.ready_at } : {}),
     ...(raw.ended_at ? { endedAt: raw.ended_at } : {}),
@@ -129,8 +116,6 @@ function toCheck(raw: RawCheck): StoredCheck {
     checkedAt: raw.checked_at,
   };
 }
-
-export const liveStates: readonly SessionState[] = ['provisioning', 'ready'];
 
 export class Store {
   readonly path: string;
@@ -199,7 +184,7 @@ export class Store {
   /** Updates the given fields; `error: null` clears a stored error. */
   updateSession(
     id: string,
-    patch: Partial<Pick<SessionRow, 'cluster' | 'state' | 'nodes' | 'readyAt' | 'endedAt'>> & { error?: StoredError | null },
+    patch: Partial<Pick<SessionRow, 'cluster' | 'state' | 'nodes' | 'readyAt' | 'endedAt'>> & { error?: ErrorDetail | null },
   ): void {
     const columns: Record<string, string | null> = {};
     if (patch.cluster !== undefined) columns.cluster = patch.cluster;

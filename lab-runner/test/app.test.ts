@@ -15,7 +15,8 @@ import { loadConfig, type Config } from '../config.ts';
 import { KindProvider } from '../providers/kind/provider.ts';
 import type { ClusterProvider } from '../providers/provider.ts';
 import { hashToken, newClusterName, newSessionId, newToken } from '../sessions/tokens.ts';
-import { Store, type SessionState } from '../store/store.ts';
+import { Store } from '../store/store.ts';
+import type { SessionState } from '../schemas/api.ts';
 import { upgradeRequest } from './upgrade.ts';
 
 let dir: string;

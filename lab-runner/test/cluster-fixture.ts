@@ -2,11 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { run } from '../../scripts/lib/exec.ts';
-import { EventStatus } from '../../scripts/lib/status.ts';
-import { toolPath } from '../../scripts/setup/tools.ts';
+import { run } from '@kubelab/kit/exec';
+import { EventStatus } from '@kubelab/kit/status';
+import { toolPath } from '@kubelab/kit/artifacts';
 import { KindProvider } from '../providers/kind/provider.ts';
-import type { Cluster, ProfileName } from '../providers/provider.ts';
+import type { Cluster } from '../providers/provider.ts';
+import type { Profile } from '@kubelab/labs/profiles';
 
 /** A real cluster for a test file: created through the provider, with kubectl and helm bound to it. */
 export interface TestCluster {
@@ -20,10 +21,10 @@ export interface TestCluster {
 
 export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
 
-export async function createTestCluster(provider: KindProvider, profile: ProfileName, prefix = 'test'): Promise<TestCluster> {
+export async function createTestCluster(provider: KindProvider, profile: Profile, prefix = 'test'): Promise<TestCluster> {
   const name = uniqueName(prefix);
   const status = new EventStatus((event) => {
-    if (event.type === 'done' || event.type === 'fail') process.stderr.write(`  [${name}] ${event.type} ${event.step} ${event.elapsedMs}ms\n`);
+    if (event.type === 'done' || event.type === 'fail') process.stderr.write(`  [${name}] ${event.type} ${event.id} ${event.elapsedMs}ms\n`);
   });
   const cluster = await provider.create({ name, profile }, status, AbortSignal.timeout(900_000));
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-test-'));

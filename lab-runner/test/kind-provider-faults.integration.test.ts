@@ -4,8 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EventStatus } from '../../scripts/lib/status.ts';
-import { KubelabError } from '../../scripts/lib/errors.ts';
+import { EventStatus } from '@kubelab/kit/status';
+import { KubelabError } from '@kubelab/kit/errors';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { leftovers, uniqueName } from './cluster-fixture.ts';
 
@@ -55,6 +55,6 @@ test('a create that fails part way removes its containers and network', { timeou
   const provider = new KindProvider({ readyTimeoutMs: 0 });
   const status = new EventStatus();
   await assert.rejects(provider.create({ name, profile: 'single' }, status, signal()), hasCode('E_NOT_READY'));
-  assert.ok(status.events.some((e) => e.type === 'done' && e.step === 'Creating the cluster (kind)'), 'kind had created the node before the failure');
+  assert.ok(status.events.some((e) => e.type === 'done' && e.id === 'create-cluster'), 'kind had created the node before the failure');
   assert.deepEqual(await leftovers(name), []);
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
 import { KindProvider } from '../providers/kind/provider.ts';
-import { EventStatus } from '../../scripts/lib/status.ts';
+import { EventStatus } from '@kubelab/kit/status';
 import { createTestCluster, inToolbox, leftovers, type TestCluster } from './cluster-fixture.ts';
 
 const provider = new KindProvider();
@@ -85,9 +85,9 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
   });
 
   test('reports every provisioning step and all nodes Ready', async () => {
-    const steps = c.status.events.filter((e) => e.type === 'done').map((e) => e.step);
-    assert.ok(steps.includes('Creating the cluster (kind)'));
-    assert.ok(steps.includes('Waiting: Ingress controller answers'));
+    const steps = c.status.events.filter((e) => e.type === 'done').map((e) => e.id);
+    assert.ok(steps.includes('create-cluster'));
+    assert.ok(steps.includes('wait-ingress'));
     const nodes = JSON.parse(await c.kubectl(['get', 'nodes', '-o', 'json'])).items;
     assert.equal(nodes.length, 1);
     assert.ok(nodes[0].status.conditions.some((x: { type: string; status: string }) => x.type === 'Ready' && x.status === 'True'));

@@ -6,7 +6,7 @@
  * Needs `npm run setup` (npm test runs it first). Takes a few minutes: three clusters are made.
  */
 import { after, before, describe, test } from 'node:test';
-import type { CheckResult } from '../../checkers/src/types.ts';
+import type { CheckResult } from '@kubelab/checkers';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,9 +16,9 @@ import { buildApp } from '../app.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { decodeServerFrame, encodeAck, encodeInput, encodeResize } from '../terminal/protocol.ts';
-import { findExercise, findLesson } from '../../labs/src/catalog.ts';
-import { runExerciseScript } from '../../labs/src/scripts.ts';
-import { run } from '../../scripts/lib/exec.ts';
+import { findExercise, findLesson } from '@kubelab/labs/catalog';
+import { runExerciseScript } from '@kubelab/labs/scripts';
+import { run } from '@kubelab/kit/exec';
 import { hashToken, newToken } from '../sessions/tokens.ts';
 import { leftovers } from './cluster-fixture.ts';
 import { upgradeRequest } from './upgrade.ts';

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { homedir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import { run } from '../../scripts/lib/exec.ts';
-import { KubelabError } from '../../scripts/lib/errors.ts';
-import { toolPath } from '../../scripts/setup/tools.ts';
+import { run } from '@kubelab/kit/exec';
+import { KubelabError } from '@kubelab/kit/errors';
+import { toolPath } from '@kubelab/kit/artifacts';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { toolboxContainerName } from '../providers/kind/toolbox.ts';
 import { TerminalSession } from '../terminal/bridge.ts';

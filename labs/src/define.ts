@@ -1,4 +1,4 @@
-import type { CheckContext, Criterion } from '../../checkers/src/index.ts';
+import type { CheckContext, Criterion } from '@kubelab/checkers';
 import { exerciseSchema, formatIssues, lessonSchema } from './schema.ts';
 
 export interface NearMiss {

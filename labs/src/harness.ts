@@ -1,4 +1,4 @@
-import { contextFromKubeconfig, runCheck, type CheckResult } from '../../checkers/src/index.ts';
+import { contextFromKubeconfig, runCheck, type CheckResult } from '@kubelab/checkers';
 import type { Exercise, Lesson } from './define.ts';
 import { runExerciseScript } from './scripts.ts';
 

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CommandError, run, type RunResult } from '../../scripts/lib/exec.ts';
-import { KubelabError } from '../../scripts/lib/errors.ts';
-import { toolsBinDir } from '../../scripts/setup/tools.ts';
+import { CommandError, run, type RunResult } from '@kubelab/kit/exec';
+import { KubelabError } from '@kubelab/kit/errors';
+import { toolsBinDir } from '@kubelab/kit/artifacts';
 
 /**
  * Runs an exercise's setup, cleanup, solution or near-miss script against one cluster: bash with -euo pipefail,

@@ -8,15 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../lib/exec.ts';
-import { EventStatus, formatDuration } from '../lib/status.ts';
-import { cachePath } from '../lib/cache.ts';
+import { run } from '@kubelab/kit/exec';
+import { EventStatus, formatElapsed } from '@kubelab/kit/status';
+import { cachePath } from '@kubelab/kit/cache';
 import { setup } from '../setup.ts';
-import { toolPath } from '../setup/tools.ts';
 import { ensureNodeImage } from '../setup/node-image.ts';
-import { readNodeImage } from '../setup/state.ts';
-import { KindProvider } from '../../lab-runner/providers/kind/provider.ts';
-import type { ProfileName } from '../../lab-runner/providers/provider.ts';
+import { readNodeImage, toolPath } from '@kubelab/kit/artifacts';
+import { KindProvider } from '@kubelab/lab-runner/kind';
+import type { Profile } from '@kubelab/labs/profiles';
 import { median, timed } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -49,7 +48,7 @@ async function idleMemoryMiB(containers: string[]): Promise<number> {
   return stdout.trim().split('\n').map((line) => parseMemory(line.split('/')[0]!)).reduce((a, b) => a + b, 0);
 }
 
-async function ours(provider: KindProvider, name: string, profile: ProfileName): Promise<number> {
+async function ours(provider: KindProvider, name: string, profile: Profile): Promise<number> {
   const [ms] = await timed(() => provider.create({ name, profile }, new EventStatus(), AbortSignal.timeout(900_000)));
   return ms;
 }
@@ -71,7 +70,7 @@ for (let i = 0; i < 3; i++) warm.push((await timed(() => setup()))[0]);
 const image = (await readNodeImage())!;
 log(`Node image assembly (re-assembling ${image} from cached parts)…`);
 await run(['docker', 'rmi', image]);
-const [assemblyMs] = await timed(() => ensureNodeImage(new EventStatus(), 'Node image'));
+const [assemblyMs] = await timed(() => ensureNodeImage(new EventStatus().start('node-image', 'Node image')));
 
 // Bare kind puts its clusters on a shared "kind" network; remove it afterwards unless it was there before.
 const kindNetworkExisted = (await run(['docker', 'network', 'ls', '--format', '{{.Name}}'])).stdout.split('\n').includes('kind');
@@ -101,13 +100,13 @@ const cold = await coldSetupFromHistory();
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
 const rows = [
   ['Machine', `${cpus().length} cores (${cpu}), ${(totalmem() / 1024 ** 3).toFixed(0)} GiB RAM`],
-  ['Cold setup: sum of each step\'s longest recorded run (setup history; a step built before history began is missing)', cold ? formatDuration(cold.totalMs) : 'no setup history'],
-  ['Warm setup, median of 3', formatDuration(median(warm))],
-  ['Node image assembly (from cached binaries and images)', formatDuration(assemblyMs)],
-  [`Bare \`kind create cluster --wait 5m\`, p50 of ${runs}`, formatDuration(median(bareMs))],
-  [`Kubelab create-to-ready (single), p50 of ${runs}`, formatDuration(median(oursMs))],
+  ['Cold setup: sum of each step\'s longest recorded run (setup history; a step built before history began is missing)', cold ? formatElapsed(cold.totalMs) : 'no setup history'],
+  ['Warm setup, median of 3', formatElapsed(median(warm))],
+  ['Node image assembly (from cached binaries and images)', formatElapsed(assemblyMs)],
+  [`Bare \`kind create cluster --wait 5m\`, p50 of ${runs}`, formatElapsed(median(bareMs))],
+  [`Kubelab create-to-ready (single), p50 of ${runs}`, formatElapsed(median(oursMs))],
   ['Ratio Kubelab / bare kind', (median(oursMs) / median(bareMs)).toFixed(2) + '×'],
-  ['Kubelab create-to-ready (multi, 3 nodes), 1 run', formatDuration(multiMs)],
+  ['Kubelab create-to-ready (multi, 3 nodes), 1 run', formatElapsed(multiMs)],
   ['Idle memory, single-node cluster (60 s after ready)', `${idleSingle.toFixed(0)} MiB`],
   ['Idle memory, multi-node cluster (60 s after ready)', `${idleMulti.toFixed(0)} MiB`],
 ];
@@ -115,6 +114,6 @@ console.log('| Measure | Value |\n|---|---|');
 for (const [what, value] of rows) console.log(`| ${what} | ${value} |`);
 if (cold) {
   console.log('\nCold setup by step:');
-  for (const [step, ms] of Object.entries(cold.steps)) console.log(`  ${step}: ${formatDuration(ms)}`);
+  for (const [step, ms] of Object.entries(cold.steps)) console.log(`  ${step}: ${formatElapsed(ms)}`);
 }
 console.log(`\nRaw (ms): bare ${bareMs.map(Math.round).join(', ')}; kubelab ${oursMs.map(Math.round).join(', ')}; warm setup ${warm.map(Math.round).join(', ')}`);

@@ -17,15 +17,15 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { spawn as spawnPty } from 'node-pty';
 import { setup } from '../setup.ts';
-import { formatDuration, EventStatus } from '../lib/status.ts';
-import { formatError } from '../lib/errors.ts';
-import { buildApp } from '../../lab-runner/app.ts';
-import { loadConfig } from '../../lab-runner/config.ts';
-import { KindProvider } from '../../lab-runner/providers/kind/provider.ts';
-import { decodeServerFrame, encodeAck, encodeInput, encodeResize } from '../../lab-runner/terminal/protocol.ts';
-import { contextFromKubeconfig, runCheck } from '../../checkers/src/index.ts';
-import { findLesson } from '../../labs/src/catalog.ts';
-import { runExerciseScript } from '../../labs/src/scripts.ts';
+import { formatElapsed, EventStatus } from '@kubelab/kit/status';
+import { formatError } from '@kubelab/kit/errors';
+import { buildApp } from '@kubelab/lab-runner/app';
+import { loadConfig } from '@kubelab/lab-runner/config';
+import { KindProvider } from '@kubelab/lab-runner/kind';
+import { decodeServerFrame, encodeAck, encodeInput, encodeResize } from '@kubelab/lab-runner/protocol';
+import { contextFromKubeconfig, runCheck } from '@kubelab/checkers';
+import { findLesson } from '@kubelab/labs/catalog';
+import { runExerciseScript } from '@kubelab/labs/scripts';
 import { median, percentile, timed } from './stats.ts';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -205,7 +205,7 @@ try {
     const [elapsed] = await timed(() => provider.create({ name, profile: 'single' }, new EventStatus(), AbortSignal.timeout(900_000)));
     await provider.delete(name);
     baseline.push(elapsed);
-    log(`  provider create-to-ready: ${formatDuration(elapsed)}`);
+    log(`  provider create-to-ready: ${formatElapsed(elapsed)}`);
   }
 
   // Cold: no pool, so Start lab creates the cluster.
@@ -214,7 +214,7 @@ try {
   for (let i = 0; i < runs; i++) {
     const [elapsed, client] = await startToPrompt(coldBase);
     cold.push(elapsed);
-    log(`  cold Start lab → prompt: ${formatDuration(elapsed)}`);
+    log(`  cold Start lab → prompt: ${formatElapsed(elapsed)}`);
     await client.end();
   }
 
@@ -226,7 +226,7 @@ try {
     while (warmApp.pool.counts().ready < 1) await sleep(500);
     const [elapsed, client] = await startToPrompt(warmBase);
     warm.push(elapsed);
-    log(`  warm Start lab → prompt: ${formatDuration(elapsed)}`);
+    log(`  warm Start lab → prompt: ${formatElapsed(elapsed)}`);
     if (i === runs - 1) kept = client;
     else await client.end();
   }
@@ -273,8 +273,8 @@ try {
   report.push(
     '| Measure | p50 | p95 | Baseline (same process) | Ratio |',
     '|---|---|---|---|---|',
-    `| Start lab → prompt, cold (no warm cluster) | ${formatDuration(median(cold))} | ${formatDuration(percentile(cold, 95))} | provider create-to-ready ${formatDuration(median(baseline))} | ${(median(cold) / median(baseline)).toFixed(2)}× |`,
-    `| Start lab → prompt, warm (pooled cluster) | ${formatDuration(median(warm))} | ${formatDuration(percentile(warm, 95))} | cold start ${formatDuration(median(cold))} | ${(median(warm) / median(cold)).toFixed(3)}× |`,
+    `| Start lab → prompt, cold (no warm cluster) | ${formatElapsed(median(cold))} | ${formatElapsed(percentile(cold, 95))} | provider create-to-ready ${formatElapsed(median(baseline))} | ${(median(cold) / median(baseline)).toFixed(2)}× |`,
+    `| Start lab → prompt, warm (pooled cluster) | ${formatElapsed(median(warm))} | ${formatElapsed(percentile(warm, 95))} | cold start ${formatElapsed(median(cold))} | ${(median(warm) / median(cold)).toFixed(3)}× |`,
     `| Keystroke echo over WebSocket | ${ms(median(echoes))} | ${ms(percentile(echoes, 95))} | node-pty direct ${ms(median(direct))} (p95 ${ms(percentile(direct, 95))}) | ${(median(echoes) / median(direct)).toFixed(2)}× |`,
     '',
     '| Check (solved state) | HTTP p50 | HTTP p95 | In-process p50 | Ratio |',

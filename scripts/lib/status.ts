@@ -1,67 +1,99 @@
 /**
- * Progress of long work (setup, cluster creation), reported step by step. The CLI prints it; the lab-runner
- * turns the same events into the learner's provisioning list. Logs are a separate channel.
+ * Progress of long work (setup, cluster creation, a lab's provisioning), reported step by step. The CLI prints
+ * it; the lab-runner turns the same events into the learner's provisioning list. Logs are a separate channel.
+ *
+ * Like kind's status, a step is started and then ended through the handle `start()` returns, so nothing is looked
+ * up by its title: each step has a stable id (`create-cluster`) for code and tests, and a title for people.
  */
 export type StatusEvent =
-  | { type: 'start'; step: string; at: number }
-  | { type: 'progress'; step: string; message: string; at: number }
-  | { type: 'done'; step: string; detail?: string; elapsedMs: number; at: number }
-  | { type: 'skip'; step: string; reason: string; at: number }
-  | { type: 'fail'; step: string; message: string; elapsedMs: number; at: number };
+  | { type: 'start'; id: string; title: string; at: number }
+  | { type: 'progress'; id: string; title: string; message: string; at: number }
+  | { type: 'done'; id: string; title: string; detail?: string; elapsedMs: number; at: number }
+  | { type: 'skip'; id: string; title: string; reason: string; at: number }
+  | { type: 'fail'; id: string; title: string; message: string; elapsedMs: number; at: number };
+
+/** One running step. Only the first of done/fail counts; later calls are ignored. */
+export interface StepHandle {
+  readonly id: string;
+  readonly title: string;
+  /** A line about the step: a sub-task, or a heartbeat during long builds. */
+  progress(message: string): void;
+  done(detail?: string): void;
+  fail(error: unknown): void;
+}
 
 export interface Status {
-  start(step: string): void;
-  /** A line about the running step: a sub-task, or a heartbeat during long builds. */
-  progress(step: string, message: string): void;
-  done(step: string, detail?: string): void;
-  skip(step: string, reason: string): void;
-  fail(step: string, error: unknown): void;
+  /** Starts a step. `id` is stable (lowercase words and dashes); `title` is what a person reads. */
+  start(id: string, title: string): StepHandle;
+  /** A step that had nothing to do. */
+  skip(id: string, title: string, reason: string): void;
 }
 
-/** Collects events and hands each to a listener; the base for every Status implementation. */
+/** Collects events and hands each to a listener; the one Status implementation, which the others configure. */
 export class EventStatus implements Status {
   readonly events: StatusEvent[] = [];
-  private readonly started = new Map<string, number>();
-  private readonly listener: (event: StatusEvent) => void;
+  readonly #listener: (event: StatusEvent) => void;
 
   constructor(listener: (event: StatusEvent) => void = () => {}) {
-    this.listener = listener;
+    this.#listener = listener;
   }
 
-  private emit(event: StatusEvent): void {
+  #emit(event: StatusEvent): void {
     this.events.push(event);
-    this.listener(event);
+    this.#listener(event);
   }
 
-  private elapsed(step: string): number {
-    return Date.now() - (this.started.get(step) ?? Date.now());
+  start(id: string, title: string): StepHandle {
+    const began = Date.now();
+    let ended = false;
+    this.#emit({ type: 'start', id, title, at: began });
+    return {
+      id,
+      title,
+      progress: (message) => {
+        if (!ended) this.#emit({ type: 'progress', id, title, message, at: Date.now() });
+      },
+      done: (detail) => {
+        if (ended) return;
+        ended = true;
+        this.#emit({ type: 'done', id, title, ...(detail ? { detail } : {}), elapsedMs: Date.now() - began, at: Date.now() });
+      },
+      fail: (error) => {
+        if (ended) return;
+        ended = true;
+        const message = error instanceof Error ? error.message : String(error);
+        this.#emit({ type: 'fail', id, title, message, elapsedMs: Date.now() - began, at: Date.now() });
+      },
+    };
   }
 
-  start(step: string): void {
-    this.started.set(step, Date.now());
-    this.emit({ type: 'start', step, at: Date.now() });
-  }
-
-  progress(step: string, message: string): void {
-    this.emit({ type: 'progress', step, message, at: Date.now() });
-  }
-
-  done(step: string, detail?: string): void {
-    this.emit({ type: 'done', step, detail, elapsedMs: this.elapsed(step), at: Date.now() });
-  }
-
-  skip(step: string, reason: string): void {
-    this.emit({ type: 'skip', step, reason, at: Date.now() });
-  }
-
-  fail(step: string, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.emit({ type: 'fail', step, message, elapsedMs: this.elapsed(step), at: Date.now() });
+  skip(id: string, title: string, reason: string): void {
+    this.#emit({ type: 'skip', id, title, reason, at: Date.now() });
   }
 }
 
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms}ms`;
+/** Runs one step: start, then done with the detail `work` returns, or failed with its error (rethrown). */
+export async function runStep<T>(
+  status: Status,
+  id: string,
+  title: string,
+  work: (step: StepHandle) => Promise<T>,
+  detail?: (result: T) => string | undefined,
+): Promise<T> {
+  const step = status.start(id, title);
+  try {
+    const result = await work(step);
+    step.done(detail?.(result));
+    return result;
+  } catch (error) {
+    step.fail(error);
+    throw error;
+  }
+}
+
+/** A duration for a status line: 850ms, 12.3s, 4m05s. */
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
   const seconds = ms / 1000;
   if (seconds < 60) return `${seconds.toFixed(1)}s`;
   const minutes = Math.floor(seconds / 60);
@@ -73,38 +105,33 @@ export function consoleStatus(write: (line: string) => void = (line) => process.
   return new EventStatus((event) => {
     switch (event.type) {
       case 'start':
-        write(`▸ ${event.step}…`);
+        write(`▸ ${event.title}…`);
         break;
       case 'progress':
-        write(`  ${event.step}: ${event.message}`);
+        write(`  ${event.title}: ${event.message}`);
         break;
       case 'done':
-        write(`✓ ${event.step}${event.detail ? ` — ${event.detail}` : ''} (${formatDuration(event.elapsedMs)})`);
+        write(`✓ ${event.title}${event.detail ? ` — ${event.detail}` : ''} (${formatElapsed(event.elapsedMs)})`);
         break;
       case 'skip':
-        write(`· ${event.step}: ${event.reason}`);
+        write(`· ${event.title}: ${event.reason}`);
         break;
       case 'fail':
-        write(`✗ ${event.step} failed after ${formatDuration(event.elapsedMs)}`);
+        write(`✗ ${event.title} failed after ${formatElapsed(event.elapsedMs)}`);
         break;
     }
   });
 }
 
 /**
- * Runs `work` while printing a heartbeat every `everyMs` with the last line the work reported, so a
+ * Runs `work` while reporting a heartbeat every `everyMs` with the last line the work reported, so a
  * 20-minute build never looks hung.
  */
-export async function withHeartbeat<T>(
-  status: Status,
-  step: string,
-  work: (lastLine: (line: string) => void) => Promise<T>,
-  everyMs = 30_000,
-): Promise<T> {
+export async function withHeartbeat<T>(step: StepHandle, work: (lastLine: (line: string) => void) => Promise<T>, everyMs = 30_000): Promise<T> {
   const began = Date.now();
   let last = '';
   const timer = setInterval(() => {
-    status.progress(step, `still working (${formatDuration(Date.now() - began)})${last ? `: ${last.slice(0, 120)}` : ''}`);
+    step.progress(`still working (${formatElapsed(Date.now() - began)})${last ? `: ${last.slice(0, 120)}` : ''}`);
   }, everyMs);
   try {
     return await work((line) => {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { run } from '../lib/exec.ts';
-import { cachePath, exists, produceDirectory } from '../lib/cache.ts';
-import { shortHash, versions } from '../lib/versions.ts';
-import type { Status } from '../lib/status.ts';
+import { run } from '@kubelab/kit/exec';
+import { cachePath, exists, produceDirectory } from '@kubelab/kit/cache';
+import { shortHash, versions } from '@kubelab/kit/versions';
+import type { StepHandle } from '@kubelab/kit/status';
 import { buildGo, type GoRecipe } from './go-build.ts';
 import {
   corednsRecipe,
@@ -18,26 +18,9 @@ import {
 } from './recipes.ts';
 import { buildImage, imageExists, imageLabel, keyLabel, tryPull } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
+import { componentImages } from '@kubelab/kit/artifacts';
 
 const k8s = versions.kubernetes.version;
-
-/** Image names inside every node. Upstream names where kind's or kubeadm's manifests reference them. */
-export const componentImages = {
-  apiserver: `registry.k8s.io/kube-apiserver:${k8s}`,
-  controllerManager: `registry.k8s.io/kube-controller-manager:${k8s}`,
-  scheduler: `registry.k8s.io/kube-scheduler:${k8s}`,
-  proxy: `registry.k8s.io/kube-proxy:${k8s}`,
-  etcd: `registry.k8s.io/etcd:${versions.etcd.imageTag}`,
-  coredns: `registry.k8s.io/coredns/coredns:${versions.coredns.version}`,
-  pause: [versions.pause.version, ...versions.pause.alsoTag].map((tag) => `registry.k8s.io/pause:${tag}`),
-  localPathProvisioner: versions.localPathProvisioner.image,
-  localPathHelper: versions.localPathProvisioner.helperImage,
-  kubelabNet: `kubelab/kubelab-net:${kubelabNetRecipe.version}`,
-  kubeRouter: `kubelab/kube-router:${versions.kubeRouter.version}`,
-  traefik: `kubelab/traefik:${versions.traefik.version}`,
-  metricsServer: `kubelab/metrics-server:${versions.metricsServer.version}`,
-  netBase: 'kubelab/net-base:bookworm',
-} as const;
 
 const iptablesWrapper = fileURLToPath(new URL('../node-image/iptables-wrapper.sh', import.meta.url));
 const kubelabNetDir = fileURLToPath(new URL('../node-image/kubelab-net/', import.meta.url));
@@ -79,18 +62,18 @@ async function ensurePause(): Promise<string> {
   return binary;
 }
 
-export async function componentBinaries(status: Status, step: string): Promise<ComponentBinaries> {
+export async function componentBinaries(step: StepHandle): Promise<ComponentBinaries> {
   const dirs = new Map<string, string>();
   for (const recipe of recipes) {
-    status.progress(step, `${recipe.module}@${recipe.version}`);
-    dirs.set(recipe.name, await buildGo(recipe, status, step));
+    step.progress(`${recipe.module}@${recipe.version}`);
+    dirs.set(recipe.name, await buildGo(recipe, step));
   }
-  dirs.set('kubelab-net', await buildGo(kubelabNetRecipe, status, step, await kubelabNetSourceKey()));
+  dirs.set('kubelab-net', await buildGo(kubelabNetRecipe, step, await kubelabNetSourceKey()));
   return { dirs, pause: await ensurePause() };
 }
 
-export async function ensureComponentBinaries(status: Status, step: string): Promise<string> {
-  const { dirs } = await componentBinaries(status, step);
+export async function ensureComponentBinaries(step: StepHandle): Promise<string> {
+  const { dirs } = await componentBinaries(step);
   return `${dirs.size} Go programs and pause`;
 }
 
@@ -115,7 +98,7 @@ function dockerfileFor(plan: ImagePlan, key: string): string {
   return lines.join('\n') + '\n';
 }
 
-async function ensureImage(plan: ImagePlan, status: Status, step: string): Promise<'kept' | 'pulled' | 'built'> {
+async function ensureImage(plan: ImagePlan, step: StepHandle): Promise<'kept' | 'pulled' | 'built'> {
   // A rebuilt base (net-base) must rebuild what is built on it, so the base's image ID is part of the key.
   const baseId = plan.from === 'scratch' ? '' : (await run(['docker', 'image', 'inspect', '--format', '{{.Id}}', plan.from])).stdout.trim();
   const key = shortHash(dockerfileFor(plan, ''), baseId, ...(await Promise.all(plan.binaries.map((b) => readFile(b)))));
@@ -126,14 +109,14 @@ async function ensureImage(plan: ImagePlan, status: Status, step: string): Promi
     return 'pulled';
   }
   if (plan.official && (await imageExists(first)) && (await imageLabel(first, keyLabel)) === undefined) return 'kept'; // an official pull
-  status.progress(step, `building ${first}`);
-  await buildImage(plan.tags, { dockerfile: dockerfileFor(plan, key), files: Object.fromEntries(plan.binaries.map((b) => [b.split('/').pop()!, b])) }, status, step);
+  step.progress(`building ${first}`);
+  await buildImage(plan.tags, { dockerfile: dockerfileFor(plan, key), files: Object.fromEntries(plan.binaries.map((b) => [b.split('/').pop()!, b])) }, step);
   return 'built';
 }
 
 /** Every image the node image carries, in import order. Builds what is missing or stale. */
-export async function ensureComponentImages(status: Status, step: string): Promise<string> {
-  const { dirs, pause } = await componentBinaries(status, step);
+export async function ensureComponentImages(step: StepHandle): Promise<string> {
+  const { dirs, pause } = await componentBinaries(step);
   const bin = (recipe: string, name: string) => join(dirs.get(recipe)!, name);
   const netBase: ImagePlan = {
     tags: [componentImages.netBase],
@@ -172,7 +155,7 @@ export async function ensureComponentImages(status: Status, step: string): Promi
     { tags: [componentImages.metricsServer], binaries: [bin('metrics-server', 'metrics-server')], from: scratch, entrypoint: ['/usr/local/bin/metrics-server'] },
   ];
   const counts = { kept: 0, pulled: 0, built: 0 };
-  for (const plan of plans) counts[await ensureImage(plan, status, step)]++;
+  for (const plan of plans) counts[await ensureImage(plan, step)]++;
   return `${plans.length} images (${counts.built} built, ${counts.pulled} pulled, ${counts.kept} up to date)`;
 }
 

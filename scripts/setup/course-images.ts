@@ -1,19 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { repoRoot } from '../lib/paths.ts';
-import { shortHash } from '../lib/versions.ts';
-import type { Status } from '../lib/status.ts';
+import { fileURLToPath } from 'node:url';
+import { courseImages, courseImagesDir } from '@kubelab/labs/images';
+import { shortHash } from '@kubelab/kit/versions';
+import type { StepHandle } from '@kubelab/kit/status';
 import { buildGo } from './go-build.ts';
 import { buildImage, imageLabel, keyLabel } from './docker.ts';
-import { toolPath } from './tools.ts';
+import { toolPath } from '@kubelab/kit/artifacts';
 
-/** The course images every cluster carries, and the toolbox the terminal runs in. */
-export const courseImages = {
-  web: 'kubelab/web:1.0',
-  toolbox: 'kubelab/toolbox:1.0',
-} as const;
-
-const imagesDir = join(repoRoot, 'labs/images');
+const imagesDir = fileURLToPath(courseImagesDir);
 
 async function sourceKey(dir: string, extra: (string | Buffer)[] = []): Promise<string> {
   const files = (await readdir(dir)).sort();
@@ -24,33 +19,31 @@ async function ensureCourseImage(
   ref: string,
   dir: string,
   files: Record<string, string>,
-  status: Status,
-  step: string,
+  step: StepHandle,
 ): Promise<boolean> {
   const key = await sourceKey(dir, await Promise.all(Object.values(files).map((file) => readFile(file))));
   if ((await imageLabel(ref, keyLabel)) === key) return false;
-  status.progress(step, `building ${ref}`);
+  step.progress(`building ${ref}`);
   const dockerfile = (await readFile(join(dir, 'Dockerfile'), 'utf8')) + `LABEL ${keyLabel}=${key}\n`;
   const copies: Record<string, string> = { ...files };
   for (const file of await readdir(dir)) if (file !== 'Dockerfile') copies[file] = join(dir, file);
-  await buildImage([ref], { dockerfile, files: copies }, status, step);
+  await buildImage([ref], { dockerfile, files: copies }, step);
   return true;
 }
 
-export async function ensureCourseImages(status: Status, step: string): Promise<string> {
+export async function ensureCourseImages(step: StepHandle): Promise<string> {
   const webDir = join(imagesDir, 'web');
   const webBinary = join(
     await buildGo(
       { name: 'course-web', module: 'kubelab.local/web', version: '1.0', binaries: { web: '.' }, localDir: webDir },
-      status,
       step,
       await sourceKey(webDir),
     ),
     'web',
   );
   let built = 0;
-  if (await ensureCourseImage(courseImages.web, webDir, { web: webBinary }, status, step)) built++;
+  if (await ensureCourseImage(courseImages.web, webDir, { web: webBinary }, step)) built++;
   const toolboxFiles = { kubectl: toolPath('kubectl'), helm: toolPath('helm') };
-  if (await ensureCourseImage(courseImages.toolbox, join(imagesDir, 'toolbox'), toolboxFiles, status, step)) built++;
+  if (await ensureCourseImage(courseImages.toolbox, join(imagesDir, 'toolbox'), toolboxFiles, step)) built++;
   return `${Object.keys(courseImages).length} images (${built} built)`;
 }

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../lib/exec.ts';
-import { versions } from '../lib/versions.ts';
-import { withHeartbeat, type Status } from '../lib/status.ts';
+import { run } from '@kubelab/kit/exec';
+import { versions } from '@kubelab/kit/versions';
+import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
 import { builtByLabel, imageExists, tryPull } from './docker.ts';
 
 export const debianBaseImage = `debian:${versions.debian.suite}-slim`;
@@ -14,14 +14,14 @@ const mirror = process.env.KUBELAB_DEBIAN_MIRROR ?? 'http://deb.debian.org/debia
  * `FROM debian:bookworm-slim` both here and on a laptop with Docker Hub. Where it can't be pulled, it is
  * synthesized: debootstrap a minimal rootfs, trim it like the slim image, and `docker import` it.
  */
-export async function ensureDebianBase(status: Status, step: string): Promise<string> {
+export async function ensureDebianBase(step: StepHandle): Promise<string> {
   if (await imageExists(debianBaseImage)) return 'present';
-  status.progress(step, `pulling ${debianBaseImage}`);
+  step.progress(`pulling ${debianBaseImage}`);
   if (await tryPull(debianBaseImage)) return 'pulled';
-  status.progress(step, `no registry answers; building ${debianBaseImage} with debootstrap from ${mirror}`);
+  step.progress(`no registry answers; building ${debianBaseImage} with debootstrap from ${mirror}`);
   const root = await mkdtemp(join(tmpdir(), 'kubelab-debian-'));
   try {
-    await withHeartbeat(status, step, (lastLine) =>
+    await withHeartbeat(step, (lastLine) =>
       run(['debootstrap', '--variant=minbase', versions.debian.suite, root, mirror], { onLine: lastLine }),
     );
     await writeFile(

@@ -1,10 +1,10 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, succeeds } from '../lib/exec.ts';
-import { cachePath } from '../lib/cache.ts';
-import { KubelabError, wrapError } from '../lib/errors.ts';
-import { withHeartbeat, type Status } from '../lib/status.ts';
+import { run, succeeds } from '@kubelab/kit/exec';
+import { cachePath } from '@kubelab/kit/cache';
+import { KubelabError, wrapError } from '@kubelab/kit/errors';
+import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
 
 /** Label put on everything Kubelab builds, so `kubelab doctor` and cleanup can find it. */
 export const builtByLabel = 'io.kubelab.built-by=kubelab-setup';
@@ -44,7 +44,7 @@ export interface BuildContext {
  * Builds an image from a throwaway context directory with the classic builder (Debian's Docker 20.10 has no
  * BuildKit by default, so Dockerfiles here avoid `COPY --chmod`). Tags it with every name in `tags`.
  */
-export async function buildImage(tags: string[], context: BuildContext, status: Status, step: string): Promise<void> {
+export async function buildImage(tags: string[], context: BuildContext, step: StepHandle): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-image-'));
   const log: string[] = [];
   const logPath = cachePath('logs', `image-${tags[0]!.replace(/[^a-zA-Z0-9_.-]+/g, '_')}.log`);
@@ -55,7 +55,7 @@ export async function buildImage(tags: string[], context: BuildContext, status: 
     }
     for (const [dest, text] of Object.entries(context.texts ?? {})) await writeFile(join(dir, dest), text);
     const argv = ['docker', 'build', '--label', builtByLabel, ...tags.flatMap((tag) => ['-t', tag]), dir];
-    await withHeartbeat(status, step, (lastLine) =>
+    await withHeartbeat(step, (lastLine) =>
       run(argv, {
         env: { ...process.env, DOCKER_BUILDKIT: '0' },
         onLine: (line) => {

@@ -1,27 +1,11 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { run, succeeds, which } from '../lib/exec.ts';
-import { cachePath, writeFileAtomic } from '../lib/cache.ts';
-import { KubelabError } from '../lib/errors.ts';
-import type { Status } from '../lib/status.ts';
+import { run, succeeds, which } from '@kubelab/kit/exec';
+import { cachePath, writeFileAtomic } from '@kubelab/kit/cache';
+import { KubelabError } from '@kubelab/kit/errors';
+import type { StepHandle } from '@kubelab/kit/status';
+import { isRoot, lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
 
-/** Name under which dockerd knows our runc wrapper. */
-export const wrapperRuntime = 'kubelab-runc';
-const CAP_SYS_RESOURCE = 24;
-
-/**
- * True when this kernel's capability bounding set lacks CAP_SYS_RESOURCE (as in our CI microVMs). Then a
- * `--privileged` container cannot start, because runc asks for every capability, and kind nodes are privileged.
- */
-export function lacksSysResource(statusFile = '/proc/self/status'): boolean {
-  const match = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync(statusFile, 'utf8'));
-  if (!match) return false;
-  return (BigInt('0x' + match[1]) & (1n << BigInt(CAP_SYS_RESOURCE))) === 0n;
-}
-
-export function isRoot(): boolean {
-  return typeof process.getuid === 'function' && process.getuid() === 0;
-}
 
 /**
  * A runc wrapper that deletes CAP_SYS_RESOURCE from every capability set of the OCI spec before handing over to
@@ -60,8 +44,8 @@ async function dockerInfo(): Promise<{ ok: true; defaultRuntime: string } | { ok
   }
 }
 
-async function aptInstall(packages: string[], status: Status, step: string): Promise<void> {
-  status.progress(step, `apt-get install ${packages.join(' ')}`);
+async function aptInstall(packages: string[], step: StepHandle): Promise<void> {
+  step.progress(`apt-get install ${packages.join(' ')}`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const install = ['apt-get', 'install', '-y', '--no-install-recommends', ...packages];
   if (!(await succeeds(install, { env }))) {
@@ -85,7 +69,7 @@ const hostPackages: Record<string, string> = {
   chromium: 'chromium',
 };
 
-export async function ensureHostPackages(status: Status, step: string): Promise<void> {
+export async function ensureHostPackages(step: StepHandle): Promise<void> {
   const missing: string[] = [];
   for (const [command, pkg] of Object.entries(hostPackages)) {
     if (!(await which(command))) missing.push(pkg);
@@ -96,14 +80,14 @@ export async function ensureHostPackages(status: Status, step: string): Promise<
       hint: `Install them with your package manager (on Debian/Ubuntu: sudo apt-get install ${missing.join(' ')}), then run npm run setup again.`,
     });
   }
-  await aptInstall(missing, status, step);
+  await aptInstall(missing, step);
 }
 
 /**
  * Makes sure a Docker engine answers. If none does and we are root on a Debian-family host, starts Debian's
  * dockerd ourselves (with the runc wrapper where the kernel needs it). Anywhere else, says what to install.
  */
-export async function ensureEngine(status: Status, step: string): Promise<string> {
+export async function ensureEngine(step: StepHandle): Promise<string> {
   const info = await dockerInfo();
   if (info.ok) {
     if (lacksSysResource() && info.defaultRuntime !== wrapperRuntime) {
@@ -120,21 +104,21 @@ export async function ensureEngine(status: Status, step: string): Promise<string
       hint: 'Install Docker Engine (https://docs.docker.com/engine/install/) and start it, make sure `docker info` works for this user, then run npm run setup again.',
     });
   }
-  if (!(await which('dockerd'))) await aptInstall(['docker.io'], status, step);
+  if (!(await which('dockerd'))) await aptInstall(['docker.io'], step);
   const dockerd = (await which('dockerd'))!;
   const args = ['--host', 'unix:///var/run/docker.sock'];
   if (lacksSysResource()) {
     const jq = await which('jq');
-    if (!jq) await aptInstall(['jq'], status, step);
+    if (!jq) await aptInstall(['jq'], step);
     const realRunc = (await which('runc')) ?? '/usr/sbin/runc';
     const wrapper = cachePath('bin', wrapperRuntime);
     await writeFileAtomic(wrapper, runcWrapperScript(realRunc, (await which('jq'))!), 0o755);
     args.push('--add-runtime', `${wrapperRuntime}=${wrapper}`, '--default-runtime', wrapperRuntime);
-    status.progress(step, `kernel lacks CAP_SYS_RESOURCE: using the ${wrapperRuntime} runtime wrapper`);
+    step.progress(`kernel lacks CAP_SYS_RESOURCE: using the ${wrapperRuntime} runtime wrapper`);
   }
   const logFile = cachePath('logs', 'dockerd.log');
   await writeFileAtomic(logFile, '');
-  status.progress(step, `starting dockerd (log: ${logFile})`);
+  step.progress(`starting dockerd (log: ${logFile})`);
   const child = spawn(dockerd, args, { detached: true, stdio: ['ignore', openSync(logFile, 'a'), openSync(logFile, 'a')] });
   child.unref();
   const deadline = Date.now() + 60_000;

@@ -1,13 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../lib/exec.ts';
-import { cachePath, exists, writeFileAtomic } from '../lib/cache.ts';
-import { versions } from '../lib/versions.ts';
-
-/** The Gateway API CRDs (standard channel) every cluster gets, as one manifest in the cache. */
-export function gatewayApiManifestPath(): string {
-  return cachePath('manifests', `gateway-api-${versions.gatewayApi.version}-standard.yaml`);
-}
+import { run } from '@kubelab/kit/exec';
+import { exists, writeFileAtomic } from '@kubelab/kit/cache';
+import { gatewayApiManifestPath } from '@kubelab/kit/artifacts';
+import { versions } from '@kubelab/kit/versions';
 
 export async function ensureGatewayApiManifest(): Promise<string> {
   const target = gatewayApiManifestPath();

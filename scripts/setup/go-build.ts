@@ -2,11 +2,11 @@ import { mkdir, readFile, writeFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
-import { run } from '../lib/exec.ts';
-import { cachePath, exists, produceDirectory } from '../lib/cache.ts';
-import { shortHash } from '../lib/versions.ts';
-import { KubelabError, wrapError } from '../lib/errors.ts';
-import { withHeartbeat, type Status } from '../lib/status.ts';
+import { run } from '@kubelab/kit/exec';
+import { cachePath, exists, produceDirectory } from '@kubelab/kit/cache';
+import { shortHash } from '@kubelab/kit/versions';
+import { KubelabError, wrapError } from '@kubelab/kit/errors';
+import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
 
 /**
  * A Go program built from the Go module proxy. Many of them cannot be `go install`ed because their go.mod has
@@ -108,7 +108,7 @@ export function goBinaryName(pkg: string): string {
  * Builds a recipe into its cache directory (atomically) unless it is there already, and returns that directory.
  * The full build log goes to the cache's logs/ folder; its tail is in the error when the build fails.
  */
-export async function buildGo(recipe: GoRecipe, status: Status, step: string, extraKey = ''): Promise<string> {
+export async function buildGo(recipe: GoRecipe, step: StepHandle, extraKey = ''): Promise<string> {
   const out = goOutputDir(recipe, extraKey);
   if (await exists(out)) return out;
   const env = goEnv(recipe);
@@ -124,7 +124,7 @@ export async function buildGo(recipe: GoRecipe, status: Status, step: string, ex
       }
       const ldflags = ['-s', '-w', ...(recipe.ldflags ?? [])].join(' ');
       try {
-        await withHeartbeat(status, step, (lastLine) =>
+        await withHeartbeat(step, (lastLine) =>
           run(['go', 'build', '-trimpath', '-ldflags', ldflags, '-o', scratch + '/', ...new Set(Object.values(recipe.binaries))], {
             cwd,
             env,

@@ -1,15 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, succeeds } from '../lib/exec.ts';
-import { shortHash, versions } from '../lib/versions.ts';
-import { KubelabError, wrapError } from '../lib/errors.ts';
-import { withHeartbeat, type Status } from '../lib/status.ts';
+import { run, succeeds } from '@kubelab/kit/exec';
+import { shortHash, versions } from '@kubelab/kit/versions';
+import { KubelabError, wrapError } from '@kubelab/kit/errors';
+import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
 import { buildImage, builtByLabel, imageExists } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
-import { lacksSysResource } from './engine.ts';
-import { componentBinaries, componentImages, nodeImageRefs } from './components.ts';
-import { courseImages } from './course-images.ts';
+import { lacksSysResource } from '@kubelab/kit/host';
+import { componentBinaries, nodeImageRefs } from './components.ts';
+import { componentImages } from '@kubelab/kit/artifacts';
+import { courseImages } from '@kubelab/labs/images';
 
 const manifestsDir = fileURLToPath(new URL('../node-image/manifests/', import.meta.url));
 const k8s = versions.kubernetes.version;
@@ -65,13 +66,13 @@ ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]
 `;
 }
 
-export async function ensureKindBase(status: Status, step: string): Promise<string> {
+export async function ensureKindBase(step: StepHandle): Promise<string> {
   const dockerfile = kindBaseDockerfile();
   const tag = `kubelab/kind-base:${versions.kind.version}-${shortHash(dockerfile)}`;
   if (await imageExists(tag)) return tag;
-  status.progress(step, `building ${tag}`);
+  step.progress(`building ${tag}`);
   const kindDir = await kindModuleDir();
-  await buildImage([tag], { dockerfile, files: { files: join(kindDir, 'images/base/files') } }, status, step);
+  await buildImage([tag], { dockerfile, files: { files: join(kindDir, 'images/base/files') } }, step);
   return tag;
 }
 
@@ -105,9 +106,9 @@ export function imagesInNode(): string[] {
  * copy the Kubernetes binaries in, write /kind/version and the default manifests, import every image into
  * containerd's k8s.io namespace, and commit. The tag is keyed by everything that went in.
  */
-export async function ensureNodeImage(status: Status, step: string): Promise<{ image: string; detail: string }> {
-  const base = await ensureKindBase(status, step);
-  const { dirs } = await componentBinaries(status, step);
+export async function ensureNodeImage(step: StepHandle): Promise<{ image: string; detail: string }> {
+  const base = await ensureKindBase(step);
+  const { dirs } = await componentBinaries(step);
   const k8sDir = dirs.get('kubernetes')!;
   const refs = imagesInNode();
   const storage = await defaultStorageManifest();
@@ -119,7 +120,7 @@ export async function ensureNodeImage(status: Status, step: string): Promise<{ i
 
   const builder = `kubelab-node-build-${process.pid}`;
   try {
-    status.progress(step, `assembling ${image}`);
+    step.progress(`assembling ${image}`);
     await run(['docker', 'run', '-d', '--name', builder, '--privileged', '--entrypoint', 'sleep', base, 'infinity']);
     for (const binary of ['kubeadm', 'kubelet', 'kubectl']) {
       await run(['docker', 'cp', join(k8sDir, binary), `${builder}:/usr/bin/${binary}`]);
@@ -138,8 +139,8 @@ export async function ensureNodeImage(status: Status, step: string): Promise<{ i
       if (Date.now() > ready) throw new KubelabError('E_NODE_IMAGE', 'containerd did not start inside the node image builder');
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    status.progress(step, `importing ${refs.length} images into containerd`);
-    await withHeartbeat(status, step, () =>
+    step.progress(`importing ${refs.length} images into containerd`);
+    await withHeartbeat(step, () =>
       run([
         'sh',
         '-c',

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { versions } from '../lib/versions.ts';
+import { versions } from '@kubelab/kit/versions';
 import type { GoRecipe } from './go-build.ts';
+import { kubelabNetVersion } from '@kubelab/kit/artifacts';
 
 const k8s = versions.kubernetes.version; // v1.34.4
 const [major, minor] = k8s.replace(/^v/, '').split('.');
@@ -92,7 +93,7 @@ export const kindRecipe: GoRecipe = {
 export const kubelabNetRecipe: GoRecipe = {
   name: 'kubelab-net',
   module: 'kubelab.local/kubelab-net',
-  version: 'v0.1.0',
+  version: kubelabNetVersion,
   binaries: { 'kubelab-net': '.' },
   localDir: fileURLToPath(new URL('../node-image/kubelab-net/', import.meta.url)),
 };

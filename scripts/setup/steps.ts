@@ -1,15 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { run, which } from '../lib/exec.ts';
-import { KubelabError } from '../lib/errors.ts';
-import type { Action } from '../lib/pipeline.ts';
-import { ensureEngine, ensureHostPackages, isRoot } from './engine.ts';
+import { run, which } from '@kubelab/kit/exec';
+import { KubelabError } from '@kubelab/kit/errors';
+import type { Action } from '@kubelab/kit/pipeline';
+import { ensureEngine, ensureHostPackages } from './engine.ts';
+import { isRoot } from '@kubelab/kit/host';
 import { ensureDebianBase } from './debian-base.ts';
 import { ensureTool } from './tools.ts';
 import { ensureComponentBinaries, ensureComponentImages } from './components.ts';
 import { ensureCourseImages } from './course-images.ts';
 import { ensureNodeImage } from './node-image.ts';
-import { repoRoot } from '../lib/paths.ts';
-import { writeNodeImage } from './state.ts';
+import { repoRoot } from '@kubelab/kit/paths';
+import { writeNodeImage } from '@kubelab/kit/artifacts';
 import { ensureGatewayApiManifest } from './gateway-api.ts';
 
 export interface SetupContext {
@@ -82,24 +83,25 @@ async function raiseInotifyLimits(): Promise<string> {
 }
 
 export const setupActions: Action<SetupContext>[] = [
-  { name: 'Free disk space', run: () => checkDisk() },
-  { name: 'Host packages', run: async (_, status) => void (await ensureHostPackages(status, 'Host packages')) },
-  { name: 'npm dependencies', run: () => installNodeModules() },
-  { name: 'Container engine', run: (_, status) => ensureEngine(status, 'Container engine') },
-  { name: 'Kernel limits for several clusters', run: () => raiseInotifyLimits() },
-  { name: 'Go toolchain', run: () => checkGo() },
-  { name: 'kind', run: (_, status) => ensureTool('kind', status, 'kind') },
-  { name: 'kubectl', run: (_, status) => ensureTool('kubectl', status, 'kubectl') },
-  { name: 'helm', run: (_, status) => ensureTool('helm', status, 'helm') },
-  { name: 'Debian base image', run: (_, status) => ensureDebianBase(status, 'Debian base image') },
-  { name: 'Cluster component binaries', run: (_, status) => ensureComponentBinaries(status, 'Cluster component binaries') },
-  { name: 'Cluster component images', run: (_, status) => ensureComponentImages(status, 'Cluster component images') },
-  { name: 'Gateway API CRDs', run: () => ensureGatewayApiManifest() },
-  { name: 'Course images', run: (_, status) => ensureCourseImages(status, 'Course images') },
+  { id: 'disk', title: 'Free disk space', run: () => checkDisk() },
+  { id: 'host-packages', title: 'Host packages', run: async (_, step) => void (await ensureHostPackages(step)) },
+  { id: 'npm', title: 'npm dependencies', run: () => installNodeModules() },
+  { id: 'engine', title: 'Container engine', run: (_, step) => ensureEngine(step) },
+  { id: 'kernel-limits', title: 'Kernel limits for several clusters', run: () => raiseInotifyLimits() },
+  { id: 'go', title: 'Go toolchain', run: () => checkGo() },
+  { id: 'kind', title: 'kind', run: (_, step) => ensureTool('kind', step) },
+  { id: 'kubectl', title: 'kubectl', run: (_, step) => ensureTool('kubectl', step) },
+  { id: 'helm', title: 'helm', run: (_, step) => ensureTool('helm', step) },
+  { id: 'debian-base', title: 'Debian base image', run: (_, step) => ensureDebianBase(step) },
+  { id: 'component-binaries', title: 'Cluster component binaries', run: (_, step) => ensureComponentBinaries(step) },
+  { id: 'component-images', title: 'Cluster component images', run: (_, step) => ensureComponentImages(step) },
+  { id: 'gateway-api', title: 'Gateway API CRDs', run: () => ensureGatewayApiManifest() },
+  { id: 'course-images', title: 'Course images', run: (_, step) => ensureCourseImages(step) },
   {
-    name: 'Node image',
-    run: async (context, status) => {
-      const { image, detail } = await ensureNodeImage(status, 'Node image');
+    id: 'node-image',
+    title: 'Node image',
+    run: async (context, step) => {
+      const { image, detail } = await ensureNodeImage(step);
       context.nodeImage = image;
       await writeNodeImage(image);
       return detail;

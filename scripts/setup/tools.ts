@@ -1,30 +1,15 @@
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../lib/exec.ts';
-import { cachePath, exists, writeFileAtomic } from '../lib/cache.ts';
-import { releaseUrl, versions } from '../lib/versions.ts';
-import type { Status } from '../lib/status.ts';
+import { run } from '@kubelab/kit/exec';
+import { cachePath, exists, writeFileAtomic } from '@kubelab/kit/cache';
+import { releaseUrl, versions } from '@kubelab/kit/versions';
+import type { StepHandle } from '@kubelab/kit/status';
+import { pinnedToolVersions, toolPath, type ToolName } from '@kubelab/kit/artifacts';
 import { buildGo } from './go-build.ts';
 import { helmRecipe, kindRecipe, kubernetesRecipe } from './recipes.ts';
 
-export type ToolName = 'kind' | 'kubectl' | 'helm';
-
-const pinned: Record<ToolName, string> = {
-  kind: versions.kind.version,
-  kubectl: versions.kubernetes.version,
-  helm: versions.helm.version,
-};
-
-/** Where setup puts each tool: one file per pinned version, plus an unversioned link in the same folder. */
-export function toolPath(tool: ToolName): string {
-  return cachePath('bin', `${tool}-${pinned[tool]}`);
-}
-
-/** The folder to put on PATH to get kind, kubectl and helm at their pinned versions. */
-export function toolsBinDir(): string {
-  return cachePath('bin');
-}
+const pinned = pinnedToolVersions;
 
 async function sha256(path: string): Promise<string> {
   return createHash('sha256').update(await readFile(path)).digest('hex');
@@ -68,7 +53,7 @@ async function fromRelease(tool: ToolName, target: string): Promise<string | und
  * Makes one tool available, in this order: (a) already cached; (b) the official release, SHA-256 verified;
  * (c) built from its Go module. Returns how it was obtained.
  */
-export async function ensureTool(tool: ToolName, status: Status, step: string): Promise<string> {
+export async function ensureTool(tool: ToolName, step: StepHandle): Promise<string> {
   const target = toolPath(tool);
   if (await exists(target)) return 'cached';
   const unavailable = await fromRelease(tool, target);
@@ -76,9 +61,9 @@ export async function ensureTool(tool: ToolName, status: Status, step: string): 
     await linkUnversioned(tool);
     return 'official release, SHA-256 verified';
   }
-  status.progress(step, `official release not used (${unavailable}); building from source`);
+  step.progress(`official release not used (${unavailable}); building from source`);
   const recipe = tool === 'kind' ? kindRecipe : tool === 'helm' ? helmRecipe : kubernetesRecipe;
-  const dir = await buildGo(recipe, status, step);
+  const dir = await buildGo(recipe, step);
   await mkdir(cachePath('bin'), { recursive: true });
   const tmp = `${target}.tmp-${process.pid}`;
   await copyFile(join(dir, tool), tmp);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { produceDirectory, writeFileAtomic } from '../lib/cache.ts';
+import { produceDirectory, writeFileAtomic } from '@kubelab/kit/cache';
 
 test('an interrupted build leaves no artifact, and the next run produces it whole', async () => {
   const root = await mkdtemp(join(tmpdir(), 'kubelab-cache-'));

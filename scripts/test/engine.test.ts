@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, readFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { lacksSysResource, runcWrapperScript } from '../setup/engine.ts';
-import { run, which } from '../lib/exec.ts';
+import { runcWrapperScript } from '../setup/engine.ts';
+import { lacksSysResource } from '@kubelab/kit/host';
+import { run, which } from '@kubelab/kit/exec';
 
 test('reads CAP_SYS_RESOURCE from the capability bounding set', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-caps-'));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { versions } from '../lib/versions.ts';
+import { versions } from '@kubelab/kit/versions';
 
 test('the Node pin in scripts/node.sh matches scripts/versions.json', async () => {
   const script = await readFile(new URL('../node.sh', import.meta.url), 'utf8');

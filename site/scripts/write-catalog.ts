@@ -21,7 +21,7 @@ async function load(): Promise<unknown[]> {
       throw new Error(`could not read the catalog from KUBELAB_CATALOG=${from}`, { cause: error });
     }
   }
-  const { publicCatalog } = await import('../../labs/src/catalog.ts');
+  const { publicCatalog } = await import('@kubelab/labs/catalog');
   return publicCatalog();
 }
 

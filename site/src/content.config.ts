@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { defineCollection } from 'astro:content';
 import { glob, type Loader } from 'astro/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
-import { formatIssues, lessonFrontmatter } from '../../labs/src/schema.ts';
+import { formatIssues, lessonFrontmatter } from '@kubelab/labs/schema';
 import catalog from './generated/catalog.json' with { type: 'json' };
 import { lessonEntryId, slugFromDir, type CatalogLesson } from './lib/catalog.ts';
 import { lessonsDir } from './lib/paths.ts';

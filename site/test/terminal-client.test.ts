@@ -7,7 +7,7 @@ import {
   encodeExit,
   encodeOutput,
   type ClientMessage,
-} from '../../lab-runner/terminal/protocol.ts';
+} from '@kubelab/lab-runner/protocol';
 import { TerminalClient, backoffMs, type ConnectionState } from '../src/terminal/client.ts';
 
 /** A stand-in for the browser's WebSocket: records what the client sends, lets the test play the server. */

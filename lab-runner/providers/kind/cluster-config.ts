@@ -1,4 +1,4 @@
-import { profiles, type ProfileName } from '../provider.ts';
+import { clusterProfiles as profiles, type Profile } from '@kubelab/labs/profiles';
 import { kindName } from './names.ts';
 
 export const podSubnet = '10.244.0.0/16';
@@ -6,7 +6,7 @@ export const podSubnet = '10.244.0.0/16';
 export const serviceSubnet = '10.96.0.0/16';
 
 /** The kind Cluster config for a profile. Kept as plain YAML text: kind reads it from stdin. */
-export function kindClusterConfig(name: string, profile: ProfileName): string {
+export function kindClusterConfig(name: string, profile: Profile): string {
   const nodes = ['  - role: control-plane', ...Array.from({ length: profiles[profile].workers }, () => '  - role: worker')];
   return [
     'kind: Cluster',

@@ -1,5 +1,5 @@
-import { KubelabError } from '../../../scripts/lib/errors.ts';
-import { profiles, type ProfileName } from '../provider.ts';
+import { KubelabError } from '@kubelab/kit/errors';
+import { clusterProfiles as profiles, type Profile } from '@kubelab/labs/profiles';
 
 /** Every kind cluster Kubelab makes is named with this prefix, so it never touches a user's own kind clusters. */
 export const clusterPrefix = 'kubelab-';
@@ -23,7 +23,7 @@ export function validateName(name: string): void {
   }
 }
 
-export function validateProfile(profile: string): asserts profile is ProfileName {
+export function validateProfile(profile: string): asserts profile is Profile {
   if (!Object.hasOwn(profiles, profile)) {
     throw new KubelabError('E_UNKNOWN_PROFILE', `unknown cluster profile "${profile}"`, {
       hint: `Choose one of: ${Object.entries(profiles)

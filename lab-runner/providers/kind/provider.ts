@@ -2,14 +2,13 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommandError, run, succeeds } from '../../../scripts/lib/exec.ts';
-import { KubelabError, wrapError } from '../../../scripts/lib/errors.ts';
-import { runPipeline, type Action } from '../../../scripts/lib/pipeline.ts';
-import type { Status } from '../../../scripts/lib/status.ts';
-import { toolPath } from '../../../scripts/setup/tools.ts';
-import { componentImages } from '../../../scripts/setup/components.ts';
-import { readNodeImage } from '../../../scripts/setup/state.ts';
-import { gatewayApiManifestPath } from '../../../scripts/setup/gateway-api.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CommandError, run, succeeds } from '@kubelab/kit/exec';
+import { KubelabError, wrapError } from '@kubelab/kit/errors';
+import { runPipeline, type Action } from '@kubelab/kit/pipeline';
+import type { Status } from '@kubelab/kit/status';
+import { poll } from '@kubelab/kit/poll';
+import { componentImages, gatewayApiManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
 import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateName, validateProfile } from './names.ts';
@@ -34,7 +33,14 @@ function scratchKubeconfig(): string {
   return join(tmpdir(), `kubelab-kind-kubeconfig-${process.pid}`);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * After an aborted create: aborting kills `kind create`, but a `docker run` it had already started for a node
+ * goes on and creates its container after the cleanup ran (seen in the sessions integration test). So for a
+ * short while whatever appears under the name is deleted again; the final delete also removes the cluster
+ * network such a container kept in use.
+ */
+const ABORT_SWEEP_WINDOW_MS = 10_000;
+const ABORT_SWEEP_EVERY_MS = 2_000;
 
 /** Kubelab's clusters as kind clusters on Docker. */
 export class KindProvider implements ClusterProvider {
@@ -168,7 +174,9 @@ export class KindProvider implements ClusterProvider {
     const context: CreateContext = { spec, nodeImage: '', createdNetwork: false, startedKind: false };
     try {
       await runPipeline(this.createActions(), context, status, signal, async () => {
-        if (!spec.retain) await this.removeLeftovers(context);
+        if (spec.retain) return;
+        await this.removeLeftovers(context);
+        if (signal.aborted) await this.sweepAbortedCreate(spec.name);
       });
     } finally {
       await context.handle?.dispose();
@@ -176,17 +184,28 @@ export class KindProvider implements ClusterProvider {
     return this.find(spec.name);
   }
 
+  private async sweepAbortedCreate(name: string): Promise<void> {
+    const until = Date.now() + ABORT_SWEEP_WINDOW_MS;
+    while (Date.now() < until) {
+      await sleep(ABORT_SWEEP_EVERY_MS);
+      if ((await this.list().catch(() => [])).some((cluster) => cluster.name === name)) await this.delete(name).catch(() => {});
+    }
+    await this.delete(name).catch(() => {});
+  }
+
   /** kind's create flow, as an ordered list of small actions; a failure in any of them removes what was made. */
   private createActions(): Action<CreateContext>[] {
     return [
       {
-        name: 'Checking the container engine',
+        id: 'check-engine',
+        title: 'Checking the container engine',
         run: async () => {
           await this.requireEngine();
         },
       },
       {
-        name: 'Checking the name is free',
+        id: 'check-name',
+        title: 'Checking the name is free',
         run: async ({ spec }) => {
           if ((await this.list()).some((c) => c.name === spec.name) || (await this.networkLabels(networkName(spec.name)))) {
             throw new KubelabError('E_CLUSTER_EXISTS', `a cluster named "${spec.name}" already exists`, {
@@ -196,14 +215,16 @@ export class KindProvider implements ClusterProvider {
         },
       },
       {
-        name: 'Finding the node image',
+        id: 'find-node-image',
+        title: 'Finding the node image',
         run: async (context) => {
           context.nodeImage = await this.nodeImage();
           return context.nodeImage;
         },
       },
       {
-        name: 'Creating the cluster network',
+        id: 'create-network',
+        title: 'Creating the cluster network',
         run: async (context) => {
           const { spec } = context;
           await run([
@@ -218,8 +239,9 @@ export class KindProvider implements ClusterProvider {
         },
       },
       {
-        name: 'Creating the cluster (kind)',
-        run: async (context, status, signal) => {
+        id: 'create-cluster',
+        title: 'Creating the cluster (kind)',
+        run: async (context, step, signal) => {
           const { spec } = context;
           context.startedKind = true;
           const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', scratchKubeconfig(), '--wait', '0s'];
@@ -230,14 +252,15 @@ export class KindProvider implements ClusterProvider {
             signal,
             onLine: (line) => {
               const text = line.replace(/[^\x20-\x7e]/g, '').trim();
-              if (text) status.progress('Creating the cluster (kind)', text);
+              if (text) step.progress(text);
             },
           });
           context.handle = await this.handle(spec.name);
         },
       },
       {
-        name: 'Installing add-ons (Gateway API, Traefik, metrics-server)',
+        id: 'install-addons',
+        title: 'Installing add-ons (Gateway API, Traefik, metrics-server)',
         run: async (context, _status, signal) => {
           let gatewayCrds: string;
           try {
@@ -264,7 +287,8 @@ export class KindProvider implements ClusterProvider {
       },
       ...readinessChecks.map(
         (check): Action<CreateContext> => ({
-          name: `Waiting: ${check.name}`,
+          id: `wait-${check.id}`,
+          title: `Waiting: ${check.name}`,
           run: async (context, _status, signal) => this.retry(() => check.probe(context.handle!), this.readyTimeoutMs, signal),
         }),
       ),
@@ -273,19 +297,14 @@ export class KindProvider implements ClusterProvider {
 
   /** Calls `attempt` until it resolves or the deadline passes; the last error says what was still wrong. */
   private async retry<T>(attempt: () => Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        return await attempt();
-      } catch (error) {
-        if (Date.now() > deadline || signal?.aborted) {
-          throw new KubelabError('E_NOT_READY', `still not ready after ${Math.round(timeoutMs / 1000)}s: ${error instanceof Error ? error.message.split('\n')[0] : error}`, {
-            hint: 'Run `npx kubelab cluster create` with --retain to keep the containers, then `docker exec -it <node> journalctl -u kubelet` to see why.',
-            cause: error,
-          });
-        }
-        await sleep(1000);
-      }
+    try {
+      return (await poll(attempt, { timeoutMs, intervalMs: 1000, signal })) as T;
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new KubelabError('E_NOT_READY', `still not ready after ${Math.round(timeoutMs / 1000)}s: ${error instanceof Error ? error.message.split('\n')[0] : error}`, {
+        hint: 'Run `npx kubelab cluster create` with --retain to keep the containers, then `docker exec -it <node> journalctl -u kubelet` to see why.',
+        cause: error,
+      });
     }
   }
 

@@ -1,5 +1,8 @@
-import { run } from '../../../scripts/lib/exec.ts';
-import { imagesInCluster } from './images.ts';
+import { run } from '@kubelab/kit/exec';
+import { courseImages } from '@kubelab/labs/images';
+
+/** The course images every cluster must carry (baked into the node image by npm run setup). */
+const imagesInCluster: string[] = Object.values(courseImages);
 import type { HealthCheck } from '../provider.ts';
 
 /** What a readiness check can use: kubectl against the cluster, and the node containers. */
@@ -11,6 +14,8 @@ export interface ClusterHandle {
 }
 
 export interface ReadinessCheck {
+  /** Stable, for code and tests: the create step waiting on it is `wait-<id>`. */
+  id: string;
   name: string;
   /** Resolves with a detail when the condition holds; throws with what was found otherwise. */
   probe(cluster: ClusterHandle): Promise<string>;
@@ -34,10 +39,12 @@ async function rollout(cluster: ClusterHandle, namespace: string, kind: string, 
  */
 export const readinessChecks: ReadinessCheck[] = [
   {
+    id: 'api-server',
     name: 'API server answers',
     probe: async (c) => (await c.kubectl(['get', '--raw', '/readyz'])).trim(),
   },
   {
+    id: 'nodes-ready',
     name: 'Nodes Ready',
     probe: async (c) => {
       const nodes = JSON.parse(await c.kubectl(['get', 'nodes', '-o', 'json'])) as {
@@ -52,12 +59,15 @@ export const readinessChecks: ReadinessCheck[] = [
     },
   },
   {
+    id: 'pod-network',
     name: 'Pod network (CNI) up',
     probe: async (c) =>
       [await rollout(c, 'kube-system', 'daemonset', 'kubelab-net'), await rollout(c, 'kube-system', 'daemonset', 'kube-router')].join(', '),
   },
-  { name: 'CoreDNS up', probe: (c) => rollout(c, 'kube-system', 'deployment', 'coredns') },
+  { id: 'coredns',
+    name: 'CoreDNS up', probe: (c) => rollout(c, 'kube-system', 'deployment', 'coredns') },
   {
+    id: 'storage-class',
     name: 'Default StorageClass',
     probe: async (c) => {
       const classes = JSON.parse(await c.kubectl(['get', 'storageclass', '-o', 'json'])) as {
@@ -70,6 +80,7 @@ export const readinessChecks: ReadinessCheck[] = [
     },
   },
   {
+    id: 'ingress',
     name: 'Ingress controller answers',
     probe: async (c) => {
       await rollout(c, 'traefik', 'deployment', 'traefik');
@@ -80,6 +91,7 @@ export const readinessChecks: ReadinessCheck[] = [
     },
   },
   {
+    id: 'course-images',
     name: 'Course images present',
     probe: async (c) => {
       for (const node of c.nodeContainers) {

@@ -5,9 +5,9 @@
  * it does nothing until a shell is exec'd into it and stops at once. Like the cluster's network, it carries the
  * io.kubelab.cluster label, so it can be found (and removed) from Docker alone after a restart.
  */
-import { CommandError, run, succeeds } from '../../../scripts/lib/exec.ts';
-import { KubelabError } from '../../../scripts/lib/errors.ts';
-import { courseImages } from '../../../scripts/setup/course-images.ts';
+import { CommandError, run, succeeds } from '@kubelab/kit/exec';
+import { KubelabError } from '@kubelab/kit/errors';
+import { courseImages } from '@kubelab/labs/images';
 import { clusterPrefix, labels, networkName, validateName } from './names.ts';
 
 export const toolboxImage = courseImages.toolbox;

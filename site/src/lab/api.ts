@@ -2,12 +2,12 @@
 
 export type SessionState = 'provisioning' | 'ready' | 'failed' | 'ended';
 
-export type { Step } from '../../../lab-runner/sessions/steps.ts';
-import type { Step } from '../../../lab-runner/sessions/steps.ts';
+export type { Step } from '@kubelab/lab-runner/api';
+import type { Step } from '@kubelab/lab-runner/api';
 
 // The result shapes are the checkers' own: one definition from the grader to the card that shows it.
-export type { CheckResult, Criterion } from '../../../checkers/src/types.ts';
-import type { CheckResult } from '../../../checkers/src/types.ts';
+export type { CheckResult, Criterion } from '@kubelab/checkers';
+import type { CheckResult } from '@kubelab/checkers';
 
 export interface ErrorBody {
   code: string;

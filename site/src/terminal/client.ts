@@ -18,7 +18,7 @@ import {
   encodeInput,
   encodeResize,
   TERMINAL_LIMITS,
-} from '../../../lab-runner/terminal/protocol.ts';
+} from '@kubelab/lab-runner/protocol';
 
 export type ConnectionState =
   | { state: 'connecting'; attempt: number }

@@ -1,5 +1,5 @@
 import { defineExercise } from '../../../src/define.ts';
-import { podExists, podRunningAndReady, readPod } from '../../../../checkers/src/index.ts';
+import { podExists, podRunningAndReady, readPod } from '@kubelab/checkers';
 
 /** The program the learner must keep: it refuses to start without the right setting, and says so in its log. */
 const program =

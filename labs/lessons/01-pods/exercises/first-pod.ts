@@ -1,5 +1,5 @@
 import { defineExercise } from '../../../src/define.ts';
-import { formatLabels, podExists, podRunningAndReady, readPod } from '../../../../checkers/src/index.ts';
+import { formatLabels, podExists, podRunningAndReady, readPod } from '@kubelab/checkers';
 
 const image = 'kubelab/web:1.0';
 

@@ -1,5 +1,5 @@
 import { defineExercise } from '../../../src/define.ts';
-import { describePodState, podExists, podLog, readPod } from '../../../../checkers/src/index.ts';
+import { describePodState, podExists, podLog, readPod } from '@kubelab/checkers';
 
 const message = 'hello from kubelab';
 

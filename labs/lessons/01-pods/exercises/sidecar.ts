@@ -1,5 +1,5 @@
 import { defineExercise } from '../../../src/define.ts';
-import { podExists, podLog, podRunningAndReady, readPod } from '../../../../checkers/src/index.ts';
+import { podExists, podLog, podRunningAndReady, readPod } from '@kubelab/checkers';
 
 /** A two-container pod as YAML; the near-misses vary one thing each. */
 function manifest(options: { probePort?: number; withProbe?: boolean } = {}): string {

@@ -1,0 +1,70 @@
+/**
+ * The setup → runtime contract: where `npm run setup` leaves what a cluster needs, and what the images are
+ * called. Setup imports it to know where to write; the provider, the doctor and the exercise scripts import it to
+ * know where to read. This is kind's `defaults/image.go` at a larger size: the runtime never imports the builder.
+ */
+import { readFile } from 'node:fs/promises';
+import { cachePath, writeFileAtomic } from './cache.ts';
+import { versions } from './versions.ts';
+
+export type ToolName = 'kind' | 'kubectl' | 'helm';
+
+export const pinnedToolVersions: Record<ToolName, string> = {
+  kind: versions.kind.version,
+  kubectl: versions.kubernetes.version,
+  helm: versions.helm.version,
+};
+
+/** Where setup puts each tool: one file per pinned version, plus an unversioned link in the same folder. */
+export function toolPath(tool: ToolName): string {
+  return cachePath('bin', `${tool}-${pinnedToolVersions[tool]}`);
+}
+
+/** The folder to put on PATH to get kind, kubectl and helm at their pinned versions. */
+export function toolsBinDir(): string {
+  return cachePath('bin');
+}
+
+/** The Gateway API CRDs (standard channel) every cluster gets, as one manifest in the cache. */
+export function gatewayApiManifestPath(): string {
+  return cachePath('manifests', `gateway-api-${versions.gatewayApi.version}-standard.yaml`);
+}
+
+/** The version of our own pod-network daemon (scripts/node-image/kubelab-net); part of its image tag. */
+export const kubelabNetVersion = 'v0.1.0';
+
+const k8s = versions.kubernetes.version;
+
+/** Image names inside every node. Upstream names where kind's or kubeadm's manifests reference them. */
+export const componentImages = {
+  apiserver: `registry.k8s.io/kube-apiserver:${k8s}`,
+  controllerManager: `registry.k8s.io/kube-controller-manager:${k8s}`,
+  scheduler: `registry.k8s.io/kube-scheduler:${k8s}`,
+  proxy: `registry.k8s.io/kube-proxy:${k8s}`,
+  etcd: `registry.k8s.io/etcd:${versions.etcd.imageTag}`,
+  coredns: `registry.k8s.io/coredns/coredns:${versions.coredns.version}`,
+  pause: [versions.pause.version, ...versions.pause.alsoTag].map((tag) => `registry.k8s.io/pause:${tag}`),
+  localPathProvisioner: versions.localPathProvisioner.image,
+  localPathHelper: versions.localPathProvisioner.helperImage,
+  kubelabNet: `kubelab/kubelab-net:${kubelabNetVersion}`,
+  kubeRouter: `kubelab/kube-router:${versions.kubeRouter.version}`,
+  traefik: `kubelab/traefik:${versions.traefik.version}`,
+  metricsServer: `kubelab/metrics-server:${versions.metricsServer.version}`,
+  netBase: 'kubelab/net-base:bookworm',
+} as const;
+
+/** Setup's result that the provider needs: which node image the current pins and sources produced. */
+const nodeImageStateFile = () => cachePath('state', 'node-image.json');
+
+export async function writeNodeImage(image: string): Promise<void> {
+  await writeFileAtomic(nodeImageStateFile(), JSON.stringify({ image, at: new Date().toISOString() }) + '\n');
+}
+
+/** The node image setup last assembled, or undefined when setup has not finished on this machine. */
+export async function readNodeImage(): Promise<string | undefined> {
+  try {
+    return (JSON.parse(await readFile(nodeImageStateFile(), 'utf8')) as { image?: string }).image;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,20 @@
+/** Facts about the host that both setup and the doctor need. */
+import { readFileSync } from 'node:fs';
+
+/** Name under which dockerd knows our runc wrapper (see scripts/setup/engine.ts). */
+export const wrapperRuntime = 'kubelab-runc';
+const CAP_SYS_RESOURCE = 24;
+
+/**
+ * True when this kernel's capability bounding set lacks CAP_SYS_RESOURCE (as in our CI microVMs). Then a
+ * `--privileged` container cannot start, because runc asks for every capability, and kind nodes are privileged.
+ */
+export function lacksSysResource(statusFile = '/proc/self/status'): boolean {
+  const match = /^CapBnd:\s*([0-9a-f]+)$/m.exec(readFileSync(statusFile, 'utf8'));
+  if (!match) return false;
+  return (BigInt('0x' + match[1]) & (1n << BigInt(CAP_SYS_RESOURCE))) === 0n;
+}
+
+export function isRoot(): boolean {
+  return typeof process.getuid === 'function' && process.getuid() === 0;
+}
