@@ -17,7 +17,7 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
-import { TerminalClient, type ConnectionState } from './client.ts';
+import { TerminalClient, type ConnectionState } from '@kubelab/lab-runner/client';
 import { currentTheme } from './themes.ts';
 
 export type TerminalStatus = ConnectionState;

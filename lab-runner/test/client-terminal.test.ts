@@ -7,8 +7,8 @@ import {
   encodeExit,
   encodeOutput,
   type ClientMessage,
-} from '@kubelab/lab-runner/protocol';
-import { TerminalClient, backoffMs, type ConnectionState } from '../src/terminal/client.ts';
+} from '../terminal/protocol.ts';
+import { TerminalClient, backoffMs, type ConnectionState } from '../client/terminal.ts';
 
 /** A stand-in for the browser's WebSocket: records what the client sends, lets the test play the server. */
 class FakeSocket extends EventTarget {

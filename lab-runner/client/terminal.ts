@@ -1,5 +1,5 @@
 /**
- * The browser side of the terminal wire protocol (lab-runner/terminal/protocol.ts): one WebSocket of binary
+ * The client side of the terminal wire protocol (lab-runner/terminal/protocol.ts), for the browser and Node alike: one WebSocket of binary
  * frames, ack-based flow control, and reconnection with backoff. It knows nothing of xterm: the element hands it
  * a way to render output and is told what happened.
  *
@@ -18,7 +18,7 @@ import {
   encodeInput,
   encodeResize,
   TERMINAL_LIMITS,
-} from '@kubelab/lab-runner/protocol';
+} from '../terminal/protocol.ts';
 
 export type ConnectionState =
   | { state: 'connecting'; attempt: number }
@@ -51,6 +51,12 @@ export function backoffMs(attempt: number): number {
 }
 
 const IDLE_ACK_MS = 100;
+
+/** The window's `online` event, where there is a window: reconnect at once when the network comes back. */
+const browser = globalThis as {
+  addEventListener?(type: 'online', listener: () => void): void;
+  removeEventListener?(type: 'online', listener: () => void): void;
+};
 /** Characters per INPUT frame: at most 4 UTF-8 bytes each, so a frame stays under MAX_CLIENT_FRAME_BYTES. */
 const INPUT_CHUNK_CHARS = Math.floor((MAX_CLIENT_FRAME_BYTES - 1) / 4);
 
@@ -68,7 +74,7 @@ export class TerminalClient {
   constructor(url: string, handlers: TerminalClientHandlers) {
     this.#url = url;
     this.#handlers = handlers;
-    globalThis.addEventListener?.('online', this.#onOnline);
+    browser.addEventListener?.('online', this.#onOnline);
     this.#open();
   }
 
@@ -111,7 +117,7 @@ export class TerminalClient {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    globalThis.removeEventListener?.('online', this.#onOnline);
+    browser.removeEventListener?.('online', this.#onOnline);
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#ackTimer);
     const socket = this.#socket;
