@@ -8,28 +8,33 @@
  * once acks bring the count under LOW_WATER_BYTES. The client acks from xterm's write callback, at least every
  * ACK_EVERY_BYTES, so an ack means "rendered", not merely "received".
  *
- * Close codes: 1000 means the shell ended (do not reconnect); CLOSE_REPLACED means another tab took over this
- * session's terminal (do not reconnect); any other close means reconnect with backoff, and the server replays
- * its recent output.
+ * Close codes (CloseCode): `done` (1000) means the shell ended; `replaced` (4001) means another tab took over this
+ * session's terminal; `sessionEnded` (4004) means the lab session is over. None of those should reconnect. Any
+ * other close means reconnect with backoff, and the server replays its recent output.
  */
 
-/** Client → server. */
-export const Opcode = {
+/**
+ * Client → server opcodes. The two directions use ranges that do not overlap (0x0_ and 0x1_), so a frame sent
+ * the wrong way is refused as an unknown opcode rather than misread.
+ */
+export const ClientOp = {
   /** UTF-8 keystrokes or pasted text for the pty. */
   input: 0x00,
   /** Two big-endian uint16: cols, then rows. */
   resize: 0x01,
   /** A big-endian uint32: how many OUTPUT payload bytes the client has rendered since its last ack. */
   ack: 0x02,
-  /** Server → client: bytes from the pty. */
-  output: 0x10,
-  /** Server → client: UTF-8 JSON {code, message}, sent before the server closes for a protocol error. */
-  error: 0x11,
-  /** Server → client: UTF-8 JSON {exitCode}: the shell ended. */
-  exit: 0x12,
 } as const;
 
-export type OpcodeName = keyof typeof Opcode;
+/** Server → client opcodes. */
+export const ServerOp = {
+  /** Bytes from the pty. */
+  output: 0x10,
+  /** UTF-8 JSON {code, message}, sent before the server closes for a protocol error. */
+  error: 0x11,
+  /** UTF-8 JSON {exitCode}: the shell ended. */
+  exit: 0x12,
+} as const;
 
 export const HIGH_WATER_BYTES = 100_000;
 export const LOW_WATER_BYTES = 5_000;
@@ -61,13 +66,13 @@ function frame(opcode: number, payload: Uint8Array): Uint8Array {
 }
 
 export function encodeInput(text: string): Uint8Array {
-  return frame(Opcode.input, encoder.encode(text));
+  return frame(ClientOp.input, encoder.encode(text));
 }
 
 export function encodeResize(cols: number, rows: number): Uint8Array {
   const out = new Uint8Array(5);
   const view = new DataView(out.buffer);
-  out[0] = Opcode.resize;
+  out[0] = ClientOp.resize;
   view.setUint16(1, cols);
   view.setUint16(3, rows);
   return out;
@@ -75,21 +80,21 @@ export function encodeResize(cols: number, rows: number): Uint8Array {
 
 export function encodeAck(bytes: number): Uint8Array {
   const out = new Uint8Array(5);
-  out[0] = Opcode.ack;
+  out[0] = ClientOp.ack;
   new DataView(out.buffer).setUint32(1, bytes);
   return out;
 }
 
 export function encodeOutput(bytes: Uint8Array): Uint8Array {
-  return frame(Opcode.output, bytes);
+  return frame(ServerOp.output, bytes);
 }
 
 export function encodeError(code: string, message: string): Uint8Array {
-  return frame(Opcode.error, encoder.encode(JSON.stringify({ code, message })));
+  return frame(ServerOp.error, encoder.encode(JSON.stringify({ code, message })));
 }
 
 export function encodeExit(exitCode: number): Uint8Array {
-  return frame(Opcode.exit, encoder.encode(JSON.stringify({ exitCode })));
+  return frame(ServerOp.exit, encoder.encode(JSON.stringify({ exitCode })));
 }
 
 export type ClientMessage =
@@ -119,9 +124,9 @@ export function decodeClientFrame(data: Uint8Array): ClientMessage {
   if (data.length === 0) throw new ProtocolError('E_BAD_FRAME', 'an empty frame has no opcode');
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   switch (data[0]) {
-    case Opcode.input:
+    case ClientOp.input:
       return { type: 'input', data: decoder.decode(data.subarray(1)) };
-    case Opcode.resize: {
+    case ClientOp.resize: {
       if (data.length !== 5) throw new ProtocolError('E_BAD_FRAME', `a resize frame has 4 payload bytes, not ${data.length - 1}`);
       const cols = view.getUint16(1);
       const rows = view.getUint16(3);
@@ -134,7 +139,7 @@ export function decodeClientFrame(data: Uint8Array): ClientMessage {
       }
       return { type: 'resize', cols, rows };
     }
-    case Opcode.ack:
+    case ClientOp.ack:
       if (data.length !== 5) throw new ProtocolError('E_BAD_FRAME', `an ack frame has 4 payload bytes, not ${data.length - 1}`);
       return { type: 'ack', bytes: view.getUint32(1) };
     default:
@@ -146,13 +151,13 @@ export function decodeClientFrame(data: Uint8Array): ClientMessage {
 export function decodeServerFrame(data: Uint8Array): ServerMessage {
   const payload = data.subarray(1);
   switch (data[0]) {
-    case Opcode.output:
+    case ServerOp.output:
       return { type: 'output', data: payload };
-    case Opcode.error: {
+    case ServerOp.error: {
       const { code, message } = JSON.parse(decoder.decode(payload)) as { code: string; message: string };
       return { type: 'error', code, message };
     }
-    case Opcode.exit:
+    case ServerOp.exit:
       return { type: 'exit', exitCode: (JSON.parse(decoder.decode(payload)) as { exitCode: number }).exitCode };
     default:
       throw new ProtocolError('E_BAD_OPCODE', `unknown server opcode 0x${(data[0] ?? 0).toString(16)}`);

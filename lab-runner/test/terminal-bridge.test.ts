@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { TerminalSession, WS_MAX_PAYLOAD_BYTES } from '../terminal/bridge.ts';
-import { CloseCode, encodeAck, encodeResize, MAX_CLIENT_FRAME_BYTES, Opcode } from '../terminal/protocol.ts';
+import { ClientOp, CloseCode, encodeAck, encodeResize, MAX_CLIENT_FRAME_BYTES } from '../terminal/protocol.ts';
 import { localShell, localShellEnv, serveTerminal, sleep, TerminalClient, type TerminalServer } from './terminal-harness.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -135,7 +135,7 @@ describe('terminal bridge', () => {
       { name: 'an empty frame', frame: () => new Uint8Array(0), code: 'E_BAD_FRAME', close: CloseCode.protocolError },
       {
         name: 'an input frame over MAX_CLIENT_FRAME_BYTES',
-        frame: () => new Uint8Array(MAX_CLIENT_FRAME_BYTES + 1).fill(0x61).fill(Opcode.input, 0, 1),
+        frame: () => new Uint8Array(MAX_CLIENT_FRAME_BYTES + 1).fill(0x61).fill(ClientOp.input, 0, 1),
         code: 'E_FRAME_TOO_LARGE',
         close: CloseCode.tooBig,
       },
