@@ -3,13 +3,15 @@
  * protocol.ts for the wire format). The session outlives its connections: a reconnecting browser gets the recent
  * output replayed, and then the live stream.
  *
- * Output path: pty → batcher (flushes every BATCH_INTERVAL_MS or BATCH_BYTES) → replay ring → OUTPUT frame.
+ * Output path: PtyProcess → OutputBatcher (flushes every BATCH_INTERVAL_MS or BATCH_BYTES) → replay ring → OUTPUT
+ * frame. This file keeps only what ties them to a connection: attach, replace and detach, replay, and dispatch.
  * Back pressure: the connection's FlowControl pauses the pty (so `yes` blocks in its container) when the client
  * has more than HIGH_WATER_BYTES unacknowledged; while no client is attached the pty keeps running into the
  * bounded replay ring, up to DETACHED_READ_LIMIT_BYTES, and is then paused until someone attaches.
  */
-import { spawn, type IDisposable, type IEvent, type IPty } from 'node-pty';
+import { DisposableStore } from './disposables.ts';
 import { FlowControl } from './flow-control.ts';
+import { BATCH_BYTES, OutputBatcher } from './output-batcher.ts';
 import {
   CloseCode,
   decodeClientFrame,
@@ -21,14 +23,10 @@ import {
   REPLAY_BYTES,
   type ClientMessage,
 } from './protocol.ts';
+import { PtyProcess } from './pty-process.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 
-/** pty output is sent at most this long after it was printed... */
-export const BATCH_INTERVAL_MS = 5;
-/** ...or as soon as this much has gathered. */
-export const BATCH_BYTES = 16 * 1024;
-/** Output up to this size, after output no larger, counts as interactive and is sent without batching. */
-export const INTERACTIVE_BYTES = 256;
+export { BATCH_BYTES, BATCH_INTERVAL_MS, INTERACTIVE_BYTES } from './output-batcher.ts';
 /**
  * With no client attached, the shell may print this much before the pty is paused: enough for an ordinary
  * command (a `helm install`, a long `kubectl describe`) to run to completion while the learner's laptop sleeps,
@@ -42,8 +40,6 @@ export const DETACHED_READ_LIMIT_BYTES = 4 * REPLAY_BYTES;
  */
 export const WS_MAX_PAYLOAD_BYTES = 4 * MAX_CLIENT_FRAME_BYTES;
 
-/** How long a killed shell gets to exit on SIGHUP before SIGKILL. */
-const KILL_GRACE_MS = 2_000;
 const OPEN = 1;
 
 type RawData = Buffer | ArrayBuffer | Buffer[];
@@ -61,7 +57,9 @@ export interface TerminalSocket {
   on(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown;
   on(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;
-  off(event: 'message' | 'close' | 'error', listener: (...args: never[]) => void): unknown;
+  off(event: 'message', listener: (data: RawData, isBinary: boolean) => void): unknown;
+  off(event: 'close', listener: (code: number, reason: Buffer) => void): unknown;
+  off(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** pino's logger (Fastify's request.log or app.log) fits. */
@@ -105,44 +103,35 @@ export interface TerminalStats {
 interface Connection {
   readonly socket: TerminalSocket;
   readonly flow: FlowControl;
-  /** Removes every listener this connection added. */
-  readonly dispose: () => void;
+  /** The listeners this connection added to its socket. */
+  readonly listeners: DisposableStore;
 }
-
-type PauseReason = 'flow' | 'detached';
 
 /** One lab session's terminal: a pty that outlives the WebSocket connections attached to it. */
 export class TerminalSession {
-  readonly #argv: string[];
+  readonly #argv: readonly [string, ...string[]];
   readonly #env: Record<string, string> | undefined;
   readonly #cwd: string | undefined;
   readonly #log: TerminalLog | undefined;
   #cols: number;
   #rows: number;
 
-  #pty: IPty | undefined;
-  #ptyDisposables: IDisposable[] = [];
+  #pty: PtyProcess | undefined;
   #ptyBytes = 0;
   #exited = false;
   #disposed = false;
 
   readonly #replay = new ReplayBuffer(REPLAY_BYTES);
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  #batchTimer: NodeJS.Timeout | undefined;
-  #lastFlushAt = 0;
-  #lastFlushBytes = 0;
+  readonly #batcher = new OutputBatcher({ flush: (data) => this.#deliver(data) });
 
   #connection: Connection | undefined;
   #detachedBytes = 0;
-  readonly #pauseReasons = new Set<PauseReason>();
-  #ptyPaused = false;
   #peakInFlight = 0;
 
   constructor(options: TerminalSessionOptions) {
-    const [file] = options.argv;
+    const [file, ...args] = options.argv;
     if (!file) throw new TypeError('a terminal session needs a command to run');
-    this.#argv = [...options.argv];
+    this.#argv = [file, ...args];
     this.#env = options.env;
     this.#cwd = options.cwd;
     this.#log = options.log;
@@ -169,10 +158,10 @@ export class TerminalSession {
     return {
       running: this.#pty !== undefined,
       attached: connection !== undefined,
-      paused: this.#ptyPaused,
+      paused: this.#pty?.paused ?? false,
       unackedBytes: connection?.flow.unacked ?? 0,
       bufferedBytes: connection?.socket.bufferedAmount ?? 0,
-      pendingBytes: this.#pendingBytes,
+      pendingBytes: this.#batcher.pendingBytes,
       replayBytes: this.#replay.size,
       ptyBytes: this.#ptyBytes,
       peakInFlightBytes: this.#peakInFlight,
@@ -194,7 +183,7 @@ export class TerminalSession {
       this.#log?.info({ event: 'terminal.replaced' }, 'terminal taken over by a new connection');
       this.#detach(this.#connection, CloseCode.replaced, 'this terminal was opened in another tab');
     }
-    this.#flush();
+    this.#batcher.flush();
 
     const connection = this.#connect(socket);
     if (!this.#pty) {
@@ -214,117 +203,54 @@ export class TerminalSession {
       this.#send(connection, replay.subarray(offset, offset + BATCH_BYTES));
     }
     this.#detachedBytes = 0;
-    this.#setPaused('detached', false);
+    this.#pty?.resume('detached');
   }
 
   /** Ends the session: kills the shell and closes the connection with CloseCode.sessionEnded. Idempotent. */
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    clearTimeout(this.#batchTimer);
-    this.#batchTimer = undefined;
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    this.#batcher.dispose();
     if (this.#connection) this.#detach(this.#connection, CloseCode.sessionEnded, 'the lab session has ended');
-    const pty = this.#pty;
-    this.#releasePty();
-    if (pty) {
-      let gone = false;
-      const exit = pty.onExit(() => {
-        gone = true;
-      });
-      try {
-        pty.kill('SIGHUP');
-      } catch {
-        gone = true;
-      }
-      setTimeout(() => {
-        exit.dispose();
-        if (!gone) {
-          try {
-            pty.kill('SIGKILL');
-          } catch {
-            // already gone
-          }
-        }
-      }, KILL_GRACE_MS).unref();
-      // A paused pty would keep its fd until node-pty's own timeout; let it drain and close.
-      try {
-        pty.resume();
-      } catch {
-        // already closed
-      }
-    }
+    this.#pty?.kill();
+    this.#pty = undefined;
     this.#replay.clear();
   }
 
   #spawn(): void {
-    const [file, ...args] = this.#argv as [string, ...string[]];
-    const pty = spawn(file, args, {
-      name: 'xterm-256color',
+    const pty: PtyProcess = new PtyProcess({
+      argv: this.#argv,
       cols: this.#cols,
       rows: this.#rows,
+      env: this.#env,
       cwd: this.#cwd,
-      env: { ...process.env, ...this.#env } as Record<string, string>,
-      // Bytes, not strings: acks count bytes, and a chunk may end inside a UTF-8 character.
-      encoding: null,
+      onData: (chunk) => {
+        this.#ptyBytes += chunk.length;
+        this.#batcher.push(chunk);
+      },
+      onExit: (exitCode) => this.#onPtyExit(pty, exitCode),
     });
     this.#pty = pty;
     this.#exited = false;
     this.#ptyBytes = 0;
-    this.#ptyPaused = false;
     this.#log?.info({ event: 'terminal.spawn', pid: pty.pid, cols: this.#cols, rows: this.#rows }, 'shell started');
-    const onData = pty.onData as unknown as IEvent<Buffer | string>;
-    this.#ptyDisposables = [
-      onData((data) => this.#onPtyData(typeof data === 'string' ? Buffer.from(data) : data)),
-      pty.onExit(({ exitCode, signal }) => this.#onPtyExit(pty, signal ? 128 + signal : exitCode)),
-    ];
-    this.#applyPause();
   }
 
-  #releasePty(): void {
-    for (const disposable of this.#ptyDisposables) disposable.dispose();
-    this.#ptyDisposables = [];
-    this.#pty = undefined;
-    this.#ptyPaused = false;
-    this.#pauseReasons.clear();
-  }
-
-  #onPtyData(chunk: Buffer): void {
-    this.#ptyBytes += chunk.length;
-    this.#pending.push(chunk);
-    this.#pendingBytes += chunk.length;
-    // Interactive output (a keystroke's echo, a prompt) goes out at once: it is small, or it follows a quiet
-    // spell. Only a stream of larger reads waits for the batch timer, so a flood costs one frame per interval
-    // instead of one per read, while a fast typist never waits for the timer.
-    const quiet = performance.now() - this.#lastFlushAt >= BATCH_INTERVAL_MS;
-    const interactive = this.#pendingBytes <= INTERACTIVE_BYTES && this.#lastFlushBytes <= INTERACTIVE_BYTES;
-    if (this.#pendingBytes >= BATCH_BYTES || (!this.#batchTimer && (quiet || interactive))) this.#flush();
-    else this.#batchTimer ??= setTimeout(() => this.#flush(), BATCH_INTERVAL_MS);
-  }
-
-  #flush(): void {
-    clearTimeout(this.#batchTimer);
-    this.#batchTimer = undefined;
-    if (this.#pendingBytes === 0) return;
-    this.#lastFlushAt = performance.now();
-    this.#lastFlushBytes = this.#pendingBytes;
-    const data = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+  /** A batch of output: kept for replay, and sent, or counted against the detached read limit. */
+  #deliver(data: Buffer): void {
     this.#replay.append(data);
     if (this.#connection) {
       this.#send(this.#connection, data);
     } else {
       this.#detachedBytes += data.length;
-      if (this.#detachedBytes > DETACHED_READ_LIMIT_BYTES) this.#setPaused('detached', true);
+      if (this.#detachedBytes > DETACHED_READ_LIMIT_BYTES) this.#pty?.pause('detached');
     }
   }
 
-  #onPtyExit(pty: IPty, exitCode: number): void {
+  #onPtyExit(pty: PtyProcess, exitCode: number): void {
     if (this.#pty !== pty) return;
-    this.#flush();
-    this.#releasePty();
+    this.#batcher.flush();
+    this.#pty = undefined;
     this.#exited = true;
     this.#log?.info({ event: 'terminal.exit', exitCode }, 'shell exited');
     const connection = this.#connection;
@@ -335,12 +261,16 @@ export class TerminalSession {
   }
 
   #connect(socket: TerminalSocket): Connection {
+    const listeners = new DisposableStore();
     const flow = new FlowControl({
       buffered: () => socket.bufferedAmount,
       onChange: (paused) => {
-        if (this.#connection === connection) this.#setPaused('flow', paused);
+        if (this.#connection !== connection) return;
+        if (paused) this.#pty?.pause('flow');
+        else this.#pty?.resume('flow');
       },
     });
+    const connection: Connection = { socket, flow, listeners };
     const onMessage = (data: RawData, isBinary: boolean) => this.#onMessage(connection, data, isBinary);
     const onClose = () => {
       this.#log?.info({ event: 'terminal.detach' }, 'terminal connection closed');
@@ -348,17 +278,11 @@ export class TerminalSession {
     };
     const onError = (error: Error) => this.#log?.warn({ event: 'terminal.socket-error', err: error }, 'terminal socket error');
     socket.on('message', onMessage);
+    listeners.add(() => socket.off('message', onMessage));
     socket.on('close', onClose);
+    listeners.add(() => socket.off('close', onClose));
     socket.on('error', onError);
-    const connection: Connection = {
-      socket,
-      flow,
-      dispose: () => {
-        socket.off('message', onMessage);
-        socket.off('close', onClose);
-        socket.off('error', onError);
-      },
-    };
+    listeners.add(() => socket.off('error', onError));
     this.#connection = connection;
     this.#log?.info({ event: 'terminal.attach' }, 'terminal connection attached');
     return connection;
@@ -366,12 +290,12 @@ export class TerminalSession {
 
   /** Forgets `connection` (closing its socket when a code is given); the pty goes on without it. */
   #detach(connection: Connection, code?: number, reason?: string): void {
-    connection.dispose();
+    connection.listeners.dispose();
     if (code !== undefined) closeQuietly(connection.socket, code, reason);
     if (this.#connection !== connection) return;
     this.#connection = undefined;
     this.#detachedBytes = 0;
-    this.#setPaused('flow', false);
+    this.#pty?.resume('flow');
   }
 
   #send(connection: Connection, payload: Uint8Array): void {
@@ -418,22 +342,6 @@ export class TerminalSession {
         connection.flow.acked(message.bytes);
         break;
     }
-  }
-
-  #setPaused(reason: PauseReason, paused: boolean): void {
-    if (paused) this.#pauseReasons.add(reason);
-    else this.#pauseReasons.delete(reason);
-    this.#applyPause();
-  }
-
-  #applyPause(): void {
-    const pty = this.#pty;
-    if (!pty) return;
-    const paused = this.#pauseReasons.size > 0;
-    if (paused === this.#ptyPaused) return;
-    this.#ptyPaused = paused;
-    if (paused) pty.pause();
-    else pty.resume();
   }
 }
 
