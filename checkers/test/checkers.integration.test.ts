@@ -12,8 +12,7 @@ import {
   type CheckContext,
   type Criterion,
 } from '../src/index.ts';
-import { KindProvider } from '@kubelab/lab-runner/kind';
-import { createTestCluster, type TestCluster } from '@kubelab/lab-runner/testing';
+import { KindProvider, createTestCluster, type TestCluster } from '@kubelab/lab-runner/testing';
 
 /** An exercise-style check: Pod "web" exists and carries app=web. */
 async function webPodLabelled(k: CheckContext): Promise<Criterion[]> {

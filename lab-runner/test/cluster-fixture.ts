@@ -6,6 +6,8 @@ import { run } from '@kubelab/kit/exec';
 import { EventStatus } from '@kubelab/kit/status';
 import { toolPath } from '@kubelab/kit/artifacts';
 import { KindProvider } from '../providers/kind/provider.ts';
+
+export { KindProvider };
 import type { Cluster } from '../providers/provider.ts';
 import type { Profile } from '@kubelab/labs/profiles';
 
