@@ -4,7 +4,7 @@
  */
 import { runPipeline } from '@kubelab/kit/pipeline';
 import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
-import { formatError } from '@kubelab/kit/errors';
+import { runMain } from '@kubelab/kit/main';
 import { setupActions, type SetupContext } from './setup/steps.ts';
 import { toolsBinDir } from '@kubelab/kit/artifacts';
 import { appendFile, mkdir } from 'node:fs/promises';
@@ -34,14 +34,11 @@ if (import.meta.main) {
   const began = Date.now();
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
-  try {
+  await runMain(async () => {
     const context = await setup(controller.signal);
     process.stderr.write(
       `\nKubelab is set up (${formatElapsed(Date.now() - began)}). Node image: ${context.nodeImage}\n` +
         `kind, kubectl and helm are in ${toolsBinDir()} (add it to PATH to use them directly).\n`,
     );
-  } catch (error) {
-    process.stderr.write(`\n${formatError(error)}\n`);
-    process.exitCode = 1;
-  }
+  });
 }

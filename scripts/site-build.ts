@@ -31,9 +31,6 @@ export async function ensureSiteBuilt(status: Status): Promise<void> {
 
 if (import.meta.main) {
   const { consoleStatus } = await import('@kubelab/kit/status');
-  const { formatError } = await import('@kubelab/kit/errors');
-  await ensureSiteBuilt(consoleStatus()).catch((error: unknown) => {
-    process.stderr.write(`${formatError(error)}\n`);
-    process.exit(1);
-  });
+  const { runMain } = await import('@kubelab/kit/main');
+  await runMain(() => ensureSiteBuilt(consoleStatus()));
 }

@@ -1,45 +1,81 @@
 /**
- * `npm test`: every test, the way CI runs it. Sets up what is missing first (warm: seconds), type-checks, runs
- * the unit tests, then the integration tests against real kind clusters, one file at a time so two files never
- * compete for the machine's two cores.
+ * `npm test`: every test, the way CI runs it, failing fast and printing the time of each stage. Sets up what is
+ * missing first (warm: seconds); lints and type-checks (together: two cores); builds the site; runs the fast
+ * tests (unit tests and the orchestrators against a fake provider: no cluster); then the integration tests
+ * against real kind clusters, one file at a time so two files never compete for the machine's two cores; then
+ * labs:test and the browser e2e suite.
+ *
+ *   npm test                       everything
+ *   npm test -- <file.test.ts>…    just those test files (after setup and the type check)
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
-import { setup } from './setup.ts';
-import { formatError } from '@kubelab/kit/errors';
+import { runMain } from '@kubelab/kit/main';
 import { repoRoot } from '@kubelab/kit/paths';
+import { formatElapsed } from '@kubelab/kit/status';
+import { setup } from './setup.ts';
 
-function step(title: string, argv: string[]): boolean {
-  process.stderr.write(`\n── ${title}\n`);
-  const result = spawnSync(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: 'inherit' });
-  return result.status === 0;
+interface Stage {
+  title: string;
+  argv: string[];
+}
+
+const stageTimes: [string, number, boolean][] = [];
+
+function runArgv(argv: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: 'inherit' });
+    child.on('error', () => resolve(false));
+    child.on('close', (code) => resolve(code === 0));
+  });
+}
+
+/** Runs stages side by side; each one's time is recorded. Resolves true when all passed. */
+async function stages(...list: Stage[]): Promise<boolean> {
+  if (list.length > 1) process.stderr.write(`\n── ${list.map((s) => s.title).join(' ‖ ')} (side by side)\n`);
+  const results = await Promise.all(
+    list.map(async ({ title, argv }) => {
+      if (list.length === 1) process.stderr.write(`\n── ${title}\n`);
+      const began = performance.now();
+      const ok = await runArgv(argv);
+      const elapsed = performance.now() - began;
+      stageTimes.push([title, elapsed, ok]);
+      process.stderr.write(`── ${ok ? '✓' : '✗'} ${title} (${formatElapsed(elapsed)})\n`);
+      return ok;
+    }),
+  );
+  return results.every(Boolean);
 }
 
 const files = (pattern: string) => globSync(pattern, { cwd: repoRoot, exclude: (name) => name.includes('node_modules') }).sort();
 
-try {
+await runMain(async () => {
+  const began = performance.now();
+  const setupBegan = performance.now();
   await setup();
-} catch (error) {
-  process.stderr.write(`\n${formatError(error)}\n`);
-  process.exit(1);
-}
+  stageTimes.push(['Setup', performance.now() - setupBegan, true]);
 
-const unit = files('{scripts,lab-runner,checkers,labs,site}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
-const integration = files('{scripts,lab-runner,checkers,labs}/**/*.integration.test.ts');
-const only = process.argv.slice(2);
+  const fast = files('{scripts,lab-runner,checkers,labs,site}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
+  const integration = files('{scripts,lab-runner,checkers,labs}/**/*.integration.test.ts');
+  const only = process.argv.slice(2);
+  const node = process.execPath;
 
-// One runner invocation, so the closing summary counts every test.
-const ok =
-  step('Type check (tsc --noEmit)', ['npx', 'tsc', '--noEmit', '-p', '.']) &&
-  step('Course site build', [process.execPath, 'scripts/site-build.ts']) &&
-  step('Type check the site (tsc --noEmit -p site)', ['npx', 'tsc', '--noEmit', '-p', 'site']) &&
-  step(`Tests: ${unit.length} unit files, then ${integration.length} integration files against real clusters`, [
-    process.execPath,
-    '--test',
-    '--test-concurrency=1',
-    ...(only.length ? only : [...unit, ...integration]),
-  ]) &&
-  (only.length > 0 ||
-    (step('labs:test: every exercise against a real cluster', [process.execPath, 'scripts/labs-test.ts', '--skip-setup']) &&
-      step('e2e: the learner loop in chromium (Playwright)', ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'])));
-process.exit(ok ? 0 : 1);
+  const ok =
+    (await stages(
+      { title: 'Lint (eslint)', argv: ['npx', 'eslint', '.'] },
+      { title: 'Type check (tsc --noEmit)', argv: ['npx', 'tsc', '--noEmit', '-p', '.'] },
+    )) &&
+    (only.length
+      ? await stages({ title: `Tests: ${only.join(' ')}`, argv: [node, '--test', '--test-concurrency=1', ...only] })
+      : (await stages({ title: 'Course site build', argv: [node, 'scripts/site-build.ts'] })) &&
+        (await stages({ title: 'Type check the site (tsc --noEmit -p site)', argv: ['npx', 'tsc', '--noEmit', '-p', 'site'] })) &&
+        (await stages({ title: `Fast tests: ${fast.length} files (unit, and the orchestrators on a fake provider; no cluster)`, argv: [node, '--test', ...fast] })) &&
+        (await stages({ title: `Integration tests: ${integration.length} files against real kind clusters`, argv: [node, '--test', '--test-concurrency=1', ...integration] })) &&
+        (await stages({ title: 'labs:test: every exercise against a real cluster', argv: [node, 'scripts/labs-test.ts', '--skip-setup'] })) &&
+        (await stages({ title: 'e2e: the learner loop in chromium (Playwright)', argv: ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'] })));
+
+  process.stderr.write('\nStage times:\n');
+  for (const [title, ms, passed] of stageTimes) process.stderr.write(`  ${passed ? '✓' : '✗'} ${formatElapsed(ms).padStart(8)}  ${title}\n`);
+  process.stderr.write(`  ${formatElapsed(performance.now() - began).padStart(10)}  in all\n`);
+  return ok ? 0 : 1;
+});

@@ -15,6 +15,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { spawn as spawnPty } from 'node-pty';
 import { setup } from '../setup.ts';
 import { formatElapsed, EventStatus } from '@kubelab/kit/status';
@@ -22,7 +23,7 @@ import { formatError } from '@kubelab/kit/errors';
 import { buildApp } from '@kubelab/lab-runner/app';
 import { loadConfig } from '@kubelab/lab-runner/config';
 import { KindProvider } from '@kubelab/lab-runner/kind';
-import { decodeServerFrame, encodeAck, encodeInput, encodeResize } from '@kubelab/lab-runner/protocol';
+import { LabApi, TerminalClient, followSessionEvents, type Credentials } from '@kubelab/lab-runner/client';
 import { contextFromKubeconfig, runCheck } from '@kubelab/checkers';
 import { findLesson } from '@kubelab/labs/catalog';
 import { runExerciseScript } from '@kubelab/labs/scripts';
@@ -32,68 +33,50 @@ const runs = Number(process.env.BENCH_RUNS ?? 3);
 const keystrokes = Number(process.env.BENCH_KEYSTROKES ?? 200);
 const checks = Number(process.env.BENCH_CHECKS ?? 20);
 const log = (line: string) => process.stderr.write(line + '\n');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
 
-interface Started {
-  id: string;
-  token: string;
-}
-
-/** A learner's browser, minus the rendering: the session API and one terminal WebSocket. */
+/** A learner's browser, minus the rendering: the lab-runner's own client for the API, the events and the terminal. */
 class LabClient {
-  readonly base: string;
-  readonly session: Started;
-  private socket?: WebSocket;
+  readonly api: LabApi;
+  readonly session: Credentials;
+  private terminal?: TerminalClient;
   private output = '';
   private waiters: (() => void)[] = [];
 
-  constructor(base: string, session: Started) {
-    this.base = base;
+  constructor(api: LabApi, session: Credentials) {
+    this.api = api;
     this.session = session;
   }
 
   static async start(base: string, lesson: string): Promise<LabClient> {
-    const response = await fetch(`${base}/api/sessions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lesson }) });
-    if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${await response.text()}`);
-    return new LabClient(base, (await response.json()) as Started);
-  }
-
-  private get headers() {
-    return { authorization: `Bearer ${this.session.token}` };
-  }
-
-  async summary(): Promise<{ state: string; error?: { message: string } }> {
-    return (await (await fetch(`${this.base}/api/sessions/${this.session.id}`, { headers: this.headers })).json()) as { state: string };
+    const api = new LabApi({ baseUrl: base });
+    const { id, token } = await api.createSession(lesson);
+    return new LabClient(api, { id, token });
   }
 
   async waitReady(): Promise<void> {
-    for (;;) {
-      const { state, error } = await this.summary();
-      if (state === 'ready') return;
-      if (state !== 'provisioning') throw new Error(`session ${state}: ${error?.message ?? ''}`);
-      await sleep(100);
-    }
+    let failure: string | undefined;
+    const end = await followSessionEvents(this.api, this.session, { onFailed: (error) => (failure = `${error.code}: ${error.message}`) });
+    if (end !== 'ready') throw new Error(`the lab did not become ready (${failure ?? end})`);
   }
 
   async openTerminal(): Promise<void> {
-    const url = `${this.base.replace('http', 'ws')}/api/sessions/${this.session.id}/terminal?token=${this.session.token}`;
-    const socket = new WebSocket(url);
-    socket.binaryType = 'arraybuffer';
-    socket.onmessage = (event) => {
-      const message = decodeServerFrame(new Uint8Array(event.data as ArrayBuffer));
-      if (message.type !== 'output') return;
-      this.output += new TextDecoder().decode(message.data);
-      socket.send(encodeAck(message.data.length));
-      for (const wake of this.waiters.splice(0)) wake();
-    };
     await new Promise<void>((resolve, reject) => {
-      socket.onopen = () => resolve();
-      socket.onerror = () => reject(new Error(`the terminal WebSocket did not open (${url.replace(/token=.*/, 'token=…')})`));
+      this.terminal = new TerminalClient(this.api.terminalUrl(this.session), {
+        onOpen: () => undefined,
+        onOutput: (data, rendered) => {
+          this.output += new TextDecoder().decode(data);
+          rendered();
+          for (const wake of this.waiters.splice(0)) wake();
+        },
+        onState: (state) => {
+          if (state.state === 'connected') resolve();
+          else if (state.state === 'reconnecting') reject(new Error(`the terminal WebSocket did not open: ${state.reason}`));
+        },
+        size: () => ({ cols: 120, rows: 40 }),
+      });
     });
-    socket.send(encodeResize(120, 40));
-    this.socket = socket;
   }
 
   /** Resolves once the accumulated output matches, and clears it. */
@@ -113,24 +96,22 @@ class LabClient {
   async echo(key: string): Promise<number> {
     this.output = '';
     const began = performance.now();
-    this.socket!.send(encodeInput(key));
+    this.terminal!.sendInput(key);
     while (!this.output.includes(key)) await new Promise<void>((resolve) => this.waiters.push(resolve));
     return performance.now() - began;
   }
 
   send(text: string): void {
-    this.socket!.send(encodeInput(text));
+    this.terminal!.sendInput(text);
   }
 
-  async check(exercise: string): Promise<{ passed: boolean }> {
-    const response = await fetch(`${this.base}/api/sessions/${this.session.id}/exercises/${exercise}/check`, { method: 'POST', headers: this.headers });
-    if (!response.ok) throw new Error(`check ${exercise}: ${response.status} ${await response.text()}`);
-    return (await response.json()) as { passed: boolean };
+  check(exercise: string) {
+    return this.api.check(this.session, exercise);
   }
 
   async end(): Promise<void> {
-    this.socket?.close();
-    await fetch(`${this.base}/api/sessions/${this.session.id}`, { method: 'DELETE', headers: this.headers });
+    this.terminal?.dispose();
+    await this.api.endSession(this.session);
   }
 }
 
