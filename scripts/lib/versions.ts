@@ -11,14 +11,12 @@ export interface Versions {
   etcd: Pinned & { imageTag: string };
   coredns: Pinned;
   pause: Pinned & { alsoTag: string[] };
-  kindnetd: { image: string; why: string };
   kubeRouter: Pinned;
   localPathProvisioner: Pinned & { image: string; helperImage: string };
   traefik: Pinned;
   gatewayApi: Pinned;
   metricsServer: Pinned;
   helm: Pinned & { release: Release };
-  crictl: Pinned;
   debian: { suite: string; why: string };
 }
 

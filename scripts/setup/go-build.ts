@@ -56,15 +56,11 @@ export function goOutputDir(recipe: GoRecipe, extraKey = ''): string {
   return cachePath('go', `${recipe.name}-${recipe.version}-${shortHash(JSON.stringify(recipe), extraKey)}`);
 }
 
-export async function goBinaryPath(recipe: GoRecipe, binary: string, extraKey = ''): Promise<string | undefined> {
-  const path = join(goOutputDir(recipe, extraKey), binary);
-  return (await exists(path)) ? path : undefined;
-}
 
 /**
  * Writes the wrapper module into `dir`: a go.mod as described above, and the target's own go.sum, so its
- * dependencies are verified against the hashes its authors committed (some of them, e.g. kube-network-policies'
- * pinned nftables commit, have no entry in the checksum database this machine can reach).
+ * dependencies are verified against the hashes its authors committed (some pinned commits have no entry in the
+ * checksum database this machine can reach).
  */
 async function writeWrapperModule(recipe: GoRecipe, env: NodeJS.ProcessEnv, dir: string): Promise<void> {
   const { stdout } = await run(['go', 'mod', 'download', '-json', `${recipe.module}@${recipe.version}`], { env });

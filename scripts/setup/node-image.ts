@@ -187,9 +187,3 @@ async function pruneOlder(repository: string, keep: string): Promise<number> {
   }
   return removed;
 }
-
-/** The node image tag for the current pins and sources, if it has been assembled. */
-export async function currentNodeImage(): Promise<string | undefined> {
-  const { stdout } = await run(['docker', 'images', '--format', '{{.Repository}}:{{.Tag}}', 'kubelab/node']);
-  return stdout.trim().split('\n').find((ref) => ref.startsWith(`kubelab/node:${k8s}-`));
-}
