@@ -3,60 +3,32 @@
  * will do (maxPayload, then session.attach(socket)); the client speaks protocol.ts like <kubelab-terminal>, with
  * acks under the test's control.
  */
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { WS_MAX_PAYLOAD_BYTES, type TerminalSession, type TerminalSocket } from '../terminal/bridge.ts';
+import { WebSocket, WebSocketServer } from 'ws';
+import { WS_MAX_PAYLOAD_BYTES, type TerminalSession } from '../terminal/bridge.ts';
 import { decodeServerFrame, encodeAck, encodeInput, encodeResize, type ServerMessage } from '../terminal/protocol.ts';
-
-/** The parts of the `ws` package these tests use (the repo has no @types/ws). */
-interface WsClient {
-  readonly readyState: number;
-  binaryType: string;
-  send(data: Uint8Array, options?: { binary: boolean }): void;
-  close(code?: number): void;
-  terminate(): void;
-  on(event: 'open', listener: () => void): void;
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  on(event: 'close', listener: (code: number, reason: Buffer) => void): void;
-  on(event: 'error', listener: (error: Error) => void): void;
-}
-interface WsServerSocket extends TerminalSocket {
-  listenerCount(event: string): number;
-}
-interface WsServer {
-  address(): AddressInfo;
-  on(event: 'connection', listener: (socket: WsServerSocket) => void): void;
-  close(callback?: () => void): void;
-  clients: Set<WsServerSocket>;
-}
-interface WsModule {
-  WebSocket: new (url: string) => WsClient;
-  WebSocketServer: new (options: { port: number; host: string; maxPayload: number }, callback?: () => void) => WsServer;
-}
-
-const ws = createRequire(import.meta.url)('ws') as WsModule;
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface TerminalServer {
   url: string;
   /** Every socket the server accepted, in order. */
-  sockets: WsServerSocket[];
+  sockets: WebSocket[];
   close(): Promise<void>;
 }
 
 export async function serveTerminal(session: TerminalSession): Promise<TerminalServer> {
-  const sockets: WsServerSocket[] = [];
-  const server = await new Promise<WsServer>((resolve) => {
-    const s: WsServer = new ws.WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: WS_MAX_PAYLOAD_BYTES }, () => resolve(s));
+  const sockets: WebSocket[] = [];
+  const server = await new Promise<WebSocketServer>((resolve) => {
+    const s: WebSocketServer = new WebSocketServer({ port: 0, host: '127.0.0.1', maxPayload: WS_MAX_PAYLOAD_BYTES }, () => resolve(s));
   });
   server.on('connection', (socket) => {
     sockets.push(socket);
     session.attach(socket);
   });
   return {
-    url: `ws://127.0.0.1:${server.address().port}/`,
+    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/`,
     sockets,
     close: () =>
       new Promise((resolve) => {
@@ -73,7 +45,7 @@ export interface Closed {
 
 /** A protocol client. With `ack: 'auto'` it acks every OUTPUT frame as it arrives (an xterm that renders instantly). */
 export class TerminalClient {
-  readonly socket: WsClient;
+  readonly socket: WebSocket;
   readonly messages: ServerMessage[] = [];
   readonly closed: Promise<Closed>;
   ack: 'auto' | 'none';
@@ -88,9 +60,10 @@ export class TerminalClient {
 
   private constructor(url: string, ack: 'auto' | 'none') {
     this.ack = ack;
-    this.socket = new ws.WebSocket(url);
+    this.socket = new WebSocket(url);
+    // Every frame then arrives as one Buffer.
     this.socket.binaryType = 'nodebuffer';
-    this.socket.on('message', (data) => this.#onFrame(data));
+    this.socket.on('message', (data) => this.#onFrame(data as Buffer));
     this.socket.on('error', () => {});
     this.closed = new Promise((resolve) =>
       this.socket.on('close', (code, reason) => {
