@@ -27,6 +27,7 @@ import { PtyProcess } from './pty-process.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 
 export { BATCH_BYTES, BATCH_INTERVAL_MS, INTERACTIVE_BYTES } from './output-batcher.ts';
+
 /**
  * With no client attached, the shell may print this much before the pty is paused: enough for an ordinary
  * command (a `helm install`, a long `kubectl describe`) to run to completion while the learner's laptop sleeps,

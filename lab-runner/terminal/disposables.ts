@@ -9,10 +9,6 @@ export class DisposableStore {
   #teardowns: (() => void)[] = [];
   #disposed = false;
 
-  get disposed(): boolean {
-    return this.#disposed;
-  }
-
   /** Adds `teardown` and returns it. Added after dispose(), it is undone at once: a late listener must not leak. */
   add<T extends Teardown>(teardown: T): T {
     const item: Teardown = teardown;
