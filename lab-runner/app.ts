@@ -1,18 +1,23 @@
 /**
  * The lab-runner as a Fastify plugin (server.ts only listens). Layered like the Fastify demo: external plugins
- * (OpenAPI, WebSocket), then services (config, store, provider, pool, sessions), then routes, then the site.
- * Tests build it with buildApp() and use app.inject, or listen on port 0 for real HTTP and WebSocket clients.
+ * (OpenAPI, WebSocket), then one plugin per service (store, provider, pool, sessions; each names what it depends
+ * on), then routes, then the site. Tests build it with buildApp() and use app.inject, or listen on port 0 for
+ * real HTTP and WebSocket clients.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { loadConfig, type Config } from './config.ts';
 import { installErrorHandlers } from './plugins/errors.ts';
-import { expose } from './plugins/expose.ts';
 import swaggerPlugin from './plugins/external/swagger.ts';
 import websocketPlugin from './plugins/external/websocket.ts';
-import sitePlugin from './plugins/external/site.ts';
-import services from './plugins/services.ts';
+import storePlugin from './plugins/store.ts';
+import providerPlugin from './plugins/provider.ts';
+import poolPlugin from './plugins/pool.ts';
+import sessionsPlugin from './plugins/sessions.ts';
+import sitePlugin from './plugins/site.ts';
 import type { ClusterProvider } from './providers/provider.ts';
+import type { Lessons } from './sessions/manager.ts';
 import type { Store } from './store/store.ts';
 import { sharedSchemas } from './schemas/api.ts';
 import metaRoutes from './routes/meta.ts';
@@ -20,38 +25,44 @@ import sessionRoutes from './routes/sessions.ts';
 import eventRoutes from './routes/events.ts';
 import terminalRoutes from './routes/terminal.ts';
 
-export interface AppOptions extends Record<string, unknown> {
+export interface AppOptions {
   /** The configuration; loadConfig() (defaults + environment) if not given. */
   config?: Config;
   /** The cluster provider; the kind provider if not given. */
   provider?: ClusterProvider;
   /** The store; <dataDir>/lab-runner.sqlite if not given (a given store is not closed with the app). */
   store?: Store;
+  /** Where sessions find lessons; the course under labs/lessons if not given. */
+  lessons?: Lessons;
 }
 
 /** The whole lab-runner, as a plugin. It is not encapsulated: its decorators and handlers land on the instance that registers it. */
-export const kubelabApp = expose<AppOptions>(async function kubelabApp(app, options) {
-  const config = options.config ?? loadConfig();
-  // TypeBox's validator: no type coercion of JSON bodies ({"lesson": 5} is a 400, not lesson "5").
-  app.setValidatorCompiler(TypeBoxValidatorCompiler);
-  installErrorHandlers(app);
-  acceptEmptyJsonBodies(app);
-  for (const schema of sharedSchemas) app.addSchema(schema);
-  app.decorateRequest('labSession', null);
+export const kubelabApp = fp<AppOptions>(
+  async function kubelabApp(app, options) {
+    app.decorate('config', options.config ?? loadConfig());
+    // TypeBox's validator: no type coercion of JSON bodies ({"lesson": 5} is a 400, not lesson "5").
+    app.setValidatorCompiler(TypeBoxValidatorCompiler);
+    installErrorHandlers(app);
+    acceptEmptyJsonBodies(app);
+    for (const schema of sharedSchemas) app.addSchema(schema);
+    app.decorateRequest('labSession', null);
 
-  // External plugins.
-  await app.register(swaggerPlugin);
-  await app.register(websocketPlugin);
-  // Services.
-  await app.register(services, { config, provider: options.provider, store: options.store });
-  // Routes.
-  await app.register(metaRoutes);
-  await app.register(sessionRoutes);
-  await app.register(eventRoutes);
-  await app.register(terminalRoutes);
-  // The course site, last: its wildcard route yields to every route above.
-  await app.register(sitePlugin, { config });
-}, 'kubelab-app');
+    await app.register(swaggerPlugin);
+    await app.register(websocketPlugin);
+
+    await app.register(storePlugin, { store: options.store });
+    await app.register(providerPlugin, { provider: options.provider });
+    await app.register(poolPlugin);
+    await app.register(sessionsPlugin, { lessons: options.lessons });
+
+    await app.register(metaRoutes);
+    await app.register(sessionRoutes);
+    await app.register(eventRoutes);
+    await app.register(terminalRoutes);
+    await app.register(sitePlugin);
+  },
+  { name: 'kubelab-app', fastify: '5.x' },
+);
 
 export default kubelabApp;
 
@@ -96,10 +107,20 @@ export function serverOptions(config: Config, logger: boolean | undefined = true
   };
 }
 
-/** Builds a ready-to-listen lab-runner. `logger: false` silences it; `logStream` sends the JSON log lines elsewhere (tests). */
+/**
+ * Builds a ready-to-listen lab-runner. `logger: false` silences it; `logStream` sends the JSON log lines elsewhere
+ * (tests). Rejects with E_SERVER_RUNNING when another server holds the data directory.
+ */
 export async function buildApp(options: AppOptions & { logger?: boolean; logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const config = options.config ?? loadConfig();
   const app = Fastify(serverOptions(config, options.logger, options.logStream)).withTypeProvider<TypeBoxTypeProvider>();
-  await app.register(kubelabApp, { config, provider: options.provider, store: options.store });
+  const { logger: _logger, logStream: _logStream, ...appOptions } = options;
+  try {
+    await app.register(kubelabApp, { ...appOptions, config });
+  } catch (error) {
+    // Releases whatever the plugins that did load hold (the data directory's lock).
+    await app.close().catch(() => {});
+    throw error;
+  }
   return app;
 }

@@ -1,10 +1,10 @@
 import type { FastifyReply, FastifyRequest, preValidationAsyncHookHandler } from 'fastify';
-import type { LiveSession } from '../sessions/manager.ts';
+import type { Session } from '../sessions/session.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** The session this request proved it owns (set by the auth hooks). */
-    labSession: LiveSession | null;
+    labSession: Session | null;
   }
 }
 
@@ -34,7 +34,7 @@ export function sessionAuth(where: 'header' | 'query'): preValidationAsyncHookHa
 }
 
 /** The session the auth hook found; the hook runs first on every session route, so it is always set there. */
-export function sessionOf(request: FastifyRequest): LiveSession {
+export function sessionOf(request: FastifyRequest): Session {
   if (!request.labSession) throw new Error(`route ${request.routeOptions.url} has no session auth hook`);
   return request.labSession;
 }

@@ -1,20 +1,46 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { KubelabError } from '@kubelab/kit/errors';
-import { httpStatusOf } from '../sessions/errors.ts';
+import { KubelabError, type ErrorCode } from '@kubelab/kit/errors';
+import type { ErrorBody } from '../schemas/api.ts';
 
-export interface ErrorBody {
-  error: { code: string; message: string; hint?: string };
-}
+/**
+ * The HTTP status of every error code the API returns: the HTTP edge's business, not the domain's. Codes are
+ * stable (the site and the tests match on them); a code missing here is an internal error (500).
+ */
+export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
+  E_BAD_REQUEST: 400,
+  E_TOKEN_MISSING: 401,
+  E_TOKEN_INVALID: 403,
+  E_NOT_FOUND: 404,
+  E_SESSION_NOT_FOUND: 404,
+  E_UNKNOWN_LESSON: 404,
+  E_UNKNOWN_EXERCISE: 404,
+  E_METHOD_NOT_ALLOWED: 405,
+  E_SESSION_NOT_READY: 409,
+  E_CLUSTER_GONE: 409,
+  // The cluster vanished between our own look-ups: the same situation as E_CLUSTER_GONE.
+  E_CLUSTER_NOT_FOUND: 409,
+  E_ABORTED: 409,
+  E_PAYLOAD_TOO_LARGE: 413,
+  E_UNSUPPORTED_MEDIA_TYPE: 415,
+  E_UPGRADE_REQUIRED: 426,
+  E_CAPACITY_REACHED: 429,
+  // Work the lab-runner asked of the cluster or of Docker failed: the learner's request was fine.
+  E_SCRIPT_FAILED: 502,
+  E_TOOLBOX_FAILED: 502,
+  E_TOOLBOX_CONFLICT: 503,
+  E_NO_ENGINE: 503,
+  E_NOT_SET_UP: 503,
+};
 
 /** Fastify's own 4xx errors (parsing, limits) under our stable codes. */
-const fastifyCodes: Record<string, { code: string; hint?: string }> = {
+const fastifyCodes: Record<string, { code: ErrorCode; hint?: string }> = {
   FST_ERR_CTP_INVALID_JSON_BODY: { code: 'E_BAD_REQUEST', hint: 'Send a JSON object in the request body.' },
   FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'E_BAD_REQUEST', hint: 'Send a JSON object in the request body.' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'E_UNSUPPORTED_MEDIA_TYPE', hint: 'Send the body as application/json.' },
   FST_ERR_CTP_BODY_TOO_LARGE: { code: 'E_PAYLOAD_TOO_LARGE' },
 };
 
-const defaultCodeFor = (status: number): string =>
+const defaultCodeFor = (status: number): ErrorCode =>
   status === 404 ? 'E_NOT_FOUND' : status === 405 ? 'E_METHOD_NOT_ALLOWED' : status === 413 ? 'E_PAYLOAD_TOO_LARGE' : status === 415 ? 'E_UNSUPPORTED_MEDIA_TYPE' : 'E_BAD_REQUEST';
 
 /** Turns any error into the one error shape, `{ error: { code, message, hint? } }`, with a fitting status. */

@@ -2,7 +2,7 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { sessionAuth, sessionOf } from '../plugins/auth.ts';
 import { errorResponses, querySecurity, SessionParams, TokenQuery } from '../schemas/api.ts';
 import { errors } from '../sessions/errors.ts';
-import type { SessionEvent } from '../sessions/manager.ts';
+import type { SessionEvent } from '../sessions/session.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -47,7 +47,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Snapshot and subscribe with nothing awaited in between, so no event is missed or sent twice.
       for (const step of session.steps.snapshot()) send('step', step);
       if (session.state === 'ready') {
-        send('ready', app.sessions.summary(session));
+        send('ready', session.summary());
         response.end();
         return;
       }
@@ -66,7 +66,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         unsubscribe();
         if (!response.writableEnded) response.end();
       };
-      const unsubscribe = app.sessions.subscribe(session, (event: SessionEvent) => {
+      const unsubscribe = session.subscribe((event: SessionEvent) => {
         switch (event.type) {
           case 'step':
             send('step', event.step);

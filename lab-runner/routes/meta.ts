@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { loadLessons } from '@kubelab/labs/catalog';
 import { Health, LessonList } from '../schemas/api.ts';
 
 /** Health, the OpenAPI document and the course catalog: the routes that need no session. */
@@ -16,7 +15,7 @@ const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/lessons',
     { schema: { summary: 'The lessons this server can start labs for, in course order', tags: ['lessons'], response: { 200: LessonList } } },
     async () =>
-      (await loadLessons()).map((lesson) => ({
+      (await app.lessons.all()).map((lesson) => ({
         slug: lesson.slug,
         title: lesson.page.title,
         profile: lesson.profile,

@@ -2,7 +2,6 @@ import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typ
 import { sessionAuth, sessionOf } from '../plugins/auth.ts';
 import {
   bearerSecurity,
-  CheckResult,
   CreatedSession,
   CreateSessionBody,
   EnvironmentReset,
@@ -46,7 +45,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref('SessionSummary'), ...errorResponses(401, 403, 404) },
       },
     },
-    async (request) => app.sessions.summary(sessionOf(request)),
+    async (request) => sessionOf(request).summary(),
   );
 
   app.post(
@@ -62,7 +61,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Ref('CheckResult'), ...errorResponses(401, 403, 404, 409, 503) },
       },
     },
-    async (request) => app.sessions.check(sessionOf(request), request.params.exercise),
+    async (request) => app.sessions.exercises.check(sessionOf(request), request.params.exercise),
   );
 
   app.post(
@@ -80,8 +79,8 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const session = sessionOf(request);
-      const exercise = app.sessions.exercise(session, request.params.exercise);
-      await app.sessions.resetExercise(session, exercise.id);
+      const exercise = app.sessions.exercises.find(session, request.params.exercise);
+      await app.sessions.exercises.reset(session, exercise.id);
       return { exercise: exercise.id, reset: true as const };
     },
   );
@@ -100,7 +99,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      app.sessions.resetEnvironment(sessionOf(request));
+      app.sessions.recreate(sessionOf(request));
       return reply.code(202).send({ state: 'provisioning' as const });
     },
   );

@@ -1,35 +1,10 @@
 import { KubelabError } from '@kubelab/kit/errors';
 
 /**
- * The HTTP status of every error code the API returns. Codes are stable (the site and the tests match on them);
- * a code missing here is an internal error (500).
+ * The sessions domain's errors. Hints speak to API clients (what to call next); the site words them for learners
+ * by code. Messages never name a cluster: a lab may run on a warm pool cluster whose name means nothing to its
+ * learner (the logs keep the names).
  */
-export const httpStatusOf: Record<string, number> = {
-  E_BAD_REQUEST: 400,
-  E_TOKEN_MISSING: 401,
-  E_TOKEN_INVALID: 403,
-  E_NOT_FOUND: 404,
-  E_SESSION_NOT_FOUND: 404,
-  E_UNKNOWN_LESSON: 404,
-  E_UNKNOWN_EXERCISE: 404,
-  E_METHOD_NOT_ALLOWED: 405,
-  E_SESSION_NOT_READY: 409,
-  E_CLUSTER_GONE: 409,
-  // The cluster vanished between our own look-ups: the same situation as E_CLUSTER_GONE.
-  E_CLUSTER_NOT_FOUND: 409,
-  E_ABORTED: 409,
-  E_PAYLOAD_TOO_LARGE: 413,
-  E_UNSUPPORTED_MEDIA_TYPE: 415,
-  E_UPGRADE_REQUIRED: 426,
-  E_CAPACITY_REACHED: 429,
-  // Work the lab-runner asked of the cluster or of Docker failed: the learner's request was fine.
-  E_SCRIPT_FAILED: 502,
-  E_TOOLBOX_FAILED: 502,
-  E_TOOLBOX_CONFLICT: 503,
-  E_NO_ENGINE: 503,
-  E_NOT_SET_UP: 503,
-};
-
 export const errors = {
   tokenMissing: (where: 'header' | 'query') =>
     new KubelabError('E_TOKEN_MISSING', 'this request needs the session token', {
@@ -40,11 +15,11 @@ export const errors = {
     }),
   tokenInvalid: () =>
     new KubelabError('E_TOKEN_INVALID', 'the token does not belong to this session', {
-      hint: 'Use the token returned with this session, or start a new lab.',
+      hint: 'Use the token returned with this session, or start a new one (POST /api/sessions).',
     }),
   sessionNotFound: (id: string) =>
     new KubelabError('E_SESSION_NOT_FOUND', `no lab session "${id}"`, {
-      hint: 'The session may have been removed. Start a new lab from the lesson page.',
+      hint: 'The session may have been removed. Start a new one (POST /api/sessions).',
     }),
   unknownLesson: (slug: string, known: string[]) =>
     new KubelabError('E_UNKNOWN_LESSON', `no lesson "${slug}"`, {
@@ -59,27 +34,38 @@ export const errors = {
       hint:
         max === 0
           ? 'This server is configured for no lab environments (KUBELAB_MAX_SESSIONS=0). Ask its host to raise the limit.'
-          : 'Try again in a few minutes, or end a lab you no longer use (its lesson page has an End lab button). Hosts can raise KUBELAB_MAX_SESSIONS.',
+          : 'Try again in a few minutes, or end a session you no longer use (DELETE /api/sessions/{id}). Hosts can raise KUBELAB_MAX_SESSIONS.',
     }),
-  notReady: (id: string, state: string) =>
-    new KubelabError(
-      'E_SESSION_NOT_READY',
-      state === 'provisioning'
-        ? 'the lab environment is still starting'
-        : state === 'failed'
-          ? 'the lab environment failed to start'
-          : 'this lab session has ended',
-      {
-        hint:
+  notReady: (id: string, state: 'provisioning' | 'ready' | 'failed' | 'ended') =>
+    state === 'ready'
+      ? // Ready again, but on another environment than the one this request began with (Recreate ran meanwhile).
+        new KubelabError('E_SESSION_NOT_READY', 'the lab environment was recreated while this request ran', {
+          hint: 'Send the request again: it now runs against the new environment.',
+        })
+      : new KubelabError(
+          'E_SESSION_NOT_READY',
           state === 'provisioning'
-            ? `Wait until it is ready (follow GET /api/sessions/${id}/events), then try again.`
+            ? 'the lab environment is still starting'
             : state === 'failed'
-              ? `Recreate the environment (POST /api/sessions/${id}/reset).`
-              : 'Start a new lab from the lesson page.',
-      },
-    ),
-  clusterGone: (id: string, cluster: string) =>
-    new KubelabError('E_CLUSTER_GONE', `the lab environment's cluster (${cluster}) no longer exists`, {
-      hint: `Press Recreate (or POST /api/sessions/${id}/reset) for a fresh cluster; your check history is kept.`,
+              ? 'the lab environment failed to start'
+              : 'this lab session has ended',
+          {
+            hint:
+              state === 'provisioning'
+                ? `Wait until it is ready (follow GET /api/sessions/${id}/events), then try again.`
+                : state === 'failed'
+                  ? `Recreate the environment (POST /api/sessions/${id}/reset).`
+                  : 'Start a new session (POST /api/sessions).',
+          },
+        ),
+  clusterGone: (id: string) =>
+    new KubelabError('E_CLUSTER_GONE', "the lab environment's cluster no longer exists", {
+      hint: `POST /api/sessions/${id}/reset recreates the environment on a fresh cluster; the check history is kept.`,
+    }),
+  /** The cluster a lab was being prepared on vanished under it (deleted by someone else). */
+  clusterVanished: (id: string, cause: unknown) =>
+    new KubelabError('E_CLUSTER_GONE', "the lab environment's cluster disappeared while it was being prepared", {
+      hint: `POST /api/sessions/${id}/reset tries again on a fresh cluster.`,
+      cause,
     }),
 };

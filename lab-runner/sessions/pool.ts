@@ -3,7 +3,7 @@ import { EventStatus } from '@kubelab/kit/status';
 import type { Cluster, ClusterProvider } from '../providers/provider.ts';
 import type { Profile } from '@kubelab/labs/profiles';
 import type { Store } from '../store/store.ts';
-import { newClusterName } from './tokens.ts';
+import { newClusterName } from './ids.ts';
 
 const RETRY_AFTER_FAILURE_MS = 60_000;
 
@@ -53,19 +53,59 @@ export class WarmPool {
     }
   }
 
+  /** Whether take() has a candidate for this profile (it may still find them all gone). */
+  hasReady(profile: Profile): boolean {
+    return profile === this.profile && this.ready.length > 0;
+  }
+
   /**
-   * A ready cluster of this profile, now the caller's (it is no longer the pool's to delete). It does not refill:
-   * on two cores a cluster being created beside the lab it just handed out would slow that lab's start from seconds
-   * to tens of seconds, so the caller calls fill() once its lab is ready (or has failed).
+   * A ready cluster of this profile, now the caller's (it is no longer the pool's to delete), or undefined: then
+   * the caller creates one. A warm cluster may have been deleted since it was made (by the host, or by a server
+   * that shared this data directory before the lock existed), so each candidate is first checked with the
+   * provider: it must exist with every node running. A gone one is dropped and the next one tried.
+   *
+   * It does not refill: on two cores a cluster being created beside the lab it just handed out would slow that
+   * lab's start from seconds to tens of seconds (warm start 17 s → 3 s), so the caller calls fill() once its lab
+   * is ready (or has failed).
    */
-  take(profile: Profile): Cluster | undefined {
-    if (profile !== this.profile) return undefined;
-    const cluster = this.ready.shift();
-    if (cluster) {
-      this.store.removePoolCluster(cluster.name);
-      this.log.info({ cluster: cluster.name }, 'took a warm cluster from the pool');
+  async take(profile: Profile): Promise<Cluster | undefined> {
+    if (!this.hasReady(profile)) return undefined;
+    // Claimed before the await, so two labs starting together never get the same cluster.
+    const candidates = this.ready.splice(0);
+    let alive: Map<string, Cluster>;
+    try {
+      alive = new Map((await this.provider.list()).map((cluster) => [cluster.name, cluster]));
+    } catch (error) {
+      this.ready.unshift(...candidates);
+      this.log.warn({ err: error }, 'cannot list clusters to take a warm one; a new cluster is made instead');
+      return undefined;
     }
-    return cluster;
+    let taken: Cluster | undefined;
+    for (const candidate of candidates) {
+      const cluster = alive.get(candidate.name);
+      const usable = cluster !== undefined && cluster.nodes.length > 0 && cluster.nodes.every((node) => node.state === 'running');
+      if (taken) {
+        this.ready.push(candidate);
+        continue;
+      }
+      if (!usable) {
+        this.drop(candidate.name, cluster !== undefined);
+        continue;
+      }
+      taken = cluster;
+      this.store.removePoolCluster(candidate.name);
+      this.log.info({ cluster: candidate.name }, 'took a warm cluster from the pool');
+    }
+    return taken;
+  }
+
+  /** Forgets a warm cluster that is gone or broken; what is left of it is deleted in the background. */
+  private drop(name: string, exists: boolean): void {
+    this.store.removePoolCluster(name);
+    this.log.warn({ cluster: name }, exists ? 'a warm cluster has stopped nodes; dropped from the pool' : 'a warm cluster no longer exists; dropped from the pool');
+    if (exists) {
+      this.provider.delete(name).catch((error: unknown) => this.log.warn({ err: error, cluster: name }, 'could not delete a broken warm cluster'));
+    }
   }
 
   /** Starts creating clusters until ready + creating reaches the pool size. */

@@ -14,7 +14,7 @@ import { buildApp } from '../app.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { KindProvider } from '../providers/kind/provider.ts';
 import type { ClusterProvider } from '../providers/provider.ts';
-import { hashToken, newClusterName, newSessionId, newToken } from '../sessions/tokens.ts';
+import { hashToken, newClusterName, newSessionId, newToken } from '../sessions/ids.ts';
 import { Store } from '../store/store.ts';
 import type { SessionState } from '../schemas/api.ts';
 import { upgradeRequest } from './upgrade.ts';

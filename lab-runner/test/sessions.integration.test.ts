@@ -19,7 +19,7 @@ import { decodeServerFrame, encodeAck, encodeInput, encodeResize } from '../term
 import { findExercise, findLesson } from '@kubelab/labs/catalog';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 import { run } from '@kubelab/kit/exec';
-import { hashToken, newToken } from '../sessions/tokens.ts';
+import { hashToken, newToken } from '../sessions/ids.ts';
 import { leftovers } from './cluster-fixture.ts';
 import { upgradeRequest } from './upgrade.ts';
 

@@ -32,6 +32,7 @@ export const errorCodes = [
   // The lab server.
   'E_BAD_CONFIG',
   'E_SERVER_RUNNING',
+  'E_LISTEN_FAILED',
   'E_BAD_REQUEST',
   'E_NOT_FOUND',
   'E_METHOD_NOT_ALLOWED',

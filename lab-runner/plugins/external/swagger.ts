@@ -1,27 +1,29 @@
 import swagger from '@fastify/swagger';
-import type { FastifyPluginAsync } from 'fastify';
-import { expose } from '../expose.ts';
+import fp from 'fastify-plugin';
 
-/** The OpenAPI document, built from the routes' schemas (served by routes/openapi.ts). */
-export default expose(async function swaggerPlugin(app) {
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
-        title: 'Kubelab lab-runner',
-        version: '0.1.0',
-        description:
-          'Sessions, provisioning events, checks and the terminal of Kubelab labs. Each session has an id and a secret token: ' +
-          'send it as "Authorization: Bearer <token>", or as ?token= for the event stream and the terminal WebSocket.',
-      },
-      components: {
-        securitySchemes: {
-          sessionToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /api/sessions.' },
-          sessionTokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'The same token, for EventSource and WebSocket.' },
+/** The OpenAPI document, built from the routes' schemas (served at /openapi.json by routes/meta.ts). */
+export default fp(
+  async function swaggerPlugin(app) {
+    await app.register(swagger, {
+      openapi: {
+        openapi: '3.0.3',
+        info: {
+          title: 'Kubelab lab-runner',
+          version: '0.1.0',
+          description:
+            'Sessions, provisioning events, checks and the terminal of Kubelab labs. Each session has an id and a secret token: ' +
+            'send it as "Authorization: Bearer <token>", or as ?token= for the event stream and the terminal WebSocket.',
+        },
+        components: {
+          securitySchemes: {
+            sessionToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /api/sessions.' },
+            sessionTokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'The same token, for EventSource and WebSocket.' },
+          },
         },
       },
-    },
-    // Shared schemas keep their $id as their component name.
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
-  });
-} satisfies FastifyPluginAsync, 'kubelab-swagger');
+      // Shared schemas keep their $id as their component name.
+      refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    });
+  },
+  { name: 'kubelab-swagger', fastify: '5.x' },
+);

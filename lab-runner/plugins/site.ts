@@ -1,9 +1,13 @@
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { siteIsBuilt, type Config } from '../../config.ts';
+import { siteIsBuilt } from '../config.ts';
 
-/** The built course site at /, or a page at / saying it is not built yet and how to build it. */
-const sitePlugin: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
+/**
+ * The built course site at /, or a page at / saying it is not built yet and how to build it. Registered last: its
+ * wildcard route yields to every API route.
+ */
+const sitePlugin: FastifyPluginAsync = async (app) => {
+  const { config } = app;
   if (siteIsBuilt(config)) {
     await app.register(fastifyStatic, { root: config.siteDir, prefix: '/' });
     app.log.info({ siteDir: config.siteDir }, 'serving the course site');

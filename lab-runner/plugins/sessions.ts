@@ -1,0 +1,42 @@
+import fp from 'fastify-plugin';
+import { courseLessons, SessionManager, type Lessons } from '../sessions/manager.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    lessons: Lessons;
+    sessions: SessionManager;
+  }
+}
+
+export interface SessionsPluginOptions {
+  /** The course under labs/lessons if not given. */
+  lessons?: Lessons | undefined;
+}
+
+/**
+ * Learner sessions. On ready they restore the labs of the previous run; on close (preClose,
+ * before the server stops accepting) provisioning stops, terminals close and event streams end. Clusters of live
+ * sessions are kept: they come back after a restart.
+ */
+export default fp<SessionsPluginOptions>(
+  async function sessionsPlugin(app, options) {
+    const lessons = options.lessons ?? courseLessons;
+    const sessions = new SessionManager({
+      store: app.store,
+      provider: app.provider,
+      pool: app.pool,
+      maxSessions: app.config.maxSessions,
+      log: app.log.child({ component: 'sessions' }),
+      lessons,
+    });
+    app.decorate('lessons', lessons);
+    app.decorate('sessions', sessions);
+    app.addHook('onReady', async () => {
+      await sessions.restore();
+    });
+    app.addHook('preClose', async () => {
+      await sessions.close();
+    });
+  },
+  { name: 'kubelab-sessions', fastify: '5.x', dependencies: ['kubelab-store', 'kubelab-provider', 'kubelab-pool'] },
+);

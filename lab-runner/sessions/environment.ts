@@ -1,0 +1,115 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { contextFromKubeconfig, type CheckContext } from '@kubelab/checkers';
+import type { Cluster, ClusterProvider } from '../providers/provider.ts';
+import { TerminalSession } from '../terminal/bridge.ts';
+
+/**
+ * What a session holds of one cluster: its kubeconfig, the checkers' context, the toolbox and the terminal. A
+ * Recreate (or the end of the session) disposes it and a new cluster gets a new Environment, so work that awaited
+ * something asks `session.environment === env` to know whether its result still belongs to the session.
+ */
+export class Environment {
+  readonly cluster: string;
+  readonly #provider: ClusterProvider;
+  readonly #log: FastifyBaseLogger;
+  #kubeconfig: Promise<string> | undefined;
+  #checkContext: Promise<CheckContext> | undefined;
+  #toolbox: Promise<void> | undefined;
+  #terminal: TerminalSession | undefined;
+  #disposed = false;
+
+  constructor(cluster: string, provider: ClusterProvider, log: FastifyBaseLogger) {
+    this.cluster = cluster;
+    this.#provider = provider;
+    this.#log = log;
+  }
+
+  get disposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** The same cluster with nothing cached: what a session keeps when its cluster turned out to be gone. */
+  fresh(): Environment {
+    return new Environment(this.cluster, this.#provider, this.#log);
+  }
+
+  /** Asked of the provider once; a failure is not kept, so the next call asks again. */
+  kubeconfig(): Promise<string> {
+    if (!this.#kubeconfig) {
+      const pending = this.#provider.kubeconfig(this.cluster);
+      this.#kubeconfig = pending;
+      pending.catch(() => {
+        if (this.#kubeconfig === pending) this.#kubeconfig = undefined;
+      });
+    }
+    return this.#kubeconfig;
+  }
+
+  checkContext(): Promise<CheckContext> {
+    if (!this.#checkContext) {
+      const pending = this.kubeconfig().then(contextFromKubeconfig);
+      this.#checkContext = pending;
+      pending.catch(() => {
+        if (this.#checkContext === pending) this.#checkContext = undefined;
+      });
+    }
+    return this.#checkContext;
+  }
+
+  /**
+   * Starts the toolbox (once; a session restored after a restart has one to start again). If the environment was
+   * disposed meanwhile, the cluster is deleted again: the end of the session may have deleted it before this
+   * toolbox existed, and nothing else would remove it.
+   */
+  async startToolbox(): Promise<void> {
+    if (!this.#toolbox) {
+      const pending = this.#provider.startToolbox(this.cluster).then(() => {});
+      this.#toolbox = pending;
+      pending.catch(() => {
+        if (this.#toolbox === pending) this.#toolbox = undefined;
+      });
+    }
+    await this.#toolbox;
+    if (this.#disposed) {
+      await this.#provider.delete(this.cluster).catch((error: unknown) => this.#log.warn({ err: error, cluster: this.cluster }, 'could not delete a cluster left behind'));
+    }
+  }
+
+  /** The terminal, created on first use (the toolbox must have been started). */
+  terminal(log: FastifyBaseLogger = this.#log): TerminalSession {
+    if (this.#disposed) throw new Error(`the environment of cluster ${this.cluster} is disposed`);
+    if (!this.#terminal || this.#terminal.disposed) {
+      this.#terminal = new TerminalSession({ argv: this.#provider.shellArgv(this.cluster), log });
+    }
+    return this.#terminal;
+  }
+
+  /** Closes the terminal and drops what was cached; the cluster itself is the caller's to delete. */
+  dispose(): void {
+    this.#disposed = true;
+    this.#terminal?.dispose();
+    this.#terminal = undefined;
+    this.#kubeconfig = undefined;
+    this.#checkContext = undefined;
+  }
+}
+
+/** The session-facing view of a cluster's nodes. */
+export const nodesOf = (cluster: Cluster): { name: string; role: 'control-plane' | 'worker' }[] => cluster.nodes.map(({ name, role }) => ({ name, role }));
+
+/** Whether clusters exist; concurrent callers share one provider.list(), which costs a docker ps and inspects. */
+export class ClusterProbe {
+  readonly #provider: ClusterProvider;
+  #listing: Promise<Cluster[]> | undefined;
+
+  constructor(provider: ClusterProvider) {
+    this.#provider = provider;
+  }
+
+  async exists(name: string): Promise<boolean> {
+    this.#listing ??= this.#provider.list().finally(() => {
+      this.#listing = undefined;
+    });
+    return (await this.#listing).some((cluster) => cluster.name === name);
+  }
+}

@@ -1,0 +1,77 @@
+import type { FastifyBaseLogger } from 'fastify';
+import { runCheck, type CheckResult } from '@kubelab/checkers';
+import type { CatalogLesson } from '@kubelab/labs/catalog';
+import { runExerciseScript } from '@kubelab/labs/scripts';
+import type { Store } from '../store/store.ts';
+import type { ClusterProbe, Environment } from './environment.ts';
+import { errors } from './errors.ts';
+import type { Session } from './session.ts';
+
+export type Exercise = CatalogLesson['exercises'][number];
+
+/** Checks and resets of a session's exercises, always against the environment the request began with. */
+export class Exercises {
+  readonly #store: Store;
+  readonly #clusters: ClusterProbe;
+  readonly #log: FastifyBaseLogger;
+
+  constructor(options: { store: Store; clusters: ClusterProbe; log: FastifyBaseLogger }) {
+    this.#store = options.store;
+    this.#clusters = options.clusters;
+    this.#log = options.log;
+  }
+
+  /** The exercise `id` of the session's lesson. */
+  find(session: Session, id: string): Exercise {
+    const exercise = session.lesson?.exercises.find((e) => e.id === id);
+    if (!exercise) throw errors.unknownExercise(id, session.lessonSlug, session.lesson?.exercises.map((e) => e.id) ?? []);
+    return exercise;
+  }
+
+  /**
+   * The environment of a ready session whose cluster still exists (a learner or the host may have deleted it).
+   * `env`, when given, is the one the caller began with.
+   */
+  async live(session: Session, env = session.requireEnvironment()): Promise<Environment> {
+    const exists = await this.#clusters.exists(env.cluster);
+    session.requireEnvironment(env);
+    if (!exists) {
+      session.environmentLost(env);
+      this.#log.info({ session: session.id, cluster: env.cluster }, 'the cluster of a ready session is gone');
+      throw errors.clusterGone(session.id);
+    }
+    return env;
+  }
+
+  /** Runs the exercise's check against the session's cluster and records the result in the check history. */
+  async check(session: Session, exerciseId: string): Promise<CheckResult> {
+    const exercise = this.find(session, exerciseId);
+    const env = session.requireEnvironment();
+    let context;
+    try {
+      context = await env.checkContext();
+    } catch (error) {
+      await this.live(session, env);
+      throw error;
+    }
+    const result = await runCheck(exercise.id, (signal) => exercise.check(context, signal), { timeoutMs: exercise.timeoutMs });
+    // Asking the engine whether the cluster still exists costs more than the check itself (docker ps and
+    // inspect), so it is asked only when the check could not read the cluster: the one case where it matters.
+    if (result.criteria.some((criterion) => criterion.id === 'check-ran' && !criterion.passed)) await this.live(session, env);
+    session.requireEnvironment(env);
+    this.#store.addCheck(session.id, result);
+    this.#log.info({ session: session.id, exercise: exercise.id, passed: result.passed, durationMs: result.durationMs }, 'check');
+    return result;
+  }
+
+  /** Puts the cluster back to the exercise's starting state: its cleanup script, then its setup script. */
+  async reset(session: Session, exerciseId: string): Promise<void> {
+    const exercise = this.find(session, exerciseId);
+    const env = await this.live(session);
+    const kubeconfig = await env.kubeconfig();
+    await runExerciseScript(`cleanup of exercise "${exercise.id}"`, exercise.cleanup, kubeconfig);
+    session.requireEnvironment(env);
+    if (exercise.setup) await runExerciseScript(`setup of exercise "${exercise.id}"`, exercise.setup, kubeconfig);
+    this.#log.info({ session: session.id, exercise: exercise.id }, 'exercise reset');
+  }
+}

@@ -1,0 +1,257 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { CatalogLesson } from '@kubelab/labs/catalog';
+import type { Cluster } from '../providers/provider.ts';
+import type { ErrorDetail, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
+import type { SessionRow, Store } from '../store/store.ts';
+import { nodesOf, type Environment } from './environment.ts';
+import { errors } from './errors.ts';
+import { StepList } from './steps.ts';
+
+export type SessionEvent =
+  | { type: 'step'; step: Step }
+  | { type: 'ready'; summary: SessionSummary }
+  | { type: 'failed'; error: ErrorDetail }
+  /** The server is shutting down: close the stream (the client reconnects). */
+  | { type: 'shutdown' };
+
+export interface SessionDeps {
+  store: Store;
+  /** A new Environment for a cluster (the provider and the log are the manager's). */
+  environment(cluster: string): Environment;
+  log: FastifyBaseLogger;
+}
+
+const now = (): string => new Date().toISOString();
+
+/**
+ * One learner's lab, live or ended: its row in the store plus what exists only in memory (the environment,
+ * provisioning work, steps, event subscribers). It owns its state: every transition goes through a mark…()
+ * method, which writes the store and tells the subscribers, and readers only read.
+ *
+ *   provisioning ──markReady──▶ ready ──beginProvisioning (Recreate)──▶ provisioning
+ *        └──markFailed──▶ failed ──beginProvisioning──▶ provisioning          any ──end──▶ ended
+ */
+export class Session {
+  readonly id: string;
+  readonly tokenHash: string;
+  readonly lessonSlug: string;
+  /** Undefined when the lesson has been removed from the course since the session started. */
+  readonly lesson: CatalogLesson | undefined;
+  readonly profile: SessionRow['profile'];
+  readonly createdAt: string;
+  readonly #deps: SessionDeps;
+  #state: SessionState;
+  #cluster: string;
+  #error: ErrorDetail | undefined;
+  #nodes: SessionNode[];
+  #environment: Environment | undefined;
+  #steps: StepList = new StepList();
+  readonly #subscribers = new Set<(event: SessionEvent) => void>();
+  #work: { controller: AbortController; done: Promise<void> } | undefined;
+  #ending: Promise<void> | undefined;
+
+  constructor(row: SessionRow, lesson: CatalogLesson | undefined, deps: SessionDeps) {
+    this.id = row.id;
+    this.tokenHash = row.tokenHash;
+    this.lessonSlug = row.lesson;
+    this.lesson = lesson;
+    this.profile = row.profile;
+    this.createdAt = row.createdAt;
+    this.#deps = deps;
+    this.#state = row.state;
+    this.#cluster = row.cluster;
+    this.#error = row.error;
+    this.#nodes = row.nodes;
+    // A ready row (restored after a restart) has a cluster to use; its toolbox is started again on first use.
+    if (row.state === 'ready') this.#environment = deps.environment(row.cluster);
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The cluster the session holds, or is being given. */
+  get cluster(): string {
+    return this.#cluster;
+  }
+
+  get error(): ErrorDetail | undefined {
+    return this.#error;
+  }
+
+  get environment(): Environment | undefined {
+    return this.#environment;
+  }
+
+  get steps(): StepList {
+    return this.#steps;
+  }
+
+  /** The state a request sees: a session being ended is already ended to everyone but end() itself. */
+  get #visibleState(): SessionState {
+    return this.#ending ? 'ended' : this.#state;
+  }
+
+  /**
+   * The environment of a ready session. With `expected`, also that it is still that one: work begun on an
+   * environment must not land on its successor (Recreate) or on an ended session.
+   */
+  requireEnvironment(expected?: Environment): Environment {
+    const state = this.#visibleState;
+    if (state !== 'ready' || !this.#environment) throw errors.notReady(this.id, state);
+    if (expected && this.#environment !== expected) throw errors.notReady(this.id, state);
+    return this.#environment;
+  }
+
+  /** Recreate needs a session that is neither starting nor over. */
+  requireRecreatable(): void {
+    const state = this.#visibleState;
+    if (state === 'provisioning' || state === 'ended') throw errors.notReady(this.id, state);
+  }
+
+  summary(): SessionSummary {
+    const results = Object.fromEntries(
+      Object.entries(this.#deps.store.latestChecks(this.id)).map(([exercise, { passed, criteria, durationMs }]) => [
+        exercise,
+        { exercise, passed, criteria, durationMs },
+      ]),
+    );
+    return {
+      id: this.id,
+      lesson: this.lessonSlug,
+      state: this.#state,
+      profile: this.profile,
+      nodes: this.#nodes,
+      steps: this.#steps.snapshot(),
+      results,
+      ...(this.#error ? { error: this.#error } : {}),
+    };
+  }
+
+  // ── Events ───────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Calls `listener` with every later event of the session; returns the unsubscribe function. */
+  subscribe(listener: (event: SessionEvent) => void): () => void {
+    this.#subscribers.add(listener);
+    return () => this.#subscribers.delete(listener);
+  }
+
+  #publish(event: SessionEvent): void {
+    for (const listener of [...this.#subscribers]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#deps.log.warn({ err: error, session: this.id }, 'an event listener failed');
+      }
+    }
+  }
+
+  // ── Transitions ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /** Provisioning starts (again) toward `cluster`: the old environment goes, and the steps start afresh. */
+  beginProvisioning(cluster: string): StepList {
+    this.#dropEnvironment();
+    this.#state = 'provisioning';
+    this.#cluster = cluster;
+    this.#error = undefined;
+    this.#nodes = [];
+    this.#steps = new StepList((step) => this.#publish({ type: 'step', step }));
+    this.#deps.store.updateSession(this.id, { state: 'provisioning', cluster, nodes: [], error: null });
+    return this.#steps;
+  }
+
+  /** Provisioning has a cluster (made for the session, or taken from the pool): from now on it is the session's. */
+  useCluster(cluster: Cluster): Environment {
+    this.#dropEnvironment();
+    this.#cluster = cluster.name;
+    this.#nodes = nodesOf(cluster);
+    this.#environment = this.#deps.environment(cluster.name);
+    this.#deps.store.updateSession(this.id, { cluster: cluster.name, nodes: this.#nodes });
+    return this.#environment;
+  }
+
+  markReady(): void {
+    this.#state = 'ready';
+    this.#deps.store.updateSession(this.id, { state: 'ready', readyAt: now(), error: null });
+    this.#deps.log.info({ session: this.id, cluster: this.#cluster }, 'session ready');
+    this.#publish({ type: 'ready', summary: this.summary() });
+  }
+
+  markFailed(error: ErrorDetail): void {
+    this.#dropEnvironment();
+    this.#state = 'failed';
+    this.#error = error;
+    this.#deps.store.updateSession(this.id, { state: 'failed', error });
+    this.#publish({ type: 'failed', error });
+  }
+
+  /** An ended session (also one that could not be restored after a restart, with why). */
+  markEnded(error?: ErrorDetail): void {
+    this.#dropEnvironment();
+    this.#state = 'ended';
+    if (error) this.#error = error;
+    this.#deps.store.updateSession(this.id, { state: 'ended', endedAt: now(), ...(error ? { error } : {}) });
+  }
+
+  /**
+   * The cluster of `env` turned out to be gone: its terminal and caches go, and work that was under way on it
+   * no longer lands. The session stays ready on a fresh environment of the same name, so every request answers
+   * E_CLUSTER_GONE until the learner recreates it.
+   */
+  environmentLost(env: Environment): void {
+    if (this.#environment !== env) return;
+    env.dispose();
+    this.#environment = env.fresh();
+  }
+
+  #dropEnvironment(): void {
+    this.#environment?.dispose();
+    this.#environment = undefined;
+  }
+
+  // ── Work and ending ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Runs provisioning in the background; end() and shutdown() abort it and wait for it. */
+  provision(work: (signal: AbortSignal) => Promise<void>): void {
+    const controller = new AbortController();
+    const done = work(controller.signal).finally(() => {
+      if (this.#work?.controller === controller) this.#work = undefined;
+    });
+    this.#work = { controller, done };
+  }
+
+  /** Ends the session: stops provisioning, drops the environment, then `remove`s the cluster. */
+  end(remove: (cluster: string) => Promise<void>): Promise<void> {
+    if (this.#state === 'ended') return Promise.resolve();
+    this.#ending ??= (async () => {
+      await this.#stopWork();
+      this.#dropEnvironment();
+      try {
+        await remove(this.#cluster);
+      } catch (error) {
+        this.#ending = undefined;
+        throw error;
+      }
+      this.markEnded();
+      this.#deps.log.info({ session: this.id, cluster: this.#cluster }, 'session ended');
+    })();
+    return this.#ending;
+  }
+
+  /**
+   * The server is closing: provisioning stops (the provider removes half-made clusters), the terminal closes and
+   * event streams end. The cluster of a ready session is kept for the next start.
+   */
+  async shutdown(): Promise<void> {
+    await this.#stopWork();
+    await this.#ending?.catch(() => {});
+    this.#environment?.dispose();
+    this.#publish({ type: 'shutdown' });
+  }
+
+  async #stopWork(): Promise<void> {
+    const work = this.#work;
+    work?.controller.abort();
+    await work?.done;
+  }
+}
