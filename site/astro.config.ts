@@ -1,19 +1,88 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'astro/config';
+import type { AstroIntegration } from 'astro';
 import starlight from '@astrojs/starlight';
 import { satteri } from '@astrojs/markdown-satteri';
 import { courseModules, lessonHref, type CatalogLesson } from './src/lib/catalog.ts';
 import { kubelabMdastPlugin } from './src/mdx/mdast-plugin.ts';
 import { lessonsDir } from './src/lib/paths.ts';
 
+const siteRoot = fileURLToPath(new URL('./', import.meta.url));
 const catalogFile = fileURLToPath(new URL('./src/generated/catalog.json', import.meta.url));
-if (!existsSync(catalogFile)) {
-  throw new Error(
-    'site/src/generated/catalog.json is missing: run `npm run catalog -w site` (node scripts/write-catalog.ts) before astro',
-  );
+const writeCatalog = fileURLToPath(new URL('./scripts/write-catalog.ts', import.meta.url));
+
+let lastRead: { mtimeMs: number; lessons: CatalogLesson[] } | undefined;
+
+/** The catalog as scripts/write-catalog.ts last wrote it; read again whenever the file has changed. */
+function readCatalog(): CatalogLesson[] {
+  if (!existsSync(catalogFile)) {
+    throw new Error('site/src/generated/catalog.json is missing: run `npm run catalog -w site` (node scripts/write-catalog.ts) before astro');
+  }
+  const { mtimeMs } = statSync(catalogFile);
+  if (lastRead?.mtimeMs !== mtimeMs) lastRead = { mtimeMs, lessons: JSON.parse(readFileSync(catalogFile, 'utf8')) as CatalogLesson[] };
+  return lastRead.lessons;
 }
-const catalog = JSON.parse(readFileSync(catalogFile, 'utf8')) as CatalogLesson[];
+
+const catalog = readCatalog();
+
+/**
+ * The dev loop for authors: while `astro dev` runs, a change under labs/lessons (an exercise's hints, a new
+ * exercise file, a page's frontmatter) reruns write-catalog.ts in a child process, so lesson check code never
+ * enters Vite. When the catalog really changes, Astro restarts the dev server (the catalog is a watched config
+ * file: the sidebar is computed from it here) and the browser reloads. A broken lesson shows its error in the
+ * browser's overlay and in the terminal, and the last good catalog stays.
+ */
+function courseCatalogDevLoop(): AstroIntegration {
+  return {
+    name: 'kubelab-course-catalog',
+    hooks: {
+      'astro:config:setup': ({ command, addWatchFile }) => {
+        if (command === 'dev') addWatchFile(catalogFile);
+      },
+      'astro:server:setup': ({ server, logger }) => {
+        if (process.env['KUBELAB_CATALOG']) return; // a fixture catalog, not one made from labs/lessons
+        const root = lessonsDir.endsWith(sep) ? lessonsDir : lessonsDir + sep;
+        let timer: NodeJS.Timeout | undefined;
+        let running = false;
+        let again = false;
+        const regenerate = () => {
+          if (running) {
+            again = true;
+            return;
+          }
+          running = true;
+          const child = spawn(process.execPath, [writeCatalog], { cwd: siteRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+          let output = '';
+          child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.on('close', (code) => {
+            running = false;
+            if (code === 0) logger.info(output.trim());
+            else {
+              logger.error(output.trim());
+              server.environments.client.hot.send({ type: 'error', err: { message: output.trim(), stack: '' } });
+            }
+            if (again) {
+              again = false;
+              regenerate();
+            }
+          });
+        };
+        server.watcher.add(lessonsDir);
+        server.watcher.on('all', (event, path) => {
+          if (!path.startsWith(root)) return;
+          if (!/\.(ts|mdx)$/.test(path) && event !== 'addDir' && event !== 'unlinkDir') return;
+          clearTimeout(timer);
+          timer = setTimeout(regenerate, 150);
+        });
+        server.httpServer?.once('close', () => clearTimeout(timer));
+      },
+    },
+  };
+}
 
 /** Where `astro dev` sends /api (HTTP, SSE and the terminal WebSocket): a running lab-runner. */
 const api = process.env['KUBELAB_API'] ?? 'http://127.0.0.1:4321';
@@ -23,7 +92,7 @@ export default defineConfig({
   trailingSlash: 'ignore',
   server: { port: 4322, host: '127.0.0.1' },
   markdown: {
-    processor: satteri({ mdastPlugins: [kubelabMdastPlugin({ catalog, lessonsDir })] }),
+    processor: satteri({ mdastPlugins: [kubelabMdastPlugin({ catalog: readCatalog, lessonsDir })] }),
   },
   vite: {
     // Starlight imports js-yaml 4's default export; the workspace hoists js-yaml 5 (no default export) to the
@@ -36,6 +105,7 @@ export default defineConfig({
     },
   },
   integrations: [
+    courseCatalogDevLoop(),
     starlight({
       title: 'Kubelab',
       description: 'An open-source interactive Kubernetes course: every lesson has a real terminal on your own kind cluster.',

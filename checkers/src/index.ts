@@ -1,5 +1,24 @@
 export { CheckResultSchema, CriterionSchema, type CheckResult, type Criterion } from './types.ts';
 export { contextFromKubeconfig, getOrNull, type CheckContext } from './context.ts';
 export { runCheck } from './check.ts';
+export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
-export { describePodState, formatLabels, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
+export { describePodState, formatLabels, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
+/** The Kubernetes object types authors build manifests and read results with (`apply(pod: V1Pod)`). */
+export type {
+  KubernetesObject,
+  V1ConfigMap,
+  V1Container,
+  V1Deployment,
+  V1Ingress,
+  V1Job,
+  V1Namespace,
+  V1NetworkPolicy,
+  V1PersistentVolumeClaim,
+  V1Pod,
+  V1Role,
+  V1RoleBinding,
+  V1Secret,
+  V1Service,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';

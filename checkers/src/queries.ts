@@ -1,21 +1,18 @@
 import { AuthorizationV1Api } from '@kubernetes/client-node';
+import { poll } from '@kubelab/kit/poll';
 import type { CheckContext } from './context.ts';
 
 /**
  * Retries `probe` until it returns something other than undefined, or the deadline passes (then returns
  * undefined). Kubernetes is eventually consistent: a Deployment the learner just fixed needs a moment to roll out.
+ * A probe that throws is retried too; if the last attempt before the deadline throws, that error is rethrown.
+ * The wait between attempts ends at once when `signal` aborts (the check's deadline), and eventually() rejects.
  */
-export async function eventually<T>(
+export function eventually<T>(
   probe: () => Promise<T | undefined>,
   options: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<T | undefined> {
-  const deadline = Date.now() + (options.timeoutMs ?? 10_000);
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() >= deadline || options.signal?.aborted) return undefined;
-    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 500));
-  }
+  return poll(probe, { timeoutMs: options.timeoutMs ?? 10_000, intervalMs: options.intervalMs ?? 500, signal: options.signal });
 }
 
 /**
@@ -23,11 +20,11 @@ export async function eventually<T>(
  * graded: by what the authorizer decides, not by reading Roles and guessing.
  */
 export async function canI(
-  k: CheckContext,
+  cluster: CheckContext,
   subject: { user: string; groups?: string[] },
   action: { verb: string; resource: string; namespace?: string; group?: string },
 ): Promise<boolean> {
-  const authorization = k.kubeConfig.makeApiClient(AuthorizationV1Api);
+  const authorization = cluster.kubeConfig.makeApiClient(AuthorizationV1Api);
   const review = await authorization.createSubjectAccessReview({
     body: {
       apiVersion: 'authorization.k8s.io/v1',
@@ -55,10 +52,10 @@ export function serviceAccountUser(namespace: string, name: string): { user: str
  * network route into the cluster and without running anything in the learner's namespaces.
  */
 export async function getThroughServiceProxy(
-  k: CheckContext,
+  cluster: CheckContext,
   target: { namespace: string; service: string; port: number | string; path: string },
 ): Promise<string> {
-  return k.core.connectGetNamespacedServiceProxyWithPath({
+  return cluster.core.connectGetNamespacedServiceProxyWithPath({
     name: `${target.service}:${target.port}`,
     namespace: target.namespace,
     path: target.path.replace(/^\//, ''),

@@ -1,46 +1,27 @@
 import type { CheckContext, Criterion } from '@kubelab/checkers';
-import { exerciseSchema, formatIssues, lessonSchema } from './schema.ts';
+import type { z } from 'zod';
+import { exerciseDefinitionSchema, formatIssues, type ExerciseDefinition, type NearMiss } from './schema.ts';
 
-export interface NearMiss {
-  name: string;
-  apply: string;
-  failsOn: string;
-}
-
-export interface Exercise {
-  id: string;
-  title: string;
-  hints: string[];
-  solution: string;
-  setup?: string;
-  cleanup: string;
-  nearMisses: NearMiss[];
+/**
+ * What an exercise file passes to defineExercise. `Id` is the union of the criterion ids its check can return,
+ * inferred from the check; a near-miss's `failsOn` must be one of them, so a typo fails `tsc`, not a cluster run.
+ */
+export type ExerciseInput<Id extends string> = Omit<z.input<typeof exerciseDefinitionSchema>, 'check' | 'nearMisses'> & {
   /** Reads the cluster (never writes to the learner's workloads) and says, criterion by criterion, what it found. */
-  check: (k: CheckContext, signal: AbortSignal) => Promise<Criterion[]>;
-  timeoutMs: number;
-}
+  check: (cluster: CheckContext, signal: AbortSignal) => Promise<Criterion<Id>[]>;
+  nearMisses: (Omit<NearMiss, 'failsOn'> & { failsOn: NoInfer<Id> })[];
+};
 
-export interface Lesson {
-  slug: string;
-  profile: 'single' | 'multi';
-  exercises: Exercise[];
-}
-
-/** Declares an exercise; throws at import time, naming the field, if the definition is incomplete. */
-export function defineExercise(exercise: Omit<Exercise, 'timeoutMs'> & { timeoutMs?: number }): Exercise {
-  const parsed = exerciseSchema.safeParse(exercise);
-  if (!parsed.success) throw new Error(`exercise "${exercise.id}" is invalid:\n${formatIssues(parsed.error.issues)}`);
-  return { ...exercise, timeoutMs: parsed.data.timeoutMs };
-}
-
-/** Declares a lesson; also checks that exercise ids are unique and every near-miss names a criterion id. */
-export function defineLesson(lesson: Lesson): Lesson {
-  const parsed = lessonSchema.safeParse(lesson);
-  if (!parsed.success) throw new Error(`lesson "${lesson.slug}" is invalid:\n${formatIssues(parsed.error.issues)}`);
-  const seen = new Set<string>();
-  for (const exercise of lesson.exercises) {
-    if (seen.has(exercise.id)) throw new Error(`lesson "${lesson.slug}" declares exercise "${exercise.id}" twice`);
-    seen.add(exercise.id);
+/**
+ * Declares an exercise: `export default defineExercise({ … })` in labs/lessons/NN-slug/exercises/<id>.ts. Throws
+ * at import time, naming the field, if the definition is incomplete. The catalog adds the id (the file name);
+ * that each near-miss really fails on its criterion only labs:test can prove, on a cluster.
+ */
+export function defineExercise<const Id extends string>(exercise: ExerciseInput<Id>): ExerciseDefinition {
+  const parsed = exerciseDefinitionSchema.safeParse(exercise);
+  if (!parsed.success) {
+    const what = typeof exercise.title === 'string' ? `exercise "${exercise.title}"` : 'an exercise';
+    throw new Error(`${what} is invalid:\n${formatIssues(parsed.error.issues)}`);
   }
-  return lesson;
+  return parsed.data;
 }

@@ -1,5 +1,5 @@
 import { contextFromKubeconfig, runCheck, type CheckResult } from '@kubelab/checkers';
-import type { Exercise, Lesson } from './define.ts';
+import type { Exercise, Lesson } from './schema.ts';
 import { runExerciseScript } from './scripts.ts';
 
 /** One line of the labs:test table: a state of the cluster, and what the check said about it. */
@@ -49,8 +49,8 @@ function judge(row: HarnessRow, result: CheckResult): string | undefined {
  * reference solution, and fails after each near-miss, on the criterion the near-miss names. Each scenario starts
  * from cleanup + setup, so scenarios never see each other's leftovers.
  */
-export async function proveExercise(lesson: Lesson, exercise: Exercise, options: HarnessOptions): Promise<HarnessRow[]> {
-  const k = contextFromKubeconfig(options.kubeconfig);
+export async function proveExercise(lesson: Pick<Lesson, 'slug'>, exercise: Exercise, options: HarnessOptions): Promise<HarnessRow[]> {
+  const cluster = contextFromKubeconfig(options.kubeconfig);
   const script = (what: string, body: string) => runExerciseScript(`${exercise.id} ${what}`, body, options.kubeconfig, { signal: options.signal });
   const reset = async () => {
     await script('cleanup', exercise.cleanup);
@@ -74,7 +74,7 @@ export async function proveExercise(lesson: Lesson, exercise: Exercise, options:
       await reset();
       if (apply) await script(scenario, apply);
       row.prepareMs = Math.round(performance.now() - began);
-      row.result = await runCheck(exercise.id, (signal) => exercise.check(k, signal), { timeoutMs: exercise.timeoutMs });
+      row.result = await runCheck(exercise.id, (signal) => exercise.check(cluster, signal), { timeoutMs: exercise.timeoutMs });
       row.surprise = judge(row, row.result);
     } catch (error) {
       row.prepareMs = Math.round(performance.now() - began);

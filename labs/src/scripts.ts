@@ -1,9 +1,7 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { CommandError, run, type RunResult } from '@kubelab/kit/exec';
 import { KubelabError } from '@kubelab/kit/errors';
 import { toolsBinDir } from '@kubelab/kit/artifacts';
+import { withKubeconfigFile } from '@kubelab/kit/kubeconfig';
 
 /**
  * Runs an exercise's setup, cleanup, solution or near-miss script against one cluster: bash with -euo pipefail,
@@ -16,15 +14,14 @@ export async function runExerciseScript(
   kubeconfig: string,
   options: { signal?: AbortSignal; timeoutMs?: number } = {},
 ): Promise<RunResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'kubelab-script-'));
   try {
-    const path = join(dir, 'kubeconfig');
-    await writeFile(path, kubeconfig, { mode: 0o600 });
-    const signals = [AbortSignal.timeout(options.timeoutMs ?? 180_000), ...(options.signal ? [options.signal] : [])];
-    return await run(['bash', '-euo', 'pipefail', '-c', script], {
-      cwd: dir,
-      env: { ...process.env, KUBECONFIG: path, PATH: `${toolsBinDir()}:${process.env.PATH ?? ''}` },
-      signal: AbortSignal.any(signals),
+    return await withKubeconfigFile(kubeconfig, (path, dir) => {
+      const signals = [AbortSignal.timeout(options.timeoutMs ?? 180_000), ...(options.signal ? [options.signal] : [])];
+      return run(['bash', '-euo', 'pipefail', '-c', script], {
+        cwd: dir,
+        env: { ...process.env, KUBECONFIG: path, PATH: `${toolsBinDir()}:${process.env.PATH ?? ''}` },
+        signal: AbortSignal.any(signals),
+      });
     });
   } catch (error) {
     // The failing command's own output says what went wrong; the script text itself (CommandError's argv) is
@@ -35,7 +32,5 @@ export async function runExerciseScript(
       hint: 'Try again. If it keeps failing, recreate the environment (Recreate, or POST /api/sessions/<id>/reset).',
       cause: error,
     });
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineExercise, defineLesson, type Exercise } from '../src/define.ts';
+import { defineExercise, type Exercise } from '../src/index.ts';
 import { proveExercise } from '../src/harness.ts';
 
 // The harness must catch a check that lies. These toy exercises need no cluster: their scripts are shell no-ops
@@ -14,8 +14,7 @@ current-context: x
 `;
 
 function toyExercise(check: Exercise['check'], failsOn = 'done'): Exercise {
-  return defineExercise({
-    id: 'toy',
+  const definition = defineExercise({
     title: 'Toy exercise',
     hints: ['none needed'],
     solution: 'true',
@@ -23,13 +22,14 @@ function toyExercise(check: Exercise['check'], failsOn = 'done'): Exercise {
     nearMisses: [{ name: 'almost', apply: 'true', failsOn }],
     check,
   });
+  return { ...definition, id: 'toy' };
 }
 
-const lesson = (exercise: Exercise) => defineLesson({ slug: 'toy', profile: 'single', exercises: [exercise] });
+const lesson = { slug: 'toy' };
 
 test('a check that always passes is caught on the pristine state and on the near-miss', async () => {
   const exercise = toyExercise(async () => [{ id: 'done', description: 'always', passed: true }]);
-  const rows = await proveExercise(lesson(exercise), exercise, { kubeconfig });
+  const rows = await proveExercise(lesson, exercise, { kubeconfig });
   assert.deepEqual(
     rows.map((row) => [row.scenario, Boolean(row.surprise)]),
     [['pristine', true], ['solution', false], ['near-miss: almost', true]],
@@ -39,19 +39,19 @@ test('a check that always passes is caught on the pristine state and on the near
 
 test('a check that returns no criteria fails every scenario that expects a pass', async () => {
   const exercise = toyExercise(async () => []);
-  const rows = await proveExercise(lesson(exercise), exercise, { kubeconfig });
+  const rows = await proveExercise(lesson, exercise, { kubeconfig });
   assert.match(rows.find((row) => row.scenario === 'solution')!.surprise!, /check-has-criteria failed/);
 });
 
 test('a near-miss that fails on another criterion than the one it declares is a surprise', async () => {
   const exercise = toyExercise(async () => [{ id: 'other', description: 'never', passed: false }], 'done');
-  const rows = await proveExercise(lesson(exercise), exercise, { kubeconfig });
+  const rows = await proveExercise(lesson, exercise, { kubeconfig });
   assert.match(rows.at(-1)!.surprise!, /names criterion "done", which the check never reports/);
 });
 
 test('an exercise without hints or near-misses is refused when it is defined', () => {
   assert.throws(
-    () => defineExercise({ id: 'bad', title: 'Bad one', hints: [], solution: 'true', cleanup: 'true', nearMisses: [], check: async () => [] }),
+    () => defineExercise({ title: 'Bad one', hints: [], solution: 'true', cleanup: 'true', nearMisses: [], check: async () => [] }),
     /hints[\s\S]*nearMisses/,
   );
 });

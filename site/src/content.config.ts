@@ -2,17 +2,14 @@ import { pathToFileURL } from 'node:url';
 import { defineCollection } from 'astro:content';
 import { glob, type Loader } from 'astro/loaders';
 import { docsSchema } from '@astrojs/starlight/schema';
-import { formatIssues, lessonFrontmatter } from '@kubelab/labs/schema';
-import catalog from './generated/catalog.json' with { type: 'json' };
-import { lessonEntryId, slugFromDir, type CatalogLesson } from './lib/catalog.ts';
+import { formatIssues, lessonFrontmatter, parseLessonDir } from '@kubelab/labs/schema';
+import { lessonEntryId } from './lib/catalog.ts';
 import { lessonsDir } from './lib/paths.ts';
-
-const lessons = catalog as CatalogLesson[];
 
 /**
  * The lesson pages, straight from labs/lessons/NN-slug/index.mdx, with ids lessons/<slug> (the slug the
- * lab-runner uses). Every page must satisfy labs' own `lessonFrontmatter` (zod 4, like Astro's): a typo fails the
- * build naming the file and the field.
+ * lab-runner uses, read from the folder name by labs' own rule). Every page must satisfy labs' own
+ * `lessonFrontmatter` (zod 4, like Astro's): a typo fails the build naming the file and the field.
  */
 function lessonsLoader(): Loader {
   const files = glob({
@@ -20,7 +17,7 @@ function lessonsLoader(): Loader {
     pattern: '[0-9][0-9]-*/index.mdx',
     generateId: ({ entry }) => {
       const dir = entry.split('/')[0]!;
-      return lessonEntryId(lessons.find((lesson) => lesson.dir === dir)?.slug ?? slugFromDir(dir));
+      return lessonEntryId(parseLessonDir(dir)?.slug ?? dir);
     },
   });
   return {

@@ -1,36 +1,20 @@
 /**
  * The course catalog as the site sees it: written by scripts/write-catalog.ts from labs' publicCatalog()
  * into src/generated/catalog.json. Only JSON-safe data: titles, hints and reference solutions, never checks.
+ * The shapes are labs' own (`PublicLesson` is `z.output<>` of its schema), imported as types.
  */
+import type { PublicExercise, PublicLesson } from '@kubelab/labs/catalog';
+import type { LessonFrontmatter } from '@kubelab/labs/schema';
+import { moduleTitle } from '@kubelab/labs/schema';
+import { clusterProfiles, type Profile } from '@kubelab/labs/profiles';
 
-/** Mirrors lessonFrontmatter in labs/src/schema.ts. */
-export interface LessonPage {
-  title: string;
-  description: string;
-  module: string;
-  order: number;
-  goals: string[];
-  minutes: number;
-}
-
-export interface CatalogExercise {
-  id: string;
-  title: string;
-  hints: string[];
-  solution: string;
-}
-
-export interface CatalogLesson {
-  /** The lesson's slug: the lab-runner's name for it, and its URL (/lessons/<slug>/). */
-  slug: string;
-  /** Its folder under labs/lessons, for example "01-pods". */
-  dir: string;
-  profile: 'single' | 'multi';
-  page: LessonPage;
-  exercises: CatalogExercise[];
-}
+/** A lesson of the catalog: slug (its URL, /lessons/<slug>/), folder, order, profile, page and exercises. */
+export type CatalogLesson = PublicLesson;
+export type CatalogExercise = PublicExercise;
+export type LessonPage = LessonFrontmatter;
 
 export interface CourseModule {
+  /** The module's title, from labs/course.ts. */
   name: string;
   lessons: CatalogLesson[];
 }
@@ -45,29 +29,24 @@ export function lessonEntryId(slug: string): string {
   return `lessons/${slug}`;
 }
 
-/** The lesson slug for a folder name, when the catalog does not list the folder: "01-pods" → "pods". */
-export function slugFromDir(dir: string): string {
-  return dir.replace(/^\d+-/, '');
-}
-
 /** Groups lessons by module, in course order (a module sits where its first lesson does). */
 export function courseModules(catalog: readonly CatalogLesson[]): CourseModule[] {
-  const modules: CourseModule[] = [];
-  for (const lesson of [...catalog].sort((a, b) => a.page.order - b.page.order)) {
-    let module = modules.find((m) => m.name === lesson.page.module);
+  const modules: (CourseModule & { id: string })[] = [];
+  for (const lesson of [...catalog].sort((a, b) => a.order - b.order)) {
+    let module = modules.find((m) => m.id === lesson.page.module);
     if (!module) {
-      module = { name: lesson.page.module, lessons: [] };
+      module = { id: lesson.page.module, name: moduleTitle(lesson.page.module), lessons: [] };
       modules.push(module);
     }
     module.lessons.push(lesson);
   }
-  return modules;
+  return modules.map(({ name, lessons }) => ({ name, lessons }));
 }
 
-export const PROFILE_LABEL: Record<CatalogLesson['profile'], string> = { single: '1 node', multi: '3 nodes' };
+export const PROFILE_LABEL = Object.fromEntries(Object.entries(clusterProfiles).map(([name, profile]) => [name, profile.label])) as Record<Profile, string>;
 
 /** The usual create-to-ready time (README benchmarks: about 36 s single, 53 s multi), said plainly. */
-export const PROFILE_START_TIME: Record<CatalogLesson['profile'], string> = {
+export const PROFILE_START_TIME: Record<Profile, string> = {
   single: 'about 40 seconds',
   multi: 'about a minute',
 };

@@ -3,7 +3,8 @@
  * plugin, so lessons need no imports:
  *
  * - `<Terminal/>`, `<Exercise id="…">…</Exercise>` are imported from src/mdx/index.ts;
- * - an `<Exercise id>` that the lesson's catalog entry does not declare fails the build, with file and line;
+ * - an `<Exercise id>` that the lesson's catalog entry does not declare (no exercises/<id>.ts) fails the build,
+ *   with file and line. The catalog is read through a function, so `npm run dev` sees it as it is regenerated;
  * - fenced ```sh (also bash, shell) blocks become runnable: Run and Copy. The meta word `confirm` (or
  *   `confirm="why"`) makes Run ask first, for destructive or long-running commands; `norun` leaves a plain block.
  */
@@ -50,18 +51,18 @@ function where(file: string, node: { position?: { start: { line: number; column:
   return `${path.startsWith('..') ? resolve(file) : path}${at}`;
 }
 
-export function kubelabMdastPlugin(options: { catalog: readonly CatalogLesson[]; lessonsDir: string }): Factory {
+export function kubelabMdastPlugin(options: { catalog: () => readonly CatalogLesson[]; lessonsDir: string }): Factory {
   const root = options.lessonsDir.split(sep).join('/').replace(/\/?$/, '/');
   return ({ fileURL, sourceFormat }) => {
     if (!fileURL || sourceFormat !== 'mdx') return undefined;
     const file = fileURLToPath(fileURL);
     if (!file.split(sep).join('/').startsWith(root) || basename(file) !== 'index.mdx') return undefined;
     const dir = basename(dirname(file));
-    const lesson = options.catalog.find((entry) => entry.dir === dir);
+    const lesson = options.catalog().find((entry) => entry.dir === dir);
     if (!lesson) {
       throw new Error(
-        `${where(file, {})}: the course catalog has no lesson in folder "${dir}" (does labs/lessons/${dir}/lesson.ts exist? ` +
-          'then run `npm run catalog -w site` again)',
+        `${where(file, {})}: the course catalog has no lesson in folder "${dir}" (is it named NN-slug, with its ` +
+          'exercises in exercises/<id>.ts? `npm run catalog -w site` says what is wrong; `npm run dev` reruns it on every change)',
       );
     }
     const known = lesson.exercises.map((exercise) => exercise.id);
@@ -90,8 +91,8 @@ export function kubelabMdastPlugin(options: { catalog: readonly CatalogLesson[];
         }
         if (!known.includes(value)) {
           throw new Error(
-            `${where(file, node)}: <Exercise id="${value}"> is not an exercise of lesson "${lesson.slug}" ` +
-              `(labs/lessons/${dir}/lesson.ts declares: ${known.join(', ') || 'none'})`,
+            `${where(file, node)}: <Exercise id="${value}"> is not an exercise of lesson "${lesson.slug}": there is no ` +
+              `exercises/${value}.ts (it has: ${known.join(', ') || 'none'}). Create it with \`npx kubelab new exercise ${lesson.slug} ${value}\``,
           );
         }
         return {

@@ -1,10 +1,8 @@
-import { defineExercise } from '../../../src/define.ts';
-import { formatLabels, podExists, podRunningAndReady, readPod } from '@kubelab/checkers';
+import { defineExercise, deletes, pod } from '@kubelab/labs';
 
 const image = 'kubelab/web:1.0';
 
 export default defineExercise({
-  id: 'first-pod',
   title: 'Run your first pod',
   hints: [
     '`kubectl run` creates a single pod. `kubectl run --help` lists its flags.',
@@ -13,7 +11,7 @@ export default defineExercise({
   ],
   solution: `kubectl run web --image=${image} --labels=app=web
 kubectl wait --for=condition=Ready pod/web --timeout=120s`,
-  cleanup: 'kubectl delete pod web --ignore-not-found --grace-period=1 --wait',
+  cleanup: deletes('pod/web'),
   nearMisses: [
     {
       name: 'label app=webapp instead of app=web',
@@ -35,29 +33,8 @@ kubectl wait --for=condition=Ready pod/web-1 --timeout=120s`,
       failsOn: 'exists',
     },
   ],
-  check: async (k) => {
-    const pod = await readPod(k, 'web');
-    const images = pod?.spec?.containers.map((c) => c.image ?? '') ?? [];
-    const label = pod?.metadata?.labels?.['app'];
-    return [
-      podExists(pod, 'web'),
-      {
-        id: 'image',
-        description: `The pod runs the image \`${image}\``,
-        passed: images.length === 1 && images[0] === image,
-        expected: image,
-        actual: images.length ? images.join(', ') : 'no containers',
-        hint: 'The image of a running pod cannot be swapped for another tag by editing labels; delete the pod and run it again with the right image.',
-      },
-      {
-        id: 'label',
-        description: 'The pod carries the label `app=web`',
-        passed: label === 'web',
-        expected: 'app=web',
-        actual: pod ? formatLabels(pod.metadata?.labels) : 'no pod',
-        hint: 'Labels are key=value pairs. Check yours with `kubectl get pod web --show-labels`.',
-      },
-      podRunningAndReady(pod),
-    ];
+  check: async (cluster) => {
+    const web = await pod.read(cluster, 'web');
+    return [pod.exists(web, 'web'), pod.image(web, image), pod.hasLabel(web, 'app', 'web'), pod.running(web)];
   },
 });

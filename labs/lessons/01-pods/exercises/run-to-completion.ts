@@ -1,10 +1,8 @@
-import { defineExercise } from '../../../src/define.ts';
-import { describePodState, podExists, podLog, readPod } from '@kubelab/checkers';
+import { defineExercise, deletes, pod } from '@kubelab/labs';
 
 const message = 'hello from kubelab';
 
 export default defineExercise({
-  id: 'run-to-completion',
   title: 'A pod that finishes',
   hints: [
     'A pod whose restart policy is `Always` (the default) is restarted every time its command ends, so it can never be Succeeded.',
@@ -13,7 +11,7 @@ export default defineExercise({
   ],
   solution: `kubectl run once --restart=Never --image=kubelab/toolbox:1.0 -- echo "${message}"
 kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/once --timeout=120s`,
-  cleanup: 'kubectl delete pod once --ignore-not-found --grace-period=1 --wait',
+  cleanup: deletes('pod/once'),
   nearMisses: [
     {
       name: 'the default restart policy (Always)',
@@ -34,36 +32,23 @@ kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/once --timeout=120s`
       failsOn: 'output',
     },
   ],
-  check: async (k) => {
-    const pod = await readPod(k, 'once');
-    const policy = pod?.spec?.restartPolicy ?? 'Always';
-    const log = pod ? await podLog(k, 'once', pod.spec?.containers[0]?.name ?? 'once') : '';
+  check: async (cluster) => {
+    const once = await pod.read(cluster, 'once');
     return [
-      podExists(pod, 'once'),
-      {
-        id: 'restart-policy',
+      pod.exists(once, 'once'),
+      pod.restartPolicy(once, ['Never', 'OnFailure'], {
         description: 'The pod is not restarted when its command ends (restart policy `Never` or `OnFailure`)',
-        passed: pod !== null && policy !== 'Always',
-        expected: 'restartPolicy Never or OnFailure',
-        actual: pod ? `restartPolicy ${policy}` : 'no pod',
-        hint: 'The restart policy cannot be changed on an existing pod: delete it and create it again with `--restart=Never`.',
-      },
-      {
+      }),
+      pod.phase(once, 'Succeeded', {
         id: 'succeeded',
         description: 'The pod reached the phase Succeeded: its command exited with status 0',
-        passed: pod?.status?.phase === 'Succeeded',
-        expected: 'phase Succeeded',
-        actual: pod ? describePodState(pod) : 'no pod',
         hint: 'Failed means the command exited non-zero; `kubectl logs once` and `kubectl describe pod once` show why.',
-      },
-      {
+      }),
+      pod.logIncludes(await pod.log(cluster, once), message, {
         id: 'output',
         description: `The pod printed \`${message}\``,
-        passed: log.includes(message),
-        expected: message,
-        actual: log.trim() ? log.trim().split('\n').slice(-3).join(' / ') : 'no output',
         hint: '`kubectl logs once` shows what the command printed.',
-      },
+      }),
     ];
   },
 });
