@@ -12,10 +12,14 @@ import type { WarmPool } from './pool.ts';
 import { provision } from './provision.ts';
 import { Session } from './session.ts';
 
+/** What the lab-runner needs of a lesson (the catalog's CatalogLesson, which has more, is one). */
+export type LabLesson = Pick<CatalogLesson, 'slug' | 'profile' | 'exercises'> & { page: Pick<CatalogLesson['page'], 'title'> };
+
 /** Where sessions find their lessons: the course under labs/lessons, or a test's own. */
 export interface Lessons {
-  all(): Promise<CatalogLesson[]>;
-  find(slug: string): Promise<CatalogLesson | undefined>;
+  /** In course order. */
+  all(): Promise<LabLesson[]>;
+  find(slug: string): Promise<LabLesson | undefined>;
 }
 
 export const courseLessons: Lessons = { all: loadLessons, find: findLesson };
@@ -109,7 +113,12 @@ export class SessionManager {
    */
   async terminal(session: Session, log: FastifyBaseLogger = this.#log): Promise<TerminalSession> {
     const env = await this.exercises.live(session);
-    await env.startToolbox();
+    try {
+      await env.startToolbox();
+    } catch (error) {
+      session.requireEnvironment(env); // ended or recreated meanwhile: say that, not what it did to the toolbox
+      throw error;
+    }
     return session.requireEnvironment(env).terminal(log.child({ session: session.id }));
   }
 
@@ -136,7 +145,7 @@ export class SessionManager {
     return session;
   }
 
-  #session(row: SessionRow, lesson: CatalogLesson | undefined): Session {
+  #session(row: SessionRow, lesson: LabLesson | undefined): Session {
     return new Session(row, lesson, {
       store: this.#store,
       environment: (cluster) => new Environment(cluster, this.#provider, this.#log),

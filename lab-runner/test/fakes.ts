@@ -1,0 +1,298 @@
+/**
+ * Fakes for fast tests of the orchestrators (sessions, pool, server), with no Docker and no cluster: a
+ * ClusterProvider whose every call can be held until the test releases it, or made to fail; clusters that can
+ * vanish as if someone else deleted them; and a lesson whose check the test controls.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Criterion } from '@kubelab/checkers';
+import { KubelabError } from '@kubelab/kit/errors';
+import type { Status } from '@kubelab/kit/status';
+import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../providers/provider.ts';
+import type { LabLesson, Lessons } from '../sessions/manager.ts';
+import { buildApp } from '../app.ts';
+import { loadConfig, type Config } from '../config.ts';
+
+export type FakeMethod = 'info' | 'create' | 'list' | 'kubeconfig' | 'health' | 'startToolbox' | 'delete';
+
+/** A call of the fake provider that waits for the test. */
+export interface Held {
+  /** Resolves (with the cluster name, if the call has one) once the call has arrived and is waiting. */
+  readonly reached: Promise<string | undefined>;
+  /** Lets the call go on as usual. */
+  release(): void;
+  /** Makes the call throw. */
+  fail(error: Error): void;
+}
+
+type Plan = { kind: 'hold'; held: Held; arrived(name: string | undefined): void; gate: Promise<Error | undefined> } | { kind: 'fail'; error: Error };
+
+/** A kubeconfig that parses, for a server that is not there: a check through it fails to connect at once. */
+const fakeKubeconfig = (name: string): string =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server: 'https://127.0.0.1:9' } }],
+    users: [{ name, user: { token: 'fake' } }],
+    contexts: [{ name, context: { cluster: name, user: name } }],
+    'current-context': name,
+  });
+
+const notFound = (name: string): KubelabError =>
+  new KubelabError('E_CLUSTER_NOT_FOUND', `no cluster named "${name}"`, { hint: 'See `npx kubelab cluster list`.' });
+
+export class FakeProvider implements ClusterProvider {
+  /** Every call, in order, with the cluster it was about. */
+  readonly calls: { method: FakeMethod; name: string | undefined }[] = [];
+  readonly #clusters = new Map<string, Cluster>();
+  readonly #plans = new Map<FakeMethod, Plan[]>();
+
+  /** The next call of `method` waits until the test releases it (or fails it). */
+  hold(method: FakeMethod): Held {
+    let arrived!: (name: string | undefined) => void;
+    let open!: (error: Error | undefined) => void;
+    const reached = new Promise<string | undefined>((resolve) => (arrived = resolve));
+    const gate = new Promise<Error | undefined>((resolve) => (open = resolve));
+    const held: Held = { reached, release: () => open(undefined), fail: (error) => open(error) };
+    this.#plan(method, { kind: 'hold', held, arrived, gate });
+    return held;
+  }
+
+  /** The next call of `method` throws `error`. */
+  fail(method: FakeMethod, error: Error): void {
+    this.#plan(method, { kind: 'fail', error });
+  }
+
+  /** A cluster that exists already (made by an earlier run). */
+  addCluster(name: string, profile: 'single' | 'multi' = 'single'): Cluster {
+    const nodes: ClusterNode[] = [{ name: `kubelab-${name}-control-plane`, role: 'control-plane', address: '10.0.0.2', state: 'running' }];
+    if (profile === 'multi') {
+      for (const worker of ['worker', 'worker2']) nodes.push({ name: `kubelab-${name}-${worker}`, role: 'worker', address: '10.0.0.3', state: 'running' });
+    }
+    const cluster: Cluster = { name, profile, network: `kubelab-${name}`, createdAt: new Date().toISOString(), nodes };
+    this.#clusters.set(name, cluster);
+    return structuredClone(cluster);
+  }
+
+  /** The cluster disappears as if someone else deleted it: no call is recorded. */
+  vanish(name: string): void {
+    this.#clusters.delete(name);
+  }
+
+  /** A node of the cluster stops (its container exited). */
+  stopNodes(name: string): void {
+    for (const node of this.#clusters.get(name)?.nodes ?? []) node.state = 'exited';
+  }
+
+  /** The clusters that exist now. */
+  names(): string[] {
+    return [...this.#clusters.keys()].sort();
+  }
+
+  /** The calls of one method, as the cluster names they were about. */
+  callsOf(method: FakeMethod): (string | undefined)[] {
+    return this.calls.filter((call) => call.method === method).map((call) => call.name);
+  }
+
+  #plan(method: FakeMethod, plan: Plan): void {
+    this.#plans.set(method, [...(this.#plans.get(method) ?? []), plan]);
+  }
+
+  /** Records the call and plays its plan: nothing, a wait for the test (abortable), or a failure. */
+  async #enter(method: FakeMethod, name: string | undefined, signal?: AbortSignal): Promise<void> {
+    this.calls.push({ method, name });
+    const plan = this.#plans.get(method)?.shift();
+    if (!plan) return;
+    if (plan.kind === 'fail') throw plan.error;
+    plan.arrived(name);
+    const aborted = signal
+      ? new Promise<Error>((resolve) => {
+          if (signal.aborted) resolve(new KubelabError('E_ABORTED', 'stopped'));
+          signal.addEventListener('abort', () => resolve(new KubelabError('E_ABORTED', 'stopped')), { once: true });
+        })
+      : new Promise<never>(() => {});
+    const error = await Promise.race([plan.gate, aborted]);
+    if (error) throw error;
+  }
+
+  async info(): Promise<ProviderInfo> {
+    await this.#enter('info', undefined);
+    return { name: 'fake', reachable: true };
+  }
+
+  /** Reports one step, like the kind provider's create; a held create shows it running. */
+  async create(spec: ClusterSpec, status: Status, signal: AbortSignal): Promise<Cluster> {
+    const step = status.start('create-cluster', 'Creating the cluster');
+    try {
+      await this.#enter('create', spec.name, signal);
+      signal.throwIfAborted();
+      if (this.#clusters.has(spec.name)) throw new KubelabError('E_CLUSTER_EXISTS', `a cluster named "${spec.name}" already exists`);
+      const cluster = this.addCluster(spec.name, spec.profile);
+      step.done();
+      return cluster;
+    } catch (error) {
+      step.fail(error);
+      throw error;
+    }
+  }
+
+  async list(): Promise<Cluster[]> {
+    await this.#enter('list', undefined);
+    return [...this.#clusters.values()].map((cluster) => structuredClone(cluster));
+  }
+
+  async kubeconfig(name: string): Promise<string> {
+    await this.#enter('kubeconfig', name);
+    if (!this.#clusters.has(name)) throw notFound(name);
+    return fakeKubeconfig(name);
+  }
+
+  async health(name: string): Promise<HealthReport> {
+    await this.#enter('health', name);
+    return { cluster: name, ready: this.#clusters.has(name), checks: [] };
+  }
+
+  /** Like `docker run`, it needs the cluster when it starts; a held start finishes even if the cluster went meanwhile. */
+  async startToolbox(name: string): Promise<{ container: string }> {
+    if (!this.#clusters.has(name)) {
+      this.calls.push({ method: 'startToolbox', name });
+      throw notFound(name);
+    }
+    await this.#enter('startToolbox', name);
+    return { container: `kubelab-${name}-toolbox` };
+  }
+
+  /** A shell that needs no container: the terminal tests of the route, not of the toolbox. */
+  shellArgv(): string[] {
+    return ['sh'];
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.#enter('delete', name);
+    this.#clusters.delete(name);
+  }
+}
+
+/** A check the test answers: each call waits until the test says what it found. */
+export class CheckGate {
+  readonly #waiting: { resolve: (criteria: Criterion[]) => void; reject: (error: Error) => void }[] = [];
+  readonly #arrivals: (() => void)[] = [];
+  calls = 0;
+
+  /** The check function of the fake exercise. */
+  readonly check = (): Promise<Criterion[]> => {
+    this.calls++;
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ resolve, reject });
+      for (const arrived of this.#arrivals.splice(0)) arrived();
+    });
+  };
+
+  /** Resolves once a check is waiting for its answer. */
+  async reached(): Promise<void> {
+    if (this.#waiting.length > 0) return;
+    await new Promise<void>((resolve) => this.#arrivals.push(resolve));
+  }
+
+  /** Answers the oldest waiting check. */
+  answer(passed: boolean): void {
+    this.#next().resolve([{ id: 'probe', description: 'The probe found what it looked for', passed }]);
+  }
+
+  /** The oldest waiting check cannot read the cluster (runCheck turns that into a failed check-ran criterion). */
+  crash(message = 'connect ECONNREFUSED 127.0.0.1:9'): void {
+    this.#next().reject(new Error(message));
+  }
+
+  #next(): { resolve: (criteria: Criterion[]) => void; reject: (error: Error) => void } {
+    const waiting = this.#waiting.shift();
+    if (!waiting) throw new Error('no check is waiting');
+    return waiting;
+  }
+}
+
+/**
+ * One fake lesson, "probe": single-node, with one exercise whose check is the gate's and whose setup and cleanup
+ * are no-op scripts (run for real by bash, with the fake kubeconfig).
+ */
+export function fakeLessons(gate = new CheckGate()): { lessons: Lessons; lesson: LabLesson; gate: CheckGate } {
+  const lesson: LabLesson = {
+    slug: 'probe',
+    profile: 'single',
+    page: { title: 'Probe' },
+    exercises: [
+      {
+        id: 'probe',
+        title: 'Probe the cluster',
+        hints: ['There is nothing to do.'],
+        solution: 'true',
+        setup: ': setup',
+        cleanup: ': cleanup',
+        nearMisses: [{ name: 'nothing', apply: 'true', failsOn: 'probe' }],
+        check: gate.check,
+        timeoutMs: 15_000,
+      },
+    ],
+  };
+  return {
+    lesson,
+    gate,
+    lessons: { all: async () => [lesson], find: async (slug) => (slug === lesson.slug ? lesson : undefined) },
+  };
+}
+
+/** A temporary directory for one test, removed by the returned function. */
+export async function tempDir(prefix: string): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `kubelab-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+/** Waits until `condition` holds, checking every few milliseconds; fails after `timeoutMs`. */
+export async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+export interface FakeServer {
+  app: FastifyInstance;
+  provider: FakeProvider;
+  gate: CheckGate;
+  config: Config;
+  /** http://127.0.0.1:<port> once listen() ran. */
+  baseUrl: string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole lab-runner on the fake provider and the probe lesson, in a data directory of its own (or `dataDir`,
+ * to play a restart), silent unless KUBELAB_TEST_LOGS=1. `provider` models the same Docker across restarts.
+ */
+export async function fakeServer(
+  options: { dataDir: string; provider?: FakeProvider; gate?: CheckGate; poolSize?: number; maxSessions?: number },
+): Promise<FakeServer> {
+  const provider = options.provider ?? new FakeProvider();
+  const { lessons, gate } = fakeLessons(options.gate);
+  const config = loadConfig({}, { dataDir: options.dataDir, siteDir: join(options.dataDir, 'no-site'), poolSize: options.poolSize ?? 0, maxSessions: options.maxSessions ?? 4 });
+  const app = await buildApp({ config, provider, lessons, logger: process.env.KUBELAB_TEST_LOGS === '1' });
+  await app.ready();
+  const server: FakeServer = {
+    app,
+    provider,
+    gate,
+    config,
+    baseUrl: '',
+    async listen() {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      server.baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      return server.baseUrl;
+    },
+    close: () => app.close(),
+  };
+  return server;
+}
