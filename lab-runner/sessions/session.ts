@@ -1,10 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { CatalogLesson } from '@kubelab/labs/catalog';
 import type { Cluster } from '../providers/provider.ts';
 import type { ErrorDetail, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
 import { nodesOf, type Environment } from './environment.ts';
 import { errors } from './errors.ts';
+import type { LabLesson } from './manager.ts';
 import { StepList } from './steps.ts';
 
 export type SessionEvent =
@@ -36,7 +36,7 @@ export class Session {
   readonly tokenHash: string;
   readonly lessonSlug: string;
   /** Undefined when the lesson has been removed from the course since the session started. */
-  readonly lesson: CatalogLesson | undefined;
+  readonly lesson: LabLesson | undefined;
   readonly profile: SessionRow['profile'];
   readonly createdAt: string;
   readonly #deps: SessionDeps;
@@ -50,7 +50,7 @@ export class Session {
   #work: { controller: AbortController; done: Promise<void> } | undefined;
   #ending: Promise<void> | undefined;
 
-  constructor(row: SessionRow, lesson: CatalogLesson | undefined, deps: SessionDeps) {
+  constructor(row: SessionRow, lesson: LabLesson | undefined, deps: SessionDeps) {
     this.id = row.id;
     this.tokenHash = row.tokenHash;
     this.lessonSlug = row.lesson;
@@ -177,11 +177,13 @@ export class Session {
     this.#publish({ type: 'ready', summary: this.summary() });
   }
 
+  /** Provisioning failed; the lab's cluster has been deleted, so it has no nodes either. */
   markFailed(error: ErrorDetail): void {
     this.#dropEnvironment();
     this.#state = 'failed';
     this.#error = error;
-    this.#deps.store.updateSession(this.id, { state: 'failed', error });
+    this.#nodes = [];
+    this.#deps.store.updateSession(this.id, { state: 'failed', error, nodes: [] });
     this.#publish({ type: 'failed', error });
   }
 
