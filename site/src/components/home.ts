@@ -1,5 +1,5 @@
 /** The home page's widgets: <kubelab-progress> and <kubelab-home> (markup in pages/index.astro). */
-import { api, ApiError } from '../lab/api.ts';
+import { api, isSessionGone } from '../lab/api.ts';
 import { store } from '../lab/store.ts';
 
 /** Exercises passed per lesson, from this browser's progress: a ring and the same number in words. */
@@ -33,14 +33,14 @@ class KubelabHome extends HTMLElement {
       cont.innerHTML = '';
       const link = document.createElement('a');
       link.href = lesson.href;
-      link.className = 'kubelab-button kubelab-button--primary';
+      link.className = 'kl-button kl-button--primary';
       link.textContent = `Continue where you left off: ${lesson.title}`;
       cont.append(link);
     } else if (lessons[0]) {
       cont.hidden = false;
       const link = document.createElement('a');
       link.href = lessons[0].href;
-      link.className = 'kubelab-button kubelab-button--primary';
+      link.className = 'kl-button kl-button--primary';
       link.textContent = `Start with the first lesson: ${lessons[0].title}`;
       cont.append(link);
     }
@@ -48,9 +48,9 @@ class KubelabHome extends HTMLElement {
     const env = this.querySelector<HTMLElement>('[data-env]')!;
     for (const session of store.sessions()) {
       try {
-        const summary = await api.getSession(session);
+        const summary = await api.session(session);
         const title = lessons.find((l) => l.slug === session.lesson)?.title ?? session.lesson;
-        const nodes = summary.nodes?.length;
+        const nodes = summary.nodes.length;
         if (summary.state === 'ready') {
           env.textContent = `Lab ready${nodes ? ` (${nodes} ${nodes === 1 ? 'node' : 'nodes'})` : ''}: ${title}`;
           env.dataset['state'] = 'ready';
@@ -62,7 +62,7 @@ class KubelabHome extends HTMLElement {
           return;
         }
       } catch (error) {
-        if (error instanceof ApiError && [401, 403, 404].includes(error.status)) store.setSession(session.lesson, undefined);
+        if (isSessionGone(error)) store.setSession(session.lesson, undefined);
       }
     }
   }

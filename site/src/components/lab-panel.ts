@@ -1,25 +1,55 @@
-/** The lab panel's custom element, <kubelab-lab> (markup in LabPanel.astro). */
-import { labController, type LabSnapshot } from '../lab/controller.ts';
-import type { Step } from '../lab/api.ts';
+/** The lab panel's custom element, <kubelab-lab> (markup and templates in LabPanel.astro). */
+import { clusterProfiles } from '@kubelab/labs/profiles';
+import { labController, type LabPhase, type LabSnapshot } from '../lab/controller.ts';
+import type { Profile, Step } from '../lab/api.ts';
+import { errorTitle } from '../lab/messages.ts';
 import { store } from '../lab/store.ts';
 import { confirmDialog } from '../lib/confirm.ts';
 import { formatDuration, sentence } from '../lib/format.ts';
 import { inlineMarkdown } from '../lib/inline-md.ts';
+import type { KubelabTerminal } from '../terminal/kubelab-terminal.ts';
+import type { KubelabLayout } from './layout.ts';
 
-const PROFILE_LABEL = { single: '1 node', multi: '3 nodes' } as const;
+/** The element matching `selector` inside `root`; the markup is ours, so a missing one is a bug worth a clear error. */
+function part<T extends Element = HTMLElement>(root: ParentNode, selector: string): T {
+  const found = root.querySelector<T>(selector);
+  if (!found) throw new Error(`<kubelab-lab>: no ${selector} in LabPanel.astro`);
+  return found;
+}
 
-const ERROR_TITLES: Record<string, string> = {
-  E_CAPACITY_REACHED: 'The lab server is full',
-  E_CLUSTER_GONE: 'Your cluster is gone',
-  E_NETWORK: 'The lab server is not answering',
-  E_UNKNOWN_LESSON: 'The lab server does not know this lesson',
+/** The environment badge in the panel's bar: words and a state for its ○ ● ◐ ✗ mark. */
+const BADGE: Record<LabPhase, [text: string, state: string]> = {
+  idle: ['No lab running', 'none'],
+  resuming: ['Reconnecting…', 'busy'],
+  starting: ['Starting…', 'busy'],
+  provisioning: ['Starting…', 'busy'],
+  ready: ['Lab ready', 'ready'],
+  failed: ['Lab needs attention', 'failed'],
+};
+
+const STATUS: Record<LabPhase, string> = {
+  idle: 'Not started',
+  resuming: 'Starting',
+  starting: 'Starting',
+  provisioning: 'Starting',
+  ready: 'Lab ready',
+  failed: 'Stopped by an error',
 };
 
 class KubelabLab extends HTMLElement {
   #stepSeen = new Map<string, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
-  #lastPhase: string | undefined;
+  #lastPhase: LabPhase | undefined;
   #readyAfter: number | undefined;
+
+  /** The terminal element; its methods exist once its module has loaded (when a lab starts), hence `?.()`. */
+  get #terminal(): KubelabTerminal | null {
+    return this.querySelector('kubelab-terminal');
+  }
+
+  get #profile(): Profile {
+    return this.dataset['profile'] === 'multi' ? 'multi' : 'single';
+  }
 
   connectedCallback() {
     const lab = labController();
@@ -74,8 +104,8 @@ class KubelabLab extends HTMLElement {
   }
 
   #setCollapsed(collapsed: boolean) {
-    const layout = this.closest('kubelab-layout') as (HTMLElement & { setCollapsed?: (c: boolean) => void }) | null;
-    layout?.setCollapsed?.(collapsed);
+    const layout: KubelabLayout | null = this.closest('kubelab-layout');
+    layout?.setCollapsed?.(collapsed); // optional: layout.ts may define the element after this one
     this.#syncCollapsed();
     const target = collapsed ? '[data-action="expand"]' : '[data-action="collapse"]';
     this.querySelector<HTMLElement>(target)?.focus();
@@ -97,11 +127,11 @@ class KubelabLab extends HTMLElement {
         else if (event.key === 'ArrowLeft') next = (index - 1 + tabs.length) % tabs.length;
         else if (event.key === 'Home') next = 0;
         else if (event.key === 'End') next = tabs.length - 1;
-        if (next === undefined) return;
+        const target = next === undefined ? undefined : tabs[next];
+        if (!target) return;
         event.preventDefault();
-        const tab = tabs[next]!;
-        this.#selectTab(tab.id.replace('kl-tab-', ''));
-        tab.focus();
+        this.#selectTab(target.id.replace('kl-tab-', ''));
+        target.focus();
       });
     });
   }
@@ -114,11 +144,11 @@ class KubelabLab extends HTMLElement {
       const panel = this.querySelector<HTMLElement>(`#${tab.getAttribute('aria-controls')}`);
       if (panel) panel.hidden = !selected;
     }
-    if (name === 'terminal') (this.querySelector('kubelab-terminal') as (HTMLElement & { fit?: () => void }) | null)?.fit?.();
+    if (name === 'terminal') this.#terminal?.fit?.();
   }
 
+  /** Shows the view for the phase, and the bar and footer; says the big changes and moves focus with them. */
   #render(s: LabSnapshot) {
-    const phase = s.phase === 'starting' ? 'provisioning' : s.phase;
     const previous = this.#lastPhase;
     this.#lastPhase = s.phase;
     if (s.phase === 'ready' && (previous === 'provisioning' || previous === 'starting') && s.startedAt) {
@@ -129,93 +159,101 @@ class KubelabLab extends HTMLElement {
     this.dataset['phase'] = s.phase;
     const focusInPanel = this.contains(document.activeElement) || document.activeElement === document.body;
 
-    for (const view of this.querySelectorAll<HTMLElement>('[data-view]')) view.hidden = view.dataset['view'] !== phase;
+    const view = s.phase === 'starting' ? 'provisioning' : s.phase;
+    for (const section of this.querySelectorAll<HTMLElement>('[data-view]')) section.hidden = section.dataset['view'] !== view;
+    this.#renderIdle(s);
+    this.#renderProvisioning(s);
+    if (s.phase === 'failed') this.#renderFailed(s);
+    this.#renderChrome(s);
+    if (previous !== s.phase) {
+      this.#announce(s);
+      if (focusInPanel) this.#moveFocus(s.phase, previous);
+    }
+  }
 
-    // idle
-    const notice = this.querySelector<HTMLElement>('[data-notice]')!;
+  #renderIdle(s: LabSnapshot) {
+    const notice = part(this, '[data-notice]');
     notice.hidden = !s.notice;
     notice.textContent = s.notice ?? '';
+  }
 
-    // provisioning
-    const lead = this.querySelector<HTMLElement>('[data-lead]')!;
-    lead.textContent =
+  #renderProvisioning(s: LabSnapshot) {
+    part(this, '[data-lead]').textContent =
       s.phase === 'starting'
         ? 'Asking the lab server for a cluster…'
         : s.steps.length === 0
           ? 'The lab server accepted; waiting for the first step…'
           : 'Your cluster is being made. Each step is ticked when it is done.';
-    this.#renderSteps(this.querySelector<HTMLOListElement>('[data-steps]')!, s.steps);
+    this.#renderSteps(part<HTMLOListElement>(this, '[data-steps]'), s.steps);
     this.#tick(s);
-    if ((s.phase === 'starting' || s.phase === 'provisioning') && !this.#timer) {
-      this.#timer = setInterval(() => this.#tick(labController()!.snapshot), 1000);
-    } else if (s.phase !== 'starting' && s.phase !== 'provisioning' && this.#timer) {
+    const underway = s.phase === 'starting' || s.phase === 'provisioning';
+    if (underway && !this.#timer) {
+      this.#timer = setInterval(() => {
+        const lab = labController();
+        if (lab) this.#tick(lab.snapshot);
+      }, 1000);
+    } else if (!underway && this.#timer) {
       clearInterval(this.#timer);
       this.#timer = undefined;
     }
+  }
 
-    // failed
-    if (s.phase === 'failed' && s.error) {
-      this.querySelector<HTMLElement>('[data-error-title]')!.textContent =
-        ERROR_TITLES[s.error.code] ?? (s.canRecreate ? 'Your lab could not start' : 'The lab could not be started');
-      this.querySelector<HTMLElement>('[data-error-message]')!.textContent = sentence(s.error.message);
-      const hint = this.querySelector<HTMLElement>('[data-error-hint]')!;
-      hint.hidden = !s.error.hint;
-      hint.innerHTML = s.error.hint ? `<strong>What to do:</strong> ${inlineMarkdown(sentence(s.error.hint))}` : '';
-      this.querySelector<HTMLElement>('[data-error-code]')!.textContent = `Error code: ${s.error.code}`;
-      this.querySelector<HTMLElement>('[data-action="recreate"]')!.hidden = !s.canRecreate;
-      this.querySelector<HTMLElement>('[data-action="retry"]')!.hidden = s.canRecreate;
-      const failedSteps = this.querySelector<HTMLElement>('[data-failed-steps]')!;
-      failedSteps.hidden = s.steps.length === 0;
-      this.#renderSteps(this.querySelector<HTMLOListElement>('[data-steps-failed]')!, s.steps);
-    }
+  #renderFailed(s: LabSnapshot) {
+    const error = s.error;
+    if (!error) return;
+    part(this, '[data-error-title]').textContent = errorTitle(error, s.canRecreate);
+    part(this, '[data-error-message]').textContent = sentence(error.message);
+    part(this, '[data-error-hint]').hidden = !error.hint;
+    part(this, '[data-error-hint-text]').innerHTML = error.hint ? inlineMarkdown(sentence(error.hint)) : '';
+    part(this, '[data-error-code]').textContent = `Error code: ${error.code}`;
+    part(this, '[data-action="recreate"]').hidden = !s.canRecreate;
+    part(this, '[data-action="retry"]').hidden = s.canRecreate;
+    part(this, '[data-failed-steps]').hidden = s.steps.length === 0;
+    this.#renderSteps(part<HTMLOListElement>(this, '[data-steps-failed]'), s.steps);
+  }
 
-    // bar, foot
-    const env = this.querySelector<HTMLElement>('[data-env]')!;
-    const nodes = s.summary?.nodes?.length;
-    const profile = PROFILE_LABEL[this.dataset['profile'] === 'multi' ? 'multi' : 'single'];
-    const size = nodes ? `${nodes} ${nodes === 1 ? 'node' : 'nodes'}` : profile;
-    const envText: Record<string, [string, string]> = {
-      idle: ['No lab running', 'none'],
-      resuming: ['Reconnecting…', 'busy'],
-      starting: ['Starting…', 'busy'],
-      provisioning: ['Starting…', 'busy'],
-      ready: [`Lab ready (${size})`, 'ready'],
-      failed: ['Lab needs attention', 'failed'],
-    };
-    let [text, state] = envText[s.phase]!;
+  /** The bar's environment badge and the footer: status line and End lab. */
+  #renderChrome(s: LabSnapshot) {
+    const size = this.#size(s);
+    let [text, state] = BADGE[s.phase];
+    if (s.phase === 'ready') text = `${text} (${size})`;
     if (s.phase === 'ready' && s.terminal?.state === 'reconnecting') [text, state] = ['Terminal reconnecting…', 'busy'];
-    env.textContent = text;
-    env.dataset['state'] = state;
-    const status = this.querySelector<HTMLElement>('[data-status]')!;
-    status.textContent =
-      s.phase === 'ready'
-        ? `Lab ready: ${size}${this.#readyAfter ? `, started in ${formatDuration(this.#readyAfter)}` : ''}`
-        : s.phase === 'idle'
-          ? 'Not started'
+    const badge = part(this, '[data-env]');
+    badge.textContent = text;
+    badge.dataset['state'] = state;
+    part(this, '[data-status]').textContent =
+      s.phase === 'ready' ? `${STATUS.ready}: ${size}${this.#readyAfter ? `, started in ${formatDuration(this.#readyAfter)}` : ''}` : STATUS[s.phase];
+    part(this, '[data-action="end"]').hidden = !(s.canRecreate || s.phase === 'ready' || s.phase === 'provisioning');
+    part<HTMLButtonElement>(this, '[data-action="start"]').disabled = s.phase === 'resuming';
+  }
+
+  /** "1 node", "3 nodes": the nodes the lab has, or the profile's before it has any. */
+  #size(s: LabSnapshot): string {
+    const nodes = s.summary?.nodes.length;
+    return nodes ? `${nodes} ${nodes === 1 ? 'node' : 'nodes'}` : clusterProfiles[this.#profile].label;
+  }
+
+  /** Says the big changes out loud (the step list itself is not a live region: a dozen steps would be noise). */
+  #announce(s: LabSnapshot) {
+    const text =
+      s.phase === 'starting'
+        ? 'Starting your lab.'
+        : s.phase === 'ready'
+          ? `Lab ready: ${this.#size(s)}. The terminal is open.`
           : s.phase === 'failed'
-            ? 'Stopped by an error'
-            : 'Starting';
-    this.querySelector<HTMLElement>('[data-action="end"]')!.hidden = !(s.canRecreate || s.phase === 'ready' || s.phase === 'provisioning');
-    (this.querySelector('[data-action="start"]') as HTMLButtonElement).disabled = s.phase === 'resuming';
+            ? s.error
+              ? `Your lab needs attention: ${sentence(s.error.message)}`
+              : 'Your lab needs attention.'
+            : undefined;
+    if (text) part(this, '[data-announce]').textContent = text;
+  }
 
-    // say the big changes out loud (the step list itself is not a live region: a dozen steps would be noise)
-    if (previous !== s.phase) {
-      const announce: Partial<Record<string, string>> = {
-        starting: 'Starting your lab.',
-        ready: `Lab ready: ${size}. The terminal is open.`,
-        failed: s.error ? `Your lab needs attention: ${sentence(s.error.message)}` : 'Your lab needs attention.',
-      };
-      const text = announce[s.phase];
-      if (text) this.querySelector<HTMLElement>('[data-announce]')!.textContent = text;
-    }
-
-    // focus follows the learner's action, never steals it from the lesson
-    if (previous !== s.phase && focusInPanel) {
-      if (s.phase === 'starting' && previous !== 'starting') this.querySelector<HTMLElement>('#kl-provisioning-title')?.focus();
-      if (s.phase === 'failed') this.querySelector<HTMLElement>('#kl-failed-title')?.focus();
-      if (s.phase === 'ready' && previous && previous !== 'resuming') {
-        requestAnimationFrame(() => (this.querySelector('kubelab-terminal') as (HTMLElement & { focusTerminal?: () => void }) | null)?.focusTerminal?.());
-      }
+  /** Focus follows the learner's action, never steals it from the lesson. */
+  #moveFocus(phase: LabPhase, previous: LabPhase | undefined) {
+    if (phase === 'starting') this.querySelector<HTMLElement>('#kl-provisioning-title')?.focus();
+    if (phase === 'failed') this.querySelector<HTMLElement>('#kl-failed-title')?.focus();
+    if (phase === 'ready' && previous && previous !== 'resuming') {
+      requestAnimationFrame(() => this.#terminal?.focusTerminal?.());
     }
   }
 
@@ -225,34 +263,29 @@ class KubelabLab extends HTMLElement {
     for (const li of this.querySelectorAll<HTMLElement>('[data-steps] li[data-state="running"]')) {
       const step = s.steps.find((candidate) => candidate.id === li.dataset['step']);
       const seen = step ? this.#stepSeen.get(`${step.id}:${step.elapsedMs}`) : undefined;
-      const time = li.querySelector<HTMLElement>('.kl-step__time');
+      const time = li.querySelector<HTMLElement>('[data-step-time]');
       if (step && seen && time) time.textContent = formatDuration(step.elapsedMs + (Date.now() - seen));
     }
   }
 
+  /** The step list, one <li> per step from the panel's step template; existing items are updated in place. */
   #renderSteps(list: HTMLOListElement, steps: Step[]) {
-    const items: HTMLLIElement[] = [];
-    for (const step of steps) {
+    const template = part<HTMLTemplateElement>(this, 'template[data-step-template]');
+    const items = steps.map((step) => {
       const key = `${step.id}:${step.elapsedMs}`;
       if (!this.#stepSeen.has(key)) this.#stepSeen.set(key, Date.now());
-      let li = list.querySelector<HTMLLIElement>(`li[data-step="${CSS.escape(step.id)}"]`);
-      if (!li) {
-        li = document.createElement('li');
-        li.className = 'kl-step';
-        li.dataset['step'] = step.id;
-        li.innerHTML =
-          '<span class="kl-step__mark" aria-hidden="true"></span><span class="sr-only kl-step__state"></span>' +
-          '<span class="kl-step__title"></span> <span class="kl-step__time"></span><span class="kl-step__detail"></span>';
-      }
+      const li =
+        list.querySelector<HTMLLIElement>(`li[data-step="${CSS.escape(step.id)}"]`) ??
+        part<HTMLLIElement>(template.content, 'li').cloneNode(true) as HTMLLIElement;
+      li.dataset['step'] = step.id;
       li.dataset['state'] = step.state;
-      li.querySelector('.kl-step__mark')!.textContent = step.state === 'done' ? '✓' : step.state === 'failed' ? '✗' : '…';
-      li.querySelector('.kl-step__state')!.textContent =
-        step.state === 'done' ? 'Done: ' : step.state === 'failed' ? 'Failed: ' : 'In progress: ';
-      li.querySelector('.kl-step__title')!.textContent = step.title;
-      li.querySelector('.kl-step__time')!.textContent = formatDuration(step.elapsedMs);
-      li.querySelector('.kl-step__detail')!.textContent = step.detail ?? '';
-      items.push(li);
-    }
+      part(li, '[data-step-mark]').textContent = step.state === 'done' ? '✓' : step.state === 'failed' ? '✗' : '…';
+      part(li, '[data-step-state]').textContent = step.state === 'done' ? 'Done: ' : step.state === 'failed' ? 'Failed: ' : 'In progress: ';
+      part(li, '[data-step-title]').textContent = step.title;
+      part(li, '[data-step-time]').textContent = formatDuration(step.elapsedMs);
+      part(li, '[data-step-detail]').textContent = step.detail ?? '';
+      return li;
+    });
     list.replaceChildren(...items);
   }
 }

@@ -1,11 +1,12 @@
 /** The lesson/lab split, <kubelab-layout> (markup in TwoColumnContent.astro). */
 import { store } from '../lab/store.ts';
+import type { KubelabTerminal } from '../terminal/kubelab-terminal.ts';
 
 const MIN = 25;
 const MAX = 75;
 
 /** The lesson/lab split: a draggable, keyboard-operable separator, and the lab panel's collapsed state. */
-class KubelabLayout extends HTMLElement {
+export class KubelabLayout extends HTMLElement {
   #percent = 45;
 
   connectedCallback() {
@@ -79,8 +80,16 @@ class KubelabLayout extends HTMLElement {
   }
 
   #notifyResize() {
-    this.querySelector<HTMLElement & { fit?: () => void }>('kubelab-terminal')?.fit?.();
+    // Until a lab starts, the terminal's module (and so fit()) is not loaded: the element is still a plain one.
+    const terminal: KubelabTerminal | null = this.querySelector('kubelab-terminal');
+    terminal?.fit?.();
   }
 }
 
 customElements.define('kubelab-layout', KubelabLayout);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'kubelab-layout': KubelabLayout;
+  }
+}

@@ -1,49 +1,22 @@
 /**
  * One lab per lesson page: the session's life from "Start lab" through provisioning to a ready terminal, and
- * what every widget on the page asks of it (Check, Reset exercise, Run). Widgets listen for `change` events.
+ * what every widget on the page asks of it (Check, Reset exercise, Run). Widgets read `snapshot` and listen for
+ * `change` events; the state machine itself is the pure reducer in reducer.ts.
  *
- * The session ({id, token}) is kept in localStorage per lesson, so a reload reconnects to the same cluster;
- * when the server no longer knows it (404/403) it is forgotten.
+ * Each lab attempt (resume, Start lab, Recreate, End lab) has its own AbortController: opening the next attempt
+ * aborts the previous one, which cancels its requests and its event stream in one place. Events of an older
+ * attempt that still arrive are ignored by the reducer.
+ *
+ * The session ({id, token}) is kept in localStorage per lesson, so a reload reconnects to the same cluster; when
+ * the server no longer knows it, it is forgotten.
  */
-import { api, ApiError, type CheckResult, type Credentials, type ErrorBody, type SessionSummary, type Step } from './api.ts';
+import { api, ApiError, followSessionEvents, isSessionGone, LabError, problemOf, type CheckResult, type Credentials, type Profile, type SessionSummary } from './api.ts';
+import { CLUSTER_GONE_CODES, NOTICES, PROBLEMS, type Problem } from './messages.ts';
+import { initialSnapshot, reduce, type LabEvent, type LabSnapshot } from './reducer.ts';
 import { store, type StoredSession } from './store.ts';
 import type { KubelabTerminal, TerminalStatus } from '../terminal/kubelab-terminal.ts';
 
-export type LabPhase =
-  /** No lab: the panel offers Start lab. */
-  | 'idle'
-  /** Looking up a remembered session after a reload. */
-  | 'resuming'
-  /** POST /api/sessions in flight. */
-  | 'starting'
-  /** The cluster is being made: steps stream in. */
-  | 'provisioning'
-  | 'ready'
-  /** Something went wrong; `error` says what, `canRecreate` whether the session can be reset. */
-  | 'failed';
-
-export interface LabSnapshot {
-  phase: LabPhase;
-  steps: Step[];
-  error: ErrorBody | undefined;
-  /** Whether Recreate (POST reset) applies, rather than Try again (a new session). */
-  canRecreate: boolean;
-  summary: SessionSummary | undefined;
-  /** Client clock: when provisioning began, for the elapsed time. */
-  startedAt: number | undefined;
-  terminal: TerminalStatus | undefined;
-  /** A note after the lab ended, e.g. "Your lab session ended." */
-  notice: string | undefined;
-}
-
-const GONE = new Set([401, 403, 404]);
-
-/** What the learner does when the cluster is gone, in the panel's words (the server's hint names the API). */
-const CLUSTER_GONE_HINT = 'Press Recreate to get a fresh cluster for this lesson. Your check history is kept.';
-
-function plain(error: ErrorBody): ErrorBody {
-  return error.code === 'E_CLUSTER_GONE' ? { ...error, hint: CLUSTER_GONE_HINT } : error;
-}
+export type { LabPhase, LabSnapshot } from './reducer.ts';
 
 let terminalModule: Promise<typeof import('../terminal/kubelab-terminal.ts')> | undefined;
 /** The terminal code (xterm and its addons) loads only when a lab starts. */
@@ -52,25 +25,25 @@ export function loadTerminal() {
   return terminalModule;
 }
 
+/** One lab attempt: its number (events carry it) and the signal that cancels its work. */
+interface Attempt {
+  readonly id: number;
+  readonly signal: AbortSignal;
+  abort(): void;
+}
+
+/** How long to wait before following a dropped event stream again. */
+const REFOLLOW_MS = 1000;
+
 export class LabController extends EventTarget {
   readonly lesson: string;
-  readonly profile: 'single' | 'multi';
-  #snapshot: LabSnapshot = {
-    phase: 'idle',
-    steps: [],
-    error: undefined,
-    canRecreate: false,
-    summary: undefined,
-    startedAt: undefined,
-    terminal: undefined,
-    notice: undefined,
-  };
+  readonly profile: Profile;
+  #snapshot: LabSnapshot = initialSnapshot;
   #session: StoredSession | undefined;
-  #events: EventSource | undefined;
+  #attempt: Attempt = { id: 0, signal: new AbortController().signal, abort() {} };
   #terminal: KubelabTerminal | undefined;
-  #generation = 0;
 
-  constructor(lesson: string, profile: 'single' | 'multi') {
+  constructor(lesson: string, profile: Profile) {
     super();
     this.lesson = lesson;
     this.profile = profile;
@@ -88,103 +61,52 @@ export class LabController extends EventTarget {
     return this.#snapshot.phase === 'ready';
   }
 
-  #set(patch: Partial<LabSnapshot>): void {
-    this.#snapshot = { ...this.#snapshot, ...patch };
-    this.dispatchEvent(new CustomEvent('change', { detail: this.#snapshot }));
-  }
-
   /** Picks up the session remembered for this lesson, if the server still has it. */
   async resume(): Promise<void> {
     const stored = store.session(this.lesson);
     if (!stored) return;
     this.#session = stored;
-    this.#set({ phase: 'resuming', startedAt: stored.createdAt });
-    const generation = ++this.#generation;
-    try {
-      const summary = await api.getSession(stored);
-      if (generation !== this.#generation) return;
-      this.#apply(summary);
-    } catch (error) {
-      if (generation !== this.#generation) return;
-      if (error instanceof ApiError && GONE.has(error.status)) {
-        this.#forget();
-        this.#set({ phase: 'idle', notice: 'Your previous lab session has ended. Start a new lab when you are ready.' });
-      } else {
-        this.#fail(error, true);
-      }
-    }
+    const attempt = this.#open();
+    this.#dispatch({ type: 'resuming', attempt: attempt.id, startedAt: stored.createdAt });
+    await this.#guard(attempt, async () => this.#apply(attempt, await api.session(stored, attempt.signal)), NOTICES.previousEnded);
   }
 
   /** Start lab: a new session and cluster for this lesson. */
   async start(): Promise<void> {
-    if (this.#snapshot.phase === 'starting' || this.#snapshot.phase === 'provisioning') return;
-    void loadTerminal(); // fetch the terminal code while the cluster is made
-    const generation = ++this.#generation;
-    this.#set({ phase: 'starting', steps: [], error: undefined, notice: undefined, startedAt: Date.now(), summary: undefined });
-    try {
-      const created = await api.createSession(this.lesson);
-      if (generation !== this.#generation) return;
-      this.#session = { id: created.id, token: created.token, lesson: this.lesson, profile: this.profile, createdAt: Date.now() };
-      store.setSession(this.lesson, this.#session);
-      this.#set({ phase: 'provisioning', canRecreate: true });
-      this.#follow();
-    } catch (error) {
-      if (generation !== this.#generation) return;
-      this.#fail(error, false);
-    }
+    const { phase } = this.#snapshot;
+    if (phase === 'starting' || phase === 'provisioning') return;
+    return this.#launch('start');
   }
 
   /** Recreate: a new cluster for the same session (after the old one is gone or failed). */
-  async recreate(): Promise<void> {
-    if (!this.#session) return this.start();
-    void loadTerminal();
-    const generation = ++this.#generation;
-    this.#terminal?.disconnect();
-    this.#set({ phase: 'starting', steps: [], error: undefined, notice: undefined, startedAt: Date.now(), summary: undefined, terminal: undefined });
-    try {
-      await api.resetSession(this.#session);
-      if (generation !== this.#generation) return;
-      this.#session = { ...this.#session, createdAt: Date.now() };
-      store.setSession(this.lesson, this.#session);
-      this.#set({ phase: 'provisioning', canRecreate: true });
-      this.#follow();
-    } catch (error) {
-      if (generation !== this.#generation) return;
-      if (error instanceof ApiError && GONE.has(error.status)) {
-        this.#forget();
-        return this.start();
-      }
-      this.#fail(error, true);
-    }
+  recreate(): Promise<void> {
+    return this.#launch(this.#session ? 'recreate' : 'start');
   }
 
   /** Try again after a failure: recreate when there is a session, else start afresh. */
   retry(): Promise<void> {
-    return this.#session && this.#snapshot.canRecreate ? this.recreate() : this.start();
+    return this.#launch(this.#session && this.#snapshot.canRecreate ? 'recreate' : 'start');
   }
 
   /** End lab: delete the session and its cluster. */
   async end(): Promise<void> {
     const session = this.#session;
-    ++this.#generation;
-    this.#closeEvents();
+    const attempt = this.#open();
     this.#terminal?.disconnect();
     this.#forget();
-    this.#set({ phase: 'idle', steps: [], error: undefined, summary: undefined, terminal: undefined, notice: 'Lab ended: its cluster is deleted.' });
-    if (session) {
-      try {
-        await api.deleteSession(session);
-      } catch {
-        /* already gone, or the server is down: nothing more to do here */
-      }
+    this.#dispatch({ type: 'ended', attempt: attempt.id, notice: NOTICES.ended });
+    if (!session) return;
+    try {
+      // Not tied to the attempt: the cluster must be deleted even if the learner starts a new lab at once.
+      await api.endSession(session);
+    } catch {
+      /* already gone, or the server is down: nothing more to do here */
     }
   }
 
   /** A widget learnt that the cluster is gone (409 E_CLUSTER_GONE): offer Recreate. */
-  clusterGone(error: ErrorBody): void {
-    this.#closeEvents();
-    this.#terminal?.disconnect();
-    this.#set({ phase: 'failed', error: plain(error), canRecreate: true, terminal: undefined });
+  clusterGone(error: Problem): void {
+    this.#clusterGone(this.#attempt, error);
   }
 
   /** Types a command into the terminal and presses Enter. False when no lab is ready. */
@@ -194,193 +116,195 @@ export class LabController extends EventTarget {
     return this.#terminal.runCommand(command);
   }
 
-  async check(exercise: string): Promise<CheckResult> {
-    const credentials = this.#requireReady();
-    try {
-      return await api.check(credentials, exercise);
-    } catch (error) {
-      this.#noticeGone(error);
-      throw error;
-    }
+  check(exercise: string): Promise<CheckResult> {
+    return this.#whileReady((credentials, signal) => api.check(credentials, exercise, signal));
   }
 
   async resetExercise(exercise: string): Promise<void> {
-    const credentials = this.#requireReady();
-    try {
-      await api.resetExercise(credentials, exercise);
-    } catch (error) {
-      this.#noticeGone(error);
-      throw error;
-    }
+    await this.#whileReady((credentials, signal) => api.resetExercise(credentials, exercise, signal));
   }
 
-  #requireReady(): Credentials {
-    const credentials = this.credentials;
-    if (!credentials || !this.ready) {
-      throw new ApiError(409, {
-        code: this.#snapshot.phase === 'provisioning' || this.#snapshot.phase === 'starting' ? 'E_SESSION_NOT_READY' : 'E_NO_LAB',
-        message:
-          this.#snapshot.phase === 'provisioning' || this.#snapshot.phase === 'starting'
-            ? 'Your lab is still starting.'
-            : 'No lab is running for this lesson.',
-        hint:
-          this.#snapshot.phase === 'provisioning' || this.#snapshot.phase === 'starting'
-            ? 'Wait until the provisioning steps are all ticked, then check again.'
-            : 'Press Start lab in the lab panel, do the task in the terminal, then check again.',
-      });
-    }
-    return credentials;
-  }
+  // ---- the sequences ----
 
-  #noticeGone(error: unknown): void {
-    if (!(error instanceof ApiError)) return;
-    if (error.code === 'E_CLUSTER_GONE') {
-      this.clusterGone({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
-    } else if (GONE.has(error.status) && error.code !== 'E_UNKNOWN_EXERCISE') {
-      this.#sessionLost();
-    }
-  }
-
-  #sessionLost(): void {
-    ++this.#generation;
-    this.#closeEvents();
+  /** Start lab and Recreate: ask for a session (or a new cluster for this one), then follow it until ready. */
+  async #launch(how: 'start' | 'recreate'): Promise<void> {
+    void loadTerminal(); // fetch the terminal code while the cluster is made
     this.#terminal?.disconnect();
-    this.#forget();
-    this.#set({
-      phase: 'idle',
-      steps: [],
-      summary: undefined,
-      terminal: undefined,
-      error: undefined,
-      notice: 'Your lab session has ended (it expired or the server restarted). Start a new lab to carry on.',
-    });
+    const attempt = this.#open();
+    this.#dispatch({ type: 'started', attempt: attempt.id, at: Date.now() });
+    let session: StoredSession;
+    try {
+      session = await this.#request(how, attempt.signal);
+    } catch (error) {
+      if (attempt.signal.aborted) return;
+      if (how === 'recreate' && isSessionGone(error)) {
+        this.#forget();
+        return this.#launch('start');
+      }
+      this.#dispatch({ type: 'failed', attempt: attempt.id, error: problemOf(error), canRecreate: how === 'recreate' });
+      return;
+    }
+    this.#session = session;
+    store.setSession(this.lesson, session);
+    this.#dispatch({ type: 'created', attempt: attempt.id });
+    await this.#guard(attempt, () => this.#follow(attempt));
   }
 
-  #apply(summary: SessionSummary): void {
-    const steps = summary.steps ?? this.#snapshot.steps;
-    switch (summary.state) {
-      case 'provisioning':
-        this.#set({ phase: 'provisioning', summary, steps, canRecreate: true });
-        this.#follow();
-        break;
-      case 'ready':
-        this.#set({ summary, steps });
-        void this.#becomeReady(summary);
-        break;
-      case 'failed':
-        this.#set({
-          phase: 'failed',
-          summary,
-          steps,
-          canRecreate: true,
-          error: plain(summary.error ?? { code: 'E_PROVISIONING_FAILED', message: 'Your lab could not be created.', hint: 'Press Recreate to try again.' }),
-        });
-        break;
-      case 'ended':
-        this.#forget();
-        this.#set({ phase: 'idle', steps: [], summary: undefined, notice: 'Your previous lab session has ended.' });
-        break;
+  async #request(how: 'start' | 'recreate', signal: AbortSignal): Promise<StoredSession> {
+    if (how === 'recreate' && this.#session) {
+      await api.recreate(this.#session, signal);
+      return { ...this.#session, createdAt: Date.now() };
+    }
+    const created = await api.createSession(this.lesson, signal);
+    return { id: created.id, token: created.token, lesson: this.lesson, profile: this.profile, createdAt: Date.now() };
+  }
+
+  /** Acts on where the session stands (after a reload, a dropped stream, or a terminal that lost its session). */
+  async #apply(attempt: Attempt, summary: SessionSummary): Promise<void> {
+    if (summary.state !== 'ready') this.#terminal?.disconnect();
+    if (summary.state === 'ended') this.#forget();
+    this.#dispatch({ type: 'summary', attempt: attempt.id, summary });
+    if (summary.state === 'provisioning') await this.#follow(attempt);
+    else if (summary.state === 'ready') await this.#becomeReady(attempt, summary);
+  }
+
+  /** Follows the provisioning events (the server replays the steps so far) until the lab is ready or failed. */
+  async #follow(attempt: Attempt): Promise<void> {
+    const session = this.#session;
+    if (!session) return;
+    let ready: SessionSummary | undefined;
+    const end = await followSessionEvents(
+      api,
+      session,
+      {
+        onStep: (step) => this.#dispatch({ type: 'step', attempt: attempt.id, step }),
+        onReady: (summary) => (ready = summary),
+        onFailed: (error) => this.#dispatch({ type: 'failed', attempt: attempt.id, error, canRecreate: true }),
+      },
+      { signal: attempt.signal },
+    );
+    if (end === 'ready' && ready) return this.#becomeReady(attempt, ready);
+    if (end === 'closed') {
+      // The stream dropped (the server restarted, the network blinked): ask where things stand, then go on.
+      await sleep(REFOLLOW_MS, attempt.signal);
+      await this.#apply(attempt, await api.session(session, attempt.signal));
     }
   }
 
-  #follow(): void {
-    const session = this.#session;
-    if (!session) return;
-    this.#closeEvents();
-    const generation = this.#generation;
-    const source = new EventSource(api.eventsUrl(session));
-    this.#events = source;
-    source.addEventListener('step', (event) => {
-      const step = JSON.parse((event as MessageEvent<string>).data) as Step;
-      const steps = [...this.#snapshot.steps];
-      const index = steps.findIndex((s) => s.id === step.id);
-      if (index === -1) steps.push(step);
-      else steps[index] = step;
-      this.#set({ steps });
-    });
-    source.addEventListener('ready', (event) => {
-      this.#closeEvents();
-      const summary = JSON.parse((event as MessageEvent<string>).data) as SessionSummary;
-      this.#set({ summary, steps: summary.steps ?? this.#snapshot.steps });
-      void this.#becomeReady(summary);
-    });
-    source.addEventListener('failed', (event) => {
-      this.#closeEvents();
-      const error = plain(JSON.parse((event as MessageEvent<string>).data) as ErrorBody);
-      this.#set({ phase: 'failed', error, canRecreate: true });
-    });
-    source.addEventListener('error', () => {
-      // A dropped stream reconnects by itself (the server replays the steps); a refused one is CLOSED.
-      if (source.readyState !== EventSource.CLOSED || generation !== this.#generation) return;
-      this.#closeEvents();
-      void api.getSession(session).then(
-        (summary) => generation === this.#generation && this.#apply(summary),
-        (error) => {
-          if (generation !== this.#generation) return;
-          if (error instanceof ApiError && GONE.has(error.status)) this.#sessionLost();
-          else this.#fail(error, true);
-        },
-      );
-    });
-  }
-
-  async #becomeReady(summary: SessionSummary): Promise<void> {
-    const generation = this.#generation;
-    const session = this.#session;
-    if (!session) return;
+  async #becomeReady(attempt: Attempt, summary: SessionSummary): Promise<void> {
     const { KubelabTerminal } = await loadTerminal();
-    if (generation !== this.#generation) return;
-    const element = document.querySelector<KubelabTerminal>('kubelab-terminal');
+    const session = this.#session;
+    if (attempt.signal.aborted || !session) return; // the import is the one wait nothing can cancel
+    const element = document.querySelector('kubelab-terminal');
     if (!(element instanceof KubelabTerminal)) return;
     if (this.#terminal !== element) {
       this.#terminal = element;
       element.addEventListener('statuschange', (event) => this.#onTerminalStatus((event as CustomEvent<TerminalStatus>).detail));
     }
-    this.#set({ phase: 'ready', summary, error: undefined });
+    this.#dispatch({ type: 'ready', attempt: attempt.id, summary });
     element.connect(api.terminalUrl(session));
   }
 
   #onTerminalStatus(status: TerminalStatus): void {
-    this.#set({ terminal: status });
+    const attempt = this.#attempt;
+    this.#dispatch({ type: 'terminal', attempt: attempt.id, status });
     const session = this.#session;
-    if (!session) return;
     // The server closed with "session ended", or reconnecting keeps failing: ask whether the session lives.
-    if (status.state === 'session-ended' || (status.state === 'reconnecting' && status.attempt === 3)) {
-      const generation = this.#generation;
-      void api.getSession(session).then(
-        (summary) => {
-          if (generation !== this.#generation) return;
-          if (summary.state !== 'ready') {
-            this.#terminal?.disconnect();
-            this.#apply(summary);
-          }
-        },
-        (error) => {
-          if (generation !== this.#generation) return;
-          if (error instanceof ApiError && GONE.has(error.status)) this.#sessionLost();
-        },
-      );
+    if (!session || !(status.state === 'session-ended' || (status.state === 'reconnecting' && status.attempt === 3))) return;
+    void this.#guard(attempt, async () => {
+      let summary: SessionSummary;
+      try {
+        summary = await api.session(session, attempt.signal);
+      } catch (error) {
+        if (isSessionGone(error)) throw error;
+        return; // the server is not answering: the terminal keeps reconnecting and says so
+      }
+      if (summary.state !== 'ready') await this.#apply(attempt, summary);
+    });
+  }
+
+  /** Check and Reset exercise: only while the lab is ready, cancelled with the attempt, and a gone cluster noticed. */
+  async #whileReady<T>(work: (credentials: Credentials, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const credentials = this.credentials;
+    const { phase } = this.#snapshot;
+    if (!credentials || phase !== 'ready') {
+      throw new LabError(phase === 'starting' || phase === 'provisioning' || phase === 'resuming' ? PROBLEMS.stillStarting : PROBLEMS.noLab);
+    }
+    const attempt = this.#attempt;
+    try {
+      return await work(credentials, attempt.signal);
+    } catch (error) {
+      if (attempt.signal.aborted) throw new LabError(PROBLEMS.labChanged);
+      if (error instanceof ApiError && CLUSTER_GONE_CODES.has(error.code)) this.#clusterGone(attempt, error.detail);
+      else if (isSessionGone(error)) this.#lose(attempt, NOTICES.sessionLost);
+      throw error;
     }
   }
 
-  #fail(error: unknown, canRecreate: boolean): void {
-    const body: ErrorBody =
-      error instanceof ApiError
-        ? { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) }
-        : { code: 'E_UNEXPECTED', message: error instanceof Error ? error.message : String(error), hint: 'Reload the page and try again.' };
-    this.#closeEvents();
-    this.#set({ phase: 'failed', error: body, canRecreate: canRecreate && this.#session !== undefined });
+  // ---- helpers ----
+
+  /** Opens the next lab attempt, cancelling everything the previous one was doing. */
+  #open(): Attempt {
+    this.#attempt.abort();
+    const controller = new AbortController();
+    this.#attempt = { id: this.#attempt.id + 1, signal: controller.signal, abort: () => controller.abort() };
+    return this.#attempt;
   }
 
-  #closeEvents(): void {
-    this.#events?.close();
-    this.#events = undefined;
+  /**
+   * Runs the rest of an attempt. Cancelled work ends quietly; a session the server forgot ends the lab with a
+   * notice; any other error is shown, with Recreate when there is a session to recreate.
+   */
+  async #guard(attempt: Attempt, work: () => Promise<void>, goneNotice: string = NOTICES.sessionLost): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (attempt.signal.aborted) return;
+      if (isSessionGone(error)) this.#lose(attempt, goneNotice);
+      else this.#dispatch({ type: 'failed', attempt: attempt.id, error: problemOf(error), canRecreate: this.#session !== undefined });
+    }
+  }
+
+  #clusterGone(attempt: Attempt, error: Problem): void {
+    attempt.abort(); // the stream and terminal of a cluster that is gone have nothing more to say
+    this.#terminal?.disconnect();
+    this.#dispatch({ type: 'gone', attempt: attempt.id, error });
+  }
+
+  #lose(attempt: Attempt, notice: string): void {
+    attempt.abort();
+    this.#terminal?.disconnect();
+    this.#forget();
+    this.#dispatch({ type: 'lost', attempt: attempt.id, notice });
+  }
+
+  #dispatch(event: LabEvent): void {
+    const next = reduce(this.#snapshot, event);
+    if (next === this.#snapshot) return;
+    this.#snapshot = next;
+    this.dispatchEvent(new CustomEvent('change', { detail: next }));
   }
 
   #forget(): void {
     this.#session = undefined;
     store.setSession(this.lesson, undefined);
   }
+}
+
+/** Waits, or stops early (throwing the abort reason) when the signal fires. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    signal.throwIfAborted();
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
 }
 
 let controller: LabController | undefined;

@@ -3,7 +3,7 @@
  * cluster), exercise progress per lesson (for the cards and the course map), the last lesson opened, and the
  * learner's panel settings. Every read tolerates missing or corrupt data.
  */
-import type { Credentials } from './api.ts';
+import type { Credentials, Profile } from './api.ts';
 
 const PREFIX = 'kubelab:';
 
@@ -27,7 +27,7 @@ function write(key: string, value: unknown): void {
 
 export interface StoredSession extends Credentials {
   lesson: string;
-  profile?: 'single' | 'multi';
+  profile?: Profile;
   createdAt: number;
 }
 

@@ -2,6 +2,8 @@
  * Asks before doing something that cannot be undone, in a modal <dialog> (focus stays inside, Escape cancels,
  * focus returns to the button that asked). Resolves true when the learner confirms.
  */
+import './confirm.css';
+
 export interface ConfirmOptions {
   title: string;
   body: string;
@@ -38,11 +40,11 @@ export function confirmDialog(options: ConfirmOptions): Promise<boolean> {
   actions.className = 'kl-dialog__actions';
   const cancel = document.createElement('button');
   cancel.value = 'cancel';
-  cancel.className = 'kubelab-button';
+  cancel.className = 'kl-button';
   cancel.textContent = options.cancelLabel ?? 'Cancel';
   const confirm = document.createElement('button');
   confirm.value = 'confirm';
-  confirm.className = 'kubelab-button kubelab-button--primary';
+  confirm.className = 'kl-button kl-button--primary';
   confirm.textContent = options.confirmLabel;
   actions.append(cancel, confirm);
   dialog.append(actions);

@@ -1,10 +1,11 @@
-/** The exercise card's custom element, <kubelab-exercise> (markup in Exercise.astro). */
+/** The exercise card's custom element, <kubelab-exercise> (markup and the parts it clones in Exercise.astro). */
 import { labController } from '../lab/controller.ts';
-import { ApiError, type CheckResult } from '../lab/api.ts';
+import { LabError, problemOf, type CheckResult, type Criterion } from '../lab/api.ts';
+import { forLearner, PROBLEMS } from '../lab/messages.ts';
 import { store, type ExerciseProgress } from '../lab/store.ts';
 import { confirmDialog } from '../lib/confirm.ts';
 import { formatDuration, sentence } from '../lib/format.ts';
-import { escapeHtml, inlineMarkdown } from '../lib/inline-md.ts';
+import { inlineMarkdown } from '../lib/inline-md.ts';
 
 const cards = () => [...document.querySelectorAll<KubelabExercise>('kubelab-exercise')];
 
@@ -44,7 +45,7 @@ class KubelabExercise extends HTMLElement {
       if (first === this && !this.progress.startedAt) this.#update((p) => ({ ...p, startedAt: Date.now() }));
       // Results the server remembers (from an earlier page load): show them if this card has none.
       const remembered = s.summary?.results?.[this.exercise];
-      if (remembered && !this.querySelector('[data-result] .kl-result')) this.#showResult(remembered, false);
+      if (remembered && !this.#result.querySelector('.kl-result')) this.#showResult(remembered, false);
     });
   }
 
@@ -59,16 +60,22 @@ class KubelabExercise extends HTMLElement {
   /** Check: ask the lab-runner to grade this exercise, then show the criteria and move focus to the result. */
   async check() {
     const lab = labController();
-    const button = this.#button('check');
-    const result = this.querySelector<HTMLElement>('[data-result]')!;
     this.#start();
+    await this.#busy(this.#button('check'), 'Checking your cluster…', async () => {
+      if (!lab) throw new LabError(PROBLEMS.noLabOnPage);
+      this.#showResult(await lab.check(this.exercise), true);
+    });
+  }
+
+  /** Runs Check or Reset: the button busy and a line saying what is happening, then the outcome or the error. */
+  async #busy(button: HTMLButtonElement, pending: string, work: () => Promise<void>) {
     button.disabled = true;
     button.setAttribute('aria-busy', 'true');
-    result.innerHTML = '<p class="kl-result__pending">Checking your cluster…</p>';
+    const line = this.#part('pending');
+    line.textContent = pending;
+    this.#result.replaceChildren(line);
     try {
-      if (!lab) throw new ApiError(409, { code: 'E_NO_LAB', message: 'There is no lab on this page.' });
-      const outcome = await lab.check(this.exercise);
-      this.#showResult(outcome, true);
+      await work();
     } catch (error) {
       this.#showError(error);
     } finally {
@@ -77,36 +84,37 @@ class KubelabExercise extends HTMLElement {
     }
   }
 
+  get #result(): HTMLElement {
+    return this.querySelector<HTMLElement>('[data-result]')!;
+  }
+
+  /** A fresh copy of one of the card's parts (<template data-parts> in Exercise.astro). */
+  #part(name: string): HTMLElement {
+    const template = this.querySelector<HTMLTemplateElement>('template[data-parts]')!;
+    const part = template.content.querySelector<HTMLElement>(`[data-part="${name}"]`)!;
+    return part.cloneNode(true) as HTMLElement;
+  }
+
+  /** Sets the text (or, for catalog strings, the escaped inline Markdown) of the element at `selector` in `root`. */
+  #fill(root: HTMLElement, selector: string, text: string, markdown = false) {
+    const target = root.querySelector<HTMLElement>(selector)!;
+    if (markdown) target.innerHTML = inlineMarkdown(text);
+    else target.textContent = text;
+  }
+
   #showResult(outcome: CheckResult, fresh: boolean) {
-    const result = this.querySelector<HTMLElement>('[data-result]')!;
     const met = outcome.criteria.filter((c) => c.passed).length;
     const total = outcome.criteria.length;
-    const items = outcome.criteria
-      .map((c) => {
-        const details = c.passed
-          ? ''
-          : [
-              c.expected !== undefined ? `<div><dt>Expected</dt><dd>${inlineMarkdown(c.expected)}</dd></div>` : '',
-              c.actual !== undefined ? `<div><dt>Found</dt><dd>${inlineMarkdown(c.actual)}</dd></div>` : '',
-              c.hint ? `<div><dt>Hint</dt><dd>${inlineMarkdown(c.hint)}</dd></div>` : '',
-            ].join('');
-        return (
-          `<li class="kl-criterion" data-passed="${c.passed}" data-criterion="${escapeHtml(c.id)}">` +
-          `<span class="kl-criterion__mark" aria-hidden="true">${c.passed ? '✓' : '✗'}</span>` +
-          `<span class="sr-only">${c.passed ? 'Met:' : 'Not met:'}</span> ` +
-          `<span class="kl-criterion__text">${inlineMarkdown(c.description)}</span>` +
-          (details ? `<dl class="kl-criterion__details">${details}</dl>` : '') +
-          `</li>`
-        );
-      })
-      .join('');
-    const summary = outcome.passed
-      ? `✓ Passed: ${total === 1 ? 'the criterion is' : `all ${total} criteria are`} met.`
-      : `✗ Not yet: ${met} of ${total} criteria met.`;
-    result.innerHTML =
-      `<div class="kl-result" data-passed="${outcome.passed}">` +
-      `<p class="kl-result__summary" tabindex="-1">${summary} <span class="kl-muted">(checked in ${formatDuration(outcome.durationMs)})</span></p>` +
-      `<ul class="kl-result__criteria" aria-label="Criteria">${items}</ul></div>`;
+    const result = this.#part('result');
+    result.dataset['passed'] = String(outcome.passed);
+    this.#fill(
+      result,
+      '[data-summary]',
+      outcome.passed ? `✓ Passed: ${total === 1 ? 'the criterion is' : `all ${total} criteria are`} met.` : `✗ Not yet: ${met} of ${total} criteria met.`,
+    );
+    this.#fill(result, '[data-took]', formatDuration(outcome.durationMs));
+    result.querySelector('[data-criteria]')!.replaceChildren(...outcome.criteria.map((c) => this.#criterion(c)));
+    this.#result.replaceChildren(result);
     if (outcome.passed) {
       const wasPassed = Boolean(this.progress.passedAt);
       this.#update((p) => {
@@ -120,6 +128,28 @@ class KubelabExercise extends HTMLElement {
     if (fresh) result.querySelector<HTMLElement>('.kl-result__summary')?.focus();
   }
 
+  /** One criterion: ✓ or ✗, its text, and for ✗ what was expected, what was found and the hint. */
+  #criterion(c: Criterion): HTMLElement {
+    const li = this.#part('criterion');
+    li.dataset['criterion'] = c.id;
+    li.dataset['passed'] = String(c.passed);
+    this.#fill(li, '[data-mark]', c.passed ? '✓' : '✗');
+    this.#fill(li, '[data-met]', c.passed ? 'Met:' : 'Not met:');
+    this.#fill(li, '[data-text]', c.description, true);
+    const rows: [string, string | undefined][] = c.passed ? [] : [['Expected', c.expected], ['Found', c.actual], ['Hint', c.hint || undefined]];
+    const details = rows.flatMap(([term, value]) => {
+      if (value === undefined) return [];
+      const row = this.#part('detail');
+      this.#fill(row, '[data-term]', term);
+      this.#fill(row, '[data-value]', value, true);
+      return [row];
+    });
+    const list = li.querySelector('[data-details]')!;
+    if (details.length) list.replaceChildren(...details);
+    else list.remove();
+    return li;
+  }
+
   #onFirstPass() {
     const all = cards();
     const next = all.slice(all.indexOf(this) + 1).find((card) => !card.progress.passedAt);
@@ -130,23 +160,13 @@ class KubelabExercise extends HTMLElement {
   }
 
   #showError(error: unknown) {
-    const result = this.querySelector<HTMLElement>('[data-result]')!;
-    let message: string;
-    let hint: string | undefined;
-    if (error instanceof ApiError) {
-      message = sentence(error.message);
-      hint = error.hint ? sentence(error.hint) : undefined;
-      if (error.code === 'E_CLUSTER_GONE') hint = 'Press Recreate in the lab panel to get a fresh cluster. Your check history is kept.';
-    } else {
-      message = 'The check could not run.';
-      hint = error instanceof Error ? error.message : String(error);
-    }
-    result.innerHTML =
-      `<div class="kl-result kl-result--error" role="alert"><p class="kl-result__summary" tabindex="-1">` +
-      `<span aria-hidden="true">⚠</span> ${escapeHtml(message)}</p>` +
-      (hint ? `<p class="kl-hint">${inlineMarkdown(hint)}</p>` : '') +
-      `</div>`;
-    result.querySelector<HTMLElement>('.kl-result__summary')?.focus();
+    const problem = forLearner(problemOf(error));
+    const alert = this.#part('error');
+    this.#fill(alert, '[data-message]', sentence(problem.message));
+    if (problem.hint) this.#fill(alert, '[data-error-hint]', sentence(problem.hint), true);
+    else alert.querySelector('[data-error-hint]')!.remove();
+    this.#result.replaceChildren(alert);
+    alert.querySelector<HTMLElement>('.kl-result__summary')?.focus();
   }
 
   #nextHint(fromClick: boolean) {
@@ -217,14 +237,9 @@ class KubelabExercise extends HTMLElement {
 
   async #reset() {
     const button = this.#button('reset');
-    if (!labController()?.ready) {
-      this.#showError(
-        new ApiError(409, {
-          code: 'E_NO_LAB',
-          message: 'There is nothing to reset: no lab is running for this lesson.',
-          hint: 'Press Start lab in the lab panel first.',
-        }),
-      );
+    const lab = labController();
+    if (!lab?.ready) {
+      this.#showError(new LabError(PROBLEMS.nothingToReset));
       return;
     }
     const ok = await confirmDialog({
@@ -235,32 +250,20 @@ class KubelabExercise extends HTMLElement {
       returnFocus: button,
     });
     if (!ok) return;
-    const lab = labController();
-    const result = this.querySelector<HTMLElement>('[data-result]')!;
-    button.disabled = true;
-    button.setAttribute('aria-busy', 'true');
-    result.innerHTML = '<p class="kl-result__pending">Resetting the exercise…</p>';
-    try {
-      if (!lab) throw new ApiError(409, { code: 'E_NO_LAB', message: 'There is no lab on this page.' });
+    await this.#busy(button, 'Resetting the exercise…', async () => {
       await lab.resetExercise(this.exercise);
       this.#update((p) => ({ ...p, passedAt: undefined, tookMs: undefined, lastCheck: undefined, startedAt: Date.now() }));
-      result.innerHTML =
-        '<div class="kl-result" data-reset><p class="kl-result__summary" tabindex="-1">' +
-        '<span aria-hidden="true">↺</span> Exercise reset: the cluster is back in its starting state.</p></div>';
-      result.querySelector<HTMLElement>('.kl-result__summary')?.focus();
-    } catch (error) {
-      this.#showError(error);
-    } finally {
-      button.disabled = false;
-      button.removeAttribute('aria-busy');
-    }
+      const done = this.#part('reset');
+      this.#result.replaceChildren(done);
+      done.querySelector<HTMLElement>('.kl-result__summary')?.focus();
+    });
   }
 
   #renderState() {
     const p = this.progress;
     const line = this.querySelector<HTMLElement>('[data-state-line]')!;
     const text = line.querySelector<HTMLElement>('[data-state-text]')!;
-    const mark = line.querySelector<HTMLElement>('.kl-exercise__mark')!;
+    const mark = line.querySelector<HTMLElement>('[data-state-mark]')!;
     const help = p.withHelp ? ' · solved with help' : '';
     if (p.passedAt) {
       line.dataset['state'] = 'passed';

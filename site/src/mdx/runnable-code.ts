@@ -1,4 +1,4 @@
-/** Run and Copy on a runnable code block, <kubelab-code> (markup in RunnableCode.astro). */
+/** Run on a runnable code block, <kubelab-code> (markup in RunnableCode.astro; Copy is Expressive Code's). */
 import { labController } from '../lab/controller.ts';
 import { confirmDialog } from '../lib/confirm.ts';
 
@@ -7,7 +7,6 @@ class KubelabCode extends HTMLElement {
 
   connectedCallback() {
     this.querySelector('[data-action="run"]')?.addEventListener('click', (event) => void this.#run(event.currentTarget as HTMLElement));
-    this.querySelector('[data-action="copy"]')?.addEventListener('click', () => void this.#copy());
   }
 
   get command(): string {
@@ -23,7 +22,7 @@ class KubelabCode extends HTMLElement {
           ? 'Your lab is still starting: Run works once the terminal appears.'
           : lab
             ? 'No lab is running: press Start lab in the lab panel first.'
-            : 'There is no lab on this page; copy the command instead.',
+            : 'There is no lab on this page; copy the command instead (the copy button on the block).',
       );
       return;
     }
@@ -40,26 +39,6 @@ class KubelabCode extends HTMLElement {
     }
     const sent = lab.runCommand(this.command);
     this.#note(sent ? 'Sent to the terminal.' : 'The terminal is not connected yet; try again in a moment.');
-  }
-
-  async #copy() {
-    const text = this.command;
-    let copied = false;
-    try {
-      await navigator.clipboard.writeText(text);
-      copied = true;
-    } catch {
-      const area = document.createElement('textarea');
-      area.value = text;
-      area.setAttribute('readonly', '');
-      area.style.position = 'fixed';
-      area.style.opacity = '0';
-      document.body.append(area);
-      area.select();
-      copied = document.execCommand('copy');
-      area.remove();
-    }
-    this.#note(copied ? 'Copied to the clipboard.' : 'Could not copy: select the text and press Ctrl+C.');
   }
 
   #note(text: string) {

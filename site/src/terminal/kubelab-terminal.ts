@@ -17,6 +17,7 @@ import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
 import { WebLinksAddon } from '@xterm/addon-web-links';
 import '@xterm/xterm/css/xterm.css';
+import './kubelab-terminal.css';
 import { TerminalClient, type ConnectionState } from '@kubelab/lab-runner/client';
 import { currentTheme } from './themes.ts';
 
@@ -116,11 +117,11 @@ export class KubelabTerminal extends HTMLElement {
     if (this.#term) return;
     this.replaceChildren();
     const status = document.createElement('div');
-    status.className = 'kubelab-terminal__status';
+    status.className = 'kl-terminal__status';
     status.setAttribute('role', 'status');
     status.hidden = true;
     const host = document.createElement('div');
-    host.className = 'kubelab-terminal__screen';
+    host.className = 'kl-terminal__screen';
     this.append(status, host);
     this.#status = status;
     this.#host = host;
@@ -249,7 +250,7 @@ export class KubelabTerminal extends HTMLElement {
     if (action) {
       const button = document.createElement('button');
       button.type = 'button';
-      button.className = 'kubelab-button';
+      button.className = 'kl-button';
       button.textContent = action.label;
       button.addEventListener('click', () => {
         action.run();

@@ -1,0 +1,154 @@
+/**
+ * The lab's state machine, as a pure function: `reduce(snapshot, event) → snapshot`. The controller turns what
+ * happens (a button, a response, a stream event, the terminal) into events; the panel, the cards and the code
+ * blocks render the snapshot. No DOM, no fetch: the unit tests drive it directly.
+ *
+ *   idle ──resuming──▶ resuming ──summary──▶ provisioning | failed | idle (ended)   ──ready──▶ ready
+ *   idle | failed ──started──▶ starting ──created──▶ provisioning ──step*──▶ ──ready──▶ ready
+ *   any ──failed──▶ failed      ready ──gone──▶ failed (Recreate)      any ──lost | ended──▶ idle (with a notice)
+ *
+ * Every event names the lab attempt it belongs to. `resuming`, `started` and `ended` open a new attempt; any
+ * other event of an older attempt is stale (a response that arrived after End or Recreate) and changes nothing.
+ */
+import type { ConnectionState, SessionSummary, Step } from '@kubelab/lab-runner/client';
+import { forLearner, NOTICES, PROBLEMS, type Problem } from './messages.ts';
+
+export type LabPhase =
+  /** No lab: the panel offers Start lab. */
+  | 'idle'
+  /** Looking up a remembered session after a reload. */
+  | 'resuming'
+  /** Start lab or Recreate pressed: the request is in flight. */
+  | 'starting'
+  /** The cluster is being made: steps stream in. */
+  | 'provisioning'
+  | 'ready'
+  /** Something went wrong; `error` says what, `canRecreate` whether the session can be recreated. */
+  | 'failed';
+
+export interface LabSnapshot {
+  phase: LabPhase;
+  /** The lab attempt this snapshot belongs to (see the module comment). */
+  attempt: number;
+  steps: Step[];
+  error: Problem | undefined;
+  /** Whether Recreate (a new cluster for the same session) applies, rather than Try again (a new session). */
+  canRecreate: boolean;
+  summary: SessionSummary | undefined;
+  /** Client clock: when provisioning began, for the elapsed time. */
+  startedAt: number | undefined;
+  terminal: ConnectionState | undefined;
+  /** A note after the lab ended, e.g. "Lab ended: its cluster is deleted." */
+  notice: string | undefined;
+}
+
+export type LabEvent =
+  /** A session remembered from an earlier page load is being looked up. Opens an attempt. */
+  | { type: 'resuming'; attempt: number; startedAt: number }
+  /** Start lab or Recreate: a session (or a new cluster for it) is being asked for. Opens an attempt. */
+  | { type: 'started'; attempt: number; at: number }
+  /** The server accepted: the cluster is being made. */
+  | { type: 'created'; attempt: number }
+  /** Where the session stands, from GET /api/sessions/:id (after a reload, or when the event stream dropped). */
+  | { type: 'summary'; attempt: number; summary: SessionSummary }
+  | { type: 'step'; attempt: number; step: Step }
+  /** The cluster is ready and the terminal code is loaded. */
+  | { type: 'ready'; attempt: number; summary: SessionSummary }
+  | { type: 'failed'; attempt: number; error: Problem; canRecreate: boolean }
+  /** The session lives but its cluster is gone (a check or reset answered E_CLUSTER_GONE): offer Recreate. */
+  | { type: 'gone'; attempt: number; error: Problem }
+  /** The server no longer knows the session: back to Start lab, saying why. */
+  | { type: 'lost'; attempt: number; notice: string }
+  /** End lab. Opens an attempt, so anything still arriving for the ended lab is stale. */
+  | { type: 'ended'; attempt: number; notice: string }
+  | { type: 'terminal'; attempt: number; status: ConnectionState };
+
+export const initialSnapshot: LabSnapshot = {
+  phase: 'idle',
+  attempt: 0,
+  steps: [],
+  error: undefined,
+  canRecreate: false,
+  summary: undefined,
+  startedAt: undefined,
+  terminal: undefined,
+  notice: undefined,
+};
+
+const OPENS_ATTEMPT: ReadonlySet<LabEvent['type']> = new Set(['resuming', 'started', 'ended']);
+
+/** Where the provisioning phases are: a lab on its way. */
+const UNDERWAY: ReadonlySet<LabPhase> = new Set(['resuming', 'starting', 'provisioning']);
+
+/** The next snapshot; the same object when the event changes nothing (stale, or not valid in this phase). */
+export function reduce(s: LabSnapshot, event: LabEvent): LabSnapshot {
+  if (OPENS_ATTEMPT.has(event.type) ? event.attempt <= s.attempt : event.attempt !== s.attempt) return s;
+  switch (event.type) {
+    case 'resuming':
+      return { ...s, attempt: event.attempt, phase: 'resuming', startedAt: event.startedAt, error: undefined, notice: undefined };
+    case 'started':
+      return {
+        ...s,
+        attempt: event.attempt,
+        phase: 'starting',
+        steps: [],
+        error: undefined,
+        notice: undefined,
+        startedAt: event.at,
+        summary: undefined,
+        terminal: undefined,
+      };
+    case 'created':
+      return s.phase === 'starting' ? { ...s, phase: 'provisioning', canRecreate: true } : s;
+    case 'summary':
+      return s.phase === 'idle' ? s : fromSummary(s, event.summary);
+    case 'step':
+      return s.phase === 'provisioning' ? { ...s, steps: upsert(s.steps, event.step) } : s;
+    case 'ready':
+      if (!UNDERWAY.has(s.phase)) return s;
+      return { ...s, phase: 'ready', summary: event.summary, steps: event.summary.steps, error: undefined, canRecreate: true };
+    case 'failed':
+      if (s.phase === 'idle') return s;
+      return { ...s, phase: 'failed', error: forLearner(event.error), canRecreate: event.canRecreate, terminal: undefined };
+    case 'gone':
+      if (s.phase === 'idle') return s;
+      return { ...s, phase: 'failed', error: forLearner(event.error), canRecreate: true, terminal: undefined };
+    case 'lost':
+    case 'ended':
+      return {
+        ...initialSnapshot,
+        attempt: event.type === 'ended' ? event.attempt : s.attempt,
+        notice: event.notice,
+      };
+    case 'terminal':
+      return s.phase === 'ready' ? { ...s, terminal: event.status } : s;
+  }
+}
+
+function fromSummary(s: LabSnapshot, summary: SessionSummary): LabSnapshot {
+  switch (summary.state) {
+    case 'provisioning':
+      return { ...s, phase: 'provisioning', summary, steps: summary.steps, canRecreate: true, terminal: undefined };
+    case 'ready':
+      // Still ready: the controller loads the terminal, then sends `ready`.
+      return { ...s, summary, steps: summary.steps };
+    case 'failed':
+      return {
+        ...s,
+        phase: 'failed',
+        summary,
+        steps: summary.steps,
+        canRecreate: true,
+        terminal: undefined,
+        error: forLearner(summary.error ?? PROBLEMS.provisioningFailed),
+      };
+    case 'ended':
+      return { ...initialSnapshot, attempt: s.attempt, notice: NOTICES.previousEnded };
+  }
+}
+
+/** The steps with this one added, or replacing the step with its id. */
+function upsert(steps: readonly Step[], step: Step): Step[] {
+  const index = steps.findIndex((candidate) => candidate.id === step.id);
+  return index === -1 ? [...steps, step] : steps.with(index, step);
+}
