@@ -1,4 +1,5 @@
 import { defineRouteMiddleware } from '@astrojs/starlight/route-data';
+import { lessonForEntry } from './lesson.ts';
 
 /**
  * Lesson pages are two panes: the lesson, and the lab panel where Starlight's table of contents would be. The
@@ -7,7 +8,7 @@ import { defineRouteMiddleware } from '@astrojs/starlight/route-data';
  */
 export const onRequest = defineRouteMiddleware((context) => {
   const route = context.locals.starlightRoute;
-  if (!route.entry.id.startsWith('lessons/')) return;
+  if (!lessonForEntry(route.entry.id)) return;
   route.toc = undefined;
   route.hasSidebar = false;
 });
