@@ -12,11 +12,10 @@ import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../app.ts';
 import { loadConfig, type Config } from '../config.ts';
-import { KindProvider } from '../providers/kind/provider.ts';
-import type { ClusterProvider } from '../providers/provider.ts';
 import { hashToken, newClusterName, newSessionId, newToken } from '../sessions/ids.ts';
 import { Store } from '../store/store.ts';
 import type { SessionState } from '../schemas/api.ts';
+import { FakeProvider } from './fakes.ts';
 import { upgradeRequest } from './upgrade.ts';
 
 let dir: string;
@@ -27,27 +26,10 @@ after(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** The real kind provider, wrapped to record every call: none of these tests may reach Docker. */
-function watchedProvider(): { provider: ClusterProvider; calls: string[] } {
-  const calls: string[] = [];
-  const real: ClusterProvider = new KindProvider();
-  const provider = new Proxy(real, {
-    get(target, property, receiver) {
-      const value = Reflect.get(target, property, receiver) as unknown;
-      if (typeof value !== 'function') return value;
-      return (...args: unknown[]) => {
-        calls.push(String(property));
-        return (value as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
-  return { provider, calls };
-}
-
 interface Harness {
   app: FastifyInstance;
   store: Store;
-  calls: string[];
+  calls: FakeProvider['calls'];
   logs: string[];
   /** Writes a session row as if a lab had been started; returns its id and token. */
   insertSession(state: SessionState, lesson?: string): { id: string; token: string };
@@ -59,7 +41,9 @@ async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
   const dataDir = join(dir, `data-${++counter}`);
   const config = loadConfig({}, { dataDir, siteDir: join(dir, 'no-site'), logLevel: 'info', ...overrides });
   const store = new Store(join(dataDir, 'lab-runner.sqlite'));
-  const { provider, calls } = watchedProvider();
+  // Records every call: no test in this file may reach the provider.
+  const provider = new FakeProvider();
+  const calls = provider.calls;
   const logs: string[] = [];
   const logStream = new PassThrough();
   logStream.on('data', (chunk: Buffer) => logs.push(chunk.toString('utf8')));
@@ -167,29 +151,31 @@ describe('lab-runner API without a cluster', () => {
     assert.match(error.hint ?? '', /pods/);
   });
 
-  test('a malformed body is 400 E_BAD_REQUEST, never a crash', async () => {
-    const cases: { payload?: string; contentType?: string; what: string }[] = [
-      { payload: '{"lesson":', contentType: 'application/json', what: 'invalid JSON' },
-      { payload: '{}', contentType: 'application/json', what: 'no lesson' },
-      { payload: '{"lesson":5}', contentType: 'application/json', what: 'a number for lesson' },
-      { payload: '{"lesson":"pods","extra":true}', contentType: 'application/json', what: 'an unknown field' },
-      { payload: '{"lesson":"../../etc"}', contentType: 'application/json', what: 'a lesson that is not a slug' },
-      { payload: '[]', contentType: 'application/json', what: 'an array' },
-      { payload: '', contentType: 'application/json', what: 'an empty JSON body' },
-      { what: 'no body at all' },
-      { payload: 'lesson=pods', contentType: 'application/x-www-form-urlencoded', what: 'a form' },
+  test('a malformed body gets its exact status, code and reason, never a crash', async () => {
+    const json = 'application/json';
+    const cases: { what: string; payload?: string; contentType?: string; status: number; code: string; message: RegExp }[] = [
+      { what: 'invalid JSON', payload: '{"lesson":', contentType: json, status: 400, code: 'E_BAD_REQUEST', message: /not valid JSON/ },
+      { what: 'no lesson', payload: '{}', contentType: json, status: 400, code: 'E_BAD_REQUEST', message: /required properties lesson/ },
+      { what: 'a number for lesson', payload: '{"lesson":5}', contentType: json, status: 400, code: 'E_BAD_REQUEST', message: /lesson must be string/ },
+      { what: 'an unknown field', payload: '{"lesson":"pods","extra":true}', contentType: json, status: 400, code: 'E_BAD_REQUEST', message: /additional properties/ },
+      { what: 'a lesson that is not a slug', payload: '{"lesson":"../../etc"}', contentType: json, status: 400, code: 'E_BAD_REQUEST', message: /lesson must match pattern/ },
+      { what: 'an array', payload: '[]', contentType: json, status: 400, code: 'E_BAD_REQUEST', message: /body must be object/ },
+      { what: 'an empty JSON body', payload: '', contentType: json, status: 400, code: 'E_BAD_REQUEST', message: /body must be object/ },
+      { what: 'no body at all', status: 400, code: 'E_BAD_REQUEST', message: /body must be object/ },
+      { what: 'a form', payload: 'lesson=pods', contentType: 'application/x-www-form-urlencoded', status: 415, code: 'E_UNSUPPORTED_MEDIA_TYPE', message: /Unsupported Media Type/ },
     ];
-    for (const { payload, contentType, what } of cases) {
+    for (const { what, payload, contentType, status, code, message } of cases) {
       const response = await h.app.inject({
         method: 'POST',
         url: '/api/sessions',
         ...(payload !== undefined ? { payload } : {}),
         headers: contentType ? { 'content-type': contentType } : {},
       });
-      assert.ok(response.statusCode === 400 || response.statusCode === 415, `${what}: got ${response.statusCode} ${response.body}`);
-      const body = response.json() as { error: { code: string; message: string } };
-      assert.match(body.error.code, /^E_(BAD_REQUEST|UNSUPPORTED_MEDIA_TYPE)$/, what);
-      assert.ok(body.error.message, what);
+      assert.equal(response.statusCode, status, `${what}: ${response.body}`);
+      const { error } = response.json<{ error: { code: string; message: string; hint?: string } }>();
+      assert.equal(error.code, code, what);
+      assert.match(error.message, message, what);
+      assert.ok(error.hint, `${what}: a hint`);
     }
     assert.equal(h.store.liveSessionCount(), 0, 'no session was created');
   });
@@ -395,6 +381,22 @@ describe('configuration and the site', () => {
     });
     assert.throws(() => loadConfig({ PORT: '99999' }), /PORT/);
     assert.throws(() => loadConfig({ KUBELAB_LOG_LEVEL: 'loud' }), /KUBELAB_LOG_LEVEL.*expected one of/);
+  });
+
+  test('numbers are whole numbers, an empty variable is unset, and overrides win over the environment', () => {
+    assert.throws(() => loadConfig({ KUBELAB_POOL_SIZE: '2.5' }), /invalid KUBELAB_POOL_SIZE="2.5": expected a whole number/);
+    assert.throws(() => loadConfig({ PORT: '1e3' }), /PORT.*whole number/);
+    assert.throws(() => loadConfig({ PORT: '99999' }), (error: Error & { hint?: string }) => {
+      assert.match(error.message, /invalid PORT=99999: must be <= 65535/);
+      assert.equal(error.hint, 'Fix or unset PORT (unset, it defaults to 4321).');
+      return true;
+    });
+    const config = loadConfig({ PORT: ' 8080 ', KUBELAB_POOL_SIZE: '', HOST: '0.0.0.0', KUBELAB_DATA_DIR: '/srv/kubelab' }, { host: '127.0.0.2' });
+    assert.equal(config.port, 8080);
+    assert.equal(config.poolSize, 0);
+    assert.equal(config.host, '127.0.0.2');
+    assert.equal(config.dataDir, '/srv/kubelab');
+    assert.throws(() => loadConfig({}, { maxSessions: -1 }), /KUBELAB_MAX_SESSIONS/);
   });
 
   test('with no configuration the defaults work', () => {
