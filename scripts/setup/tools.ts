@@ -11,10 +11,6 @@ import { helmRecipe, kindRecipe, kubernetesRecipe } from './recipes.ts';
 
 const pinned = pinnedToolVersions;
 
-async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
-}
-
 /** Tries the official release with its pinned SHA-256. Returns a reason when it cannot be used. */
 async function fromRelease(tool: ToolName, target: string): Promise<string | undefined> {
   const release =
