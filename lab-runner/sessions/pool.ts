@@ -10,7 +10,9 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
 /**
  * Warm clusters, created ahead of time so the next learner's lab is ready in seconds instead of half a minute.
  * Only single-node clusters are pooled (most lessons use them). Pool clusters are recorded in the store, so after
- * a crash the next start can adopt the ready ones and remove half-made ones; on a clean close they are deleted.
+ * a crash the next start on the same data directory can adopt the ready ones and remove half-made ones; on a clean
+ * close they are deleted. The directory's lock (store/lock.ts) makes those rows one server's alone: another
+ * server, with a data directory of its own, never sees them.
  */
 export class WarmPool {
   readonly size: number;
@@ -34,7 +36,7 @@ export class WarmPool {
     return { ready: this.ready.length, creating: this.creating.size };
   }
 
-  /** Adopts the ready pool clusters a previous run left behind and removes the half-made ones. */
+  /** Adopts the ready pool clusters this server's previous run left behind and removes the half-made ones. */
   async restore(): Promise<void> {
     const rows = this.store.poolClusters();
     if (rows.length === 0) return;
