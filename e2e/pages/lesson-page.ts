@@ -1,17 +1,28 @@
 import { expect, type Locator, type Page } from '@playwright/test';
+import type { Credentials } from '@kubelab/lab-runner/client';
 
-/** The lesson page as a learner uses it: the lab panel, its terminal, and the exercise cards. */
+/**
+ * A lesson page as a learner uses it: the lab panel, its terminal, the runnable code blocks and the exercise
+ * cards. Locators are roles and names (site/README.md, "Hooks for tests"), except the terminal's rows, which
+ * xterm renders as plain elements.
+ */
 export class LessonPage {
   readonly page: Page;
+  readonly labPanel: Locator;
   readonly startLab: Locator;
   readonly steps: Locator;
   readonly terminal: Locator;
 
   constructor(page: Page) {
     this.page = page;
-    this.startLab = page.getByRole('button', { name: 'Start lab' });
-    this.steps = page.getByRole('list', { name: 'Provisioning steps' });
-    this.terminal = page.locator('kubelab-terminal');
+    this.labPanel = page.getByRole('complementary', { name: 'Lab' });
+    this.startLab = this.labPanel.getByRole('button', { name: 'Start lab' });
+    this.steps = this.labPanel.getByRole('list', { name: 'Provisioning steps' });
+    this.terminal = this.labPanel.getByRole('group', { name: 'Terminal' });
+  }
+
+  async goto(slug: string): Promise<void> {
+    await this.page.goto(`/lessons/${slug}/`);
   }
 
   /** What the terminal shows right now, as text (xterm's DOM renderer keeps one element per row). */
@@ -30,39 +41,49 @@ export class LessonPage {
     await this.page.keyboard.press('Enter');
   }
 
-  /** Presses Run on the lesson's code block holding exactly `command`. */
-  async runCodeBlock(command: string): Promise<void> {
-    await this.page.locator(`kubelab-code[data-command="${command}"]`).getByRole('button', { name: 'Run' }).click();
+  /** The lesson's runnable code block holding exactly `command`. */
+  codeBlock(command: string): CodeBlock {
+    return new CodeBlock(this.page.locator(`kubelab-code[data-command=${JSON.stringify(command)}]`));
   }
 
   exercise(id: string): ExerciseCard {
-    return new ExerciseCard(this.page.locator(`[data-exercise="${id}"]`));
+    return new ExerciseCard(this.page.locator(`kubelab-exercise[data-exercise="${id}"]`));
   }
 
-  /** The session the page keeps in localStorage (id and token), to end it through the API afterwards. */
-  async session(): Promise<{ id: string; token: string } | undefined> {
-    return this.page.evaluate(() => {
-      for (let i = 0; i < localStorage.length; i++) {
-        const value = localStorage.getItem(localStorage.key(i)!) ?? '';
-        try {
-          const parsed = JSON.parse(value) as { id?: string; token?: string };
-          if (parsed.id && parsed.token) return { id: parsed.id, token: parsed.token };
-        } catch {}
-      }
-      return undefined;
-    });
+  /** The session the page keeps for its lesson in localStorage (kubelab:session:<slug>), to end it afterwards. */
+  async session(): Promise<Credentials | undefined> {
+    const lesson = await this.labPanel.locator('kubelab-lab').getAttribute('data-lesson');
+    const stored = await this.page.evaluate((key) => localStorage.getItem(key), `kubelab:session:${lesson}`);
+    if (!stored) return undefined;
+    const { id, token } = JSON.parse(stored) as Partial<Credentials>;
+    return id && token ? { id, token } : undefined;
+  }
+}
+
+export class CodeBlock {
+  readonly root: Locator;
+  readonly run: Locator;
+  /** Expressive Code's own copy button. */
+  readonly copy: Locator;
+
+  constructor(root: Locator) {
+    this.root = root;
+    this.run = root.getByRole('button', { name: 'Run', exact: true });
+    this.copy = root.getByRole('button', { name: 'Copy to clipboard' });
   }
 }
 
 export class ExerciseCard {
   readonly root: Locator;
   readonly check: Locator;
+  readonly result: Locator;
   readonly criteria: Locator;
 
   constructor(root: Locator) {
     this.root = root;
     this.check = root.getByRole('button', { name: 'Check' });
-    this.criteria = root.getByRole('listitem').filter({ hasText: /[✓✗]/ });
+    this.result = root.locator('.kl-result__summary');
+    this.criteria = root.getByRole('list', { name: 'Criteria' }).getByRole('listitem');
   }
 
   criterion(text: string | RegExp): Locator {

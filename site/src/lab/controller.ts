@@ -14,11 +14,12 @@ import { api, ApiError, followSessionEvents, isSessionGone, LabError, problemOf,
 import { CLUSTER_GONE_CODES, NOTICES, PROBLEMS, type Problem } from './messages.ts';
 import { initialSnapshot, reduce, type LabEvent, type LabSnapshot } from './reducer.ts';
 import { store, type StoredSession } from './store.ts';
+import type * as TerminalModule from '../terminal/kubelab-terminal.ts';
 import type { KubelabTerminal, TerminalStatus } from '../terminal/kubelab-terminal.ts';
 
 export type { LabPhase, LabSnapshot } from './reducer.ts';
 
-let terminalModule: Promise<typeof import('../terminal/kubelab-terminal.ts')> | undefined;
+let terminalModule: Promise<typeof TerminalModule> | undefined;
 /** The terminal code (xterm and its addons) loads only when a lab starts. */
 export function loadTerminal() {
   terminalModule ??= import('../terminal/kubelab-terminal.ts');
