@@ -20,6 +20,10 @@ export default fp(
       await pool.restore().catch((error: unknown) => app.log.warn({ err: error }, 'could not restore the warm pool'));
       pool.fill();
     });
+    // Before the sessions' preClose, which stops the labs still starting.
+    app.addHook('preClose', async () => {
+      pool.stop();
+    });
     app.addHook('onClose', async () => {
       await pool.close();
     });

@@ -115,6 +115,21 @@ describe('the warm pool', () => {
     }
   });
 
+  test('closing the server while a lab starts does not start a warm cluster on the way out', async () => {
+    const server = await fakeServer({ dataDir: join(dir.path, `data-${++count}`), poolSize: 1 });
+    await until(() => server.app.pool.counts().ready === 1, 'the pool has a warm cluster');
+    const held = server.provider.hold('startToolbox');
+    const { session } = await server.app.sessions.create('probe');
+    await held.reached;
+    const closing = server.close();
+    held.release(); // a toolbox start is not abortable: the lab stops after it
+    await closing;
+    assert.equal(session.state, 'failed');
+    assert.equal(session.error?.code, 'E_ABORTED');
+    assert.equal(server.provider.callsOf('create').length, 1, 'only the first warm cluster was ever made');
+    assert.deepEqual(server.provider.names(), [], 'the lab’s cluster (the warm one) is deleted');
+  });
+
   test('after a crash, the next start on the data directory adopts the ready warm cluster and deletes the half-made one', async () => {
     const provider = new FakeProvider();
     const dataDir = join(dir.path, `data-${++count}`);
