@@ -27,22 +27,17 @@ class KubelabHome extends HTMLElement {
     const lessons = JSON.parse(this.dataset['lessons'] ?? '[]') as { slug: string; title: string; href: string }[];
     const last = store.lastLesson();
     const lesson = lessons.find((l) => l.slug === last?.slug);
+    const next = lesson
+      ? { href: lesson.href, text: `Continue where you left off: ${lesson.title}` }
+      : lessons[0] && { href: lessons[0].href, text: `Start with the first lesson: ${lessons[0].title}` };
     const cont = this.querySelector<HTMLElement>('[data-continue]')!;
-    if (lesson) {
-      cont.hidden = false;
-      cont.innerHTML = '';
+    if (next) {
       const link = document.createElement('a');
-      link.href = lesson.href;
+      link.href = next.href;
       link.className = 'kl-button kl-button--primary';
-      link.textContent = `Continue where you left off: ${lesson.title}`;
-      cont.append(link);
-    } else if (lessons[0]) {
+      link.textContent = next.text;
+      cont.replaceChildren(link);
       cont.hidden = false;
-      const link = document.createElement('a');
-      link.href = lessons[0].href;
-      link.className = 'kl-button kl-button--primary';
-      link.textContent = `Start with the first lesson: ${lessons[0].title}`;
-      cont.append(link);
     }
 
     const env = this.querySelector<HTMLElement>('[data-env]')!;
