@@ -1,17 +1,9 @@
 /**
- * The course's modules, declared once. A lesson names its module by id in its frontmatter (`module: workloads`);
- * an id not listed here fails validation, with this list. The course map and the sidebar show the title, and
- * place a module where its first lesson is. Add a module here before writing its first lesson.
+ * The course's modules, declared once, in course order. A lesson names its module in its frontmatter
+ * (`module: Workloads`); a name not listed here fails validation, with this list, so a typo cannot start a new
+ * module by accident. The course map and the sidebar place a module where its first lesson is. Add a module
+ * here before writing its first lesson.
  */
-export const courseModules = {
-  workloads: { title: 'Workloads' },
-} as const satisfies Record<string, { title: string }>;
+export const courseModules = ['Workloads'] as const;
 
-export type ModuleId = keyof typeof courseModules;
-
-export const moduleIds = Object.keys(courseModules) as [ModuleId, ...ModuleId[]];
-
-/** The title of a module, for the course map and the sidebar. */
-export function moduleTitle(id: ModuleId): string {
-  return courseModules[id].title;
-}
+export type CourseModule = (typeof courseModules)[number];

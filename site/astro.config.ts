@@ -26,28 +26,55 @@ function readCatalog(): CatalogLesson[] {
   return lastRead.lessons;
 }
 
-const catalog = readCatalog();
+/** The sidebar: the course map, module by module. */
+function sidebarOf(lessons: readonly CatalogLesson[]) {
+  return courseModules(lessons).map((module) => ({
+    label: module.name,
+    items: module.lessons.map((lesson) => ({ label: lesson.page.title, link: lessonHref(lesson.slug) })),
+  }));
+}
+
+const sidebar = sidebarOf(readCatalog());
 
 /**
  * The dev loop for authors: while `astro dev` runs, a change under labs/lessons (an exercise's hints, a new
  * exercise file, a page's frontmatter) reruns write-catalog.ts in a child process, so lesson check code never
- * enters Vite. When the catalog really changes, Astro restarts the dev server (the catalog is a watched config
- * file: the sidebar is computed from it here) and the browser reloads. A broken lesson shows its error in the
- * browser's overlay and in the terminal, and the last good catalog stays.
+ * enters Vite. A new catalog.json reloads the open page (lib/lesson.ts imports it, and Astro reloads the browser
+ * when a server-only module changes), and the mdast plugin reads it afresh. A broken lesson shows its error in
+ * the browser's overlay and in the terminal, and the last good catalog stays.
+ *
+ * The sidebar (Starlight's previous/next links) is computed once per start. The dev server is not restarted
+ * when it changes: Astro 7.3's in-place restart leaves the content layer on the old file watcher, after which
+ * no page's frontmatter reloads any more (the bug of withastro/astro#12976, back again). A notice says so.
  */
 function courseCatalogDevLoop(): AstroIntegration {
   return {
     name: 'kubelab-course-catalog',
     hooks: {
-      'astro:config:setup': ({ command, addWatchFile }) => {
-        if (command === 'dev') addWatchFile(catalogFile);
-      },
       'astro:server:setup': ({ server, logger }) => {
         if (process.env['KUBELAB_CATALOG']) return; // a fixture catalog, not one made from labs/lessons
         const root = lessonsDir.endsWith(sep) ? lessonsDir : lessonsDir + sep;
         let timer: NodeJS.Timeout | undefined;
         let running = false;
         let again = false;
+        let sidebarNoticeShown = false;
+        const regenerated = (code: number | null, output: string) => {
+          if (code !== 0) {
+            logger.error(output);
+            server.environments.client.hot.send({ type: 'error', err: { message: output, stack: '' } });
+            return;
+          }
+          logger.info(output);
+          try {
+            if (!sidebarNoticeShown && JSON.stringify(sidebarOf(readCatalog())) !== JSON.stringify(sidebar)) {
+              sidebarNoticeShown = true;
+              logger.warn('a lesson was added, removed, renamed or moved: the previous/next links follow when `npm run dev` starts again');
+            }
+          } catch (error) {
+            // Never take the dev server down over a notice.
+            logger.error(`could not compare the sidebar with the new catalog: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        };
         const regenerate = () => {
           if (running) {
             again = true;
@@ -58,13 +85,10 @@ function courseCatalogDevLoop(): AstroIntegration {
           let output = '';
           child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
           child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+          child.on('error', (error) => (output += `could not run write-catalog.ts: ${error.message}`));
           child.on('close', (code) => {
             running = false;
-            if (code === 0) logger.info(output.trim());
-            else {
-              logger.error(output.trim());
-              server.environments.client.hot.send({ type: 'error', err: { message: output.trim(), stack: '' } });
-            }
+            regenerated(code, output.trim());
             if (again) {
               again = false;
               regenerate();
@@ -116,13 +140,7 @@ export default defineConfig({
         TwoColumnContent: './src/components/TwoColumnContent.astro',
         PageTitle: './src/components/PageTitle.astro',
       },
-      sidebar: [
-        { label: 'Course map', link: '/' },
-        ...courseModules(catalog).map((module) => ({
-          label: module.name,
-          items: module.lessons.map((lesson) => ({ label: lesson.page.title, link: lessonHref(lesson.slug) })),
-        })),
-      ],
+      sidebar: [{ label: 'Course map', link: '/' }, ...sidebar],
       lastUpdated: false,
       pagination: true,
     }),

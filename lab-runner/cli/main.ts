@@ -1,5 +1,6 @@
 /**
- * The kubelab CLI: `npx kubelab cluster create|list|kubeconfig|delete|health`, `npx kubelab doctor`.
+ * The kubelab CLI: `npx kubelab cluster create|list|kubeconfig|delete|health`, `npx kubelab doctor`,
+ * `npx kubelab new lesson|exercise`.
  * Progress goes to stderr, results to stdout, so `npx kubelab cluster kubeconfig demo > demo.yaml` works.
  */
 import { parseArgs } from 'node:util';
@@ -9,6 +10,7 @@ import { KindProvider } from '../providers/kind/provider.ts';
 import { clusterProfiles as profiles } from '@kubelab/labs/profiles';
 import { validateProfile } from '../providers/kind/names.ts';
 import { doctor } from './doctor.ts';
+import { newExercise, newLesson, type Scaffolded } from './scaffold.ts';
 
 const usage = `Usage: kubelab <command>
 
@@ -20,11 +22,36 @@ const usage = `Usage: kubelab <command>
   cluster health <name>       check API, nodes, DNS, CNI, storage, ingress and images
   cluster delete <name>       remove the cluster's containers and network
   doctor                      check the engine, tools, images and kernel facts, and say how to fix what is missing
+  new lesson <slug> [--module M] [--cluster single|multi] [--exercise ID]
+                              start labs/lessons/NN-<slug>/ (the next free NN): its page and a first exercise
+  new exercise <lesson> <id>  add exercises/<id>.ts to a lesson, and its <Exercise id> card to the page
+
+  --json                      cluster create|list|health: print the result as JSON
 
 Profiles: ${Object.entries(profiles).map(([name, p]) => `${name} (${p.description})`).join(', ')}.`;
 
 function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+}
+
+function scaffolded(result: Scaffolded): void {
+  for (const file of result.files) out(`Wrote ${file}`);
+  out(`Next: write the page and the check (labs/README.md), preview with \`npm run dev\`, prove it with \`npm run labs:test -- --lesson ${result.slug}\`.`);
+}
+
+function scaffold(positionals: string[], values: { module?: string; cluster?: string; exercise?: string }): number {
+  const [, what, first, second] = positionals;
+  if (what === 'lesson' && first) {
+    scaffolded(newLesson({ slug: first, module: values.module, cluster: values.cluster, exercise: values.exercise }));
+    return 0;
+  }
+  if (what === 'exercise' && first && second) {
+    scaffolded(newExercise(first, second));
+    return 0;
+  }
+  throw new KubelabError('E_USAGE', `\`kubelab new ${what ?? ''}\` needs ${what === 'exercise' ? 'a lesson and an exercise id' : what === 'lesson' ? 'a lesson slug' : '`lesson <slug>` or `exercise <lesson> <id>`'}`, {
+    hint: 'For example: npx kubelab new lesson services, or npx kubelab new exercise services expose-web',
+  });
 }
 
 function needName(positionals: string[], command: string): string {
@@ -42,6 +69,9 @@ export async function main(argv: string[]): Promise<number> {
       retain: { type: 'boolean', default: false },
       internal: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      module: { type: 'string' },
+      cluster: { type: 'string' },
+      exercise: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -50,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     out(usage);
     return group || values.help ? 0 : 2;
   }
+  if (group === 'new') return scaffold(positionals, values);
   const provider = new KindProvider();
   if (group === 'doctor') return (await doctor(out)) ? 0 : 1;
   if (group !== 'cluster') throw new KubelabError('E_USAGE', `unknown command "${group}"`, { hint: 'Run `npx kubelab --help` for the commands.' });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import type { CheckContext, Criterion } from '@kubelab/checkers';
-import { moduleIds } from '../course.ts';
+import { courseModules } from '../course.ts';
 
-export { courseModules, moduleIds, moduleTitle, type ModuleId } from '../course.ts';
+export { courseModules, type CourseModule } from '../course.ts';
 import { profileNames } from './profiles.ts';
 
 /**
@@ -39,9 +39,9 @@ export const lessonFrontmatter = z.object({
   title: z.string().min(3),
   /** One sentence: what the learner will be able to do afterwards. Shown under the title and in search. */
   description: z.string().min(10),
-  /** The course module the lesson belongs to: an id from labs/course.ts. */
-  module: z.enum(moduleIds, {
-    error: (issue) => `unknown module ${JSON.stringify(issue.input)}: use one of ${moduleIds.join(', ')}, or declare it in labs/course.ts`,
+  /** The course module the lesson belongs to, one of labs/course.ts, for example "Workloads". */
+  module: z.enum(courseModules, {
+    error: (issue) => `unknown module ${JSON.stringify(issue.input)}: use one of ${courseModules.join(', ')}, or declare it in labs/course.ts`,
   }),
   /** The cluster each learner gets: "single" (1 node, the default) or "multi" (3 nodes). */
   cluster: z.enum(profileNames).default('single'),

@@ -10,10 +10,10 @@ afterEach(() => course?.dispose());
 
 test('slug and order come from the folder, the profile from the page, exercises in the order of their cards', async () => {
   course = tempCourse();
-  course.write('03-services/index.mdx', page('module: workloads\ncluster: multi', '<Exercise id="second">b</Exercise>\n\n<Exercise id="first">a</Exercise>'));
+  course.write('03-services/index.mdx', page('module: Workloads\ncluster: multi', '<Exercise id="second">b</Exercise>\n\n<Exercise id="first">a</Exercise>'));
   course.write('03-services/exercises/first.ts', exercise());
   course.write('03-services/exercises/second.ts', exercise("id: 'second',"));
-  course.write('01-basics/index.mdx', page('module: workloads', '```mdx\n<Exercise id="in-a-code-block">\n```\n\n<Exercise id="only">x</Exercise>'));
+  course.write('01-basics/index.mdx', page('module: Workloads', '```mdx\n<Exercise id="in-a-code-block">\n```\n\n<Exercise id="only">x</Exercise>'));
   course.write('01-basics/exercises/only.ts', exercise());
   const lessons = await loadLessons({ lessonsDir: course.lessonsDir });
   assert.deepEqual(
@@ -34,14 +34,14 @@ async function refused(files: Record<string, string>, message: RegExp): Promise<
 
 test('a card without an exercise file is an error naming both', () =>
   refused(
-    { '01-toy/index.mdx': page('module: workloads', '<Exercise id="missing">x</Exercise>') },
+    { '01-toy/index.mdx': page('module: Workloads', '<Exercise id="missing">x</Exercise>') },
     /01-toy\/index\.mdx shows <Exercise id="missing">, but .*01-toy\/exercises\/missing\.ts does not exist/,
   ));
 
 test('an exercise file the page does not show is an error naming both', () =>
   refused(
     {
-      '01-toy/index.mdx': page('module: workloads', '<Exercise id="shown">x</Exercise>'),
+      '01-toy/index.mdx': page('module: Workloads', '<Exercise id="shown">x</Exercise>'),
       '01-toy/exercises/shown.ts': exercise(),
       '01-toy/exercises/hidden.ts': exercise(),
     },
@@ -50,24 +50,24 @@ test('an exercise file the page does not show is an error naming both', () =>
 
 test('an exported id that differs from the file name is an error naming the file', () =>
   refused(
-    { '01-toy/index.mdx': page('module: workloads', '<Exercise id="right">x</Exercise>'), '01-toy/exercises/right.ts': exercise("id: 'wrong',") },
+    { '01-toy/index.mdx': page('module: Workloads', '<Exercise id="right">x</Exercise>'), '01-toy/exercises/right.ts': exercise("id: 'wrong',") },
     /01-toy\/exercises\/right\.ts declares id "wrong", but its file name makes it "right"/,
   ));
 
 test('a module that labs/course.ts does not declare fails with the known modules', () =>
   refused(
-    { '01-toy/index.mdx': page('module: Workload', '<Exercise id="a">x</Exercise>'), '01-toy/exercises/a.ts': exercise() },
-    /01-toy\/index\.mdx: invalid frontmatter:\n {2}module: unknown module "Workload": use one of workloads, or declare it in labs\/course\.ts/,
+    { '01-toy/index.mdx': page('module: workload', '<Exercise id="a">x</Exercise>'), '01-toy/exercises/a.ts': exercise() },
+    /01-toy\/index\.mdx: invalid frontmatter:\n {2}module: unknown module "workload": use one of Workloads, or declare it in labs\/course\.ts/,
   ));
 
 test('a folder that is not NN-slug, or two lessons with one number, are refused', async () => {
-  await refused({ '1-toy/index.mdx': page('module: workloads', '') }, /name a lesson folder NN-slug/);
+  await refused({ '1-toy/index.mdx': page('module: Workloads', '') }, /name a lesson folder NN-slug/);
   course.dispose();
   await refused(
     {
-      '01-alpha/index.mdx': page('module: workloads', '<Exercise id="ex">x</Exercise>'),
+      '01-alpha/index.mdx': page('module: Workloads', '<Exercise id="ex">x</Exercise>'),
       '01-alpha/exercises/ex.ts': exercise(),
-      '01-beta/index.mdx': page('module: workloads', '<Exercise id="ex">x</Exercise>'),
+      '01-beta/index.mdx': page('module: Workloads', '<Exercise id="ex">x</Exercise>'),
       '01-beta/exercises/ex.ts': exercise(),
     },
     /01-beta and .*01-alpha share the number 01/,
@@ -76,7 +76,7 @@ test('a folder that is not NN-slug, or two lessons with one number, are refused'
 
 test('a leftover lesson.ts is refused with what replaced it', () =>
   refused(
-    { '01-toy/index.mdx': page('module: workloads', '<Exercise id="a">x</Exercise>'), '01-toy/exercises/a.ts': exercise(), '01-toy/lesson.ts': 'export default {};' },
+    { '01-toy/index.mdx': page('module: Workloads', '<Exercise id="a">x</Exercise>'), '01-toy/exercises/a.ts': exercise(), '01-toy/lesson.ts': 'export default {};' },
     /lesson\.ts is no longer read: .*Delete it/,
   ));
 

@@ -5,7 +5,6 @@
  */
 import type { PublicExercise, PublicLesson } from '@kubelab/labs/catalog';
 import type { LessonFrontmatter } from '@kubelab/labs/schema';
-import { moduleTitle } from '@kubelab/labs/schema';
 import { clusterProfiles, type Profile } from '@kubelab/labs/profiles';
 
 /** A lesson of the catalog: slug (its URL, /lessons/<slug>/), folder, order, profile, page and exercises. */
@@ -14,7 +13,7 @@ export type CatalogExercise = PublicExercise;
 export type LessonPage = LessonFrontmatter;
 
 export interface CourseModule {
-  /** The module's title, from labs/course.ts. */
+  /** The module's name, one of labs/course.ts. */
   name: string;
   lessons: CatalogLesson[];
 }
@@ -31,16 +30,16 @@ export function lessonEntryId(slug: string): string {
 
 /** Groups lessons by module, in course order (a module sits where its first lesson does). */
 export function courseModules(catalog: readonly CatalogLesson[]): CourseModule[] {
-  const modules: (CourseModule & { id: string })[] = [];
+  const modules: CourseModule[] = [];
   for (const lesson of [...catalog].sort((a, b) => a.order - b.order)) {
-    let module = modules.find((m) => m.id === lesson.page.module);
+    let module = modules.find((m) => m.name === lesson.page.module);
     if (!module) {
-      module = { id: lesson.page.module, name: moduleTitle(lesson.page.module), lessons: [] };
+      module = { name: lesson.page.module, lessons: [] };
       modules.push(module);
     }
     module.lessons.push(lesson);
   }
-  return modules.map(({ name, lessons }) => ({ name, lessons }));
+  return modules;
 }
 
 export const PROFILE_LABEL = Object.fromEntries(Object.entries(clusterProfiles).map(([name, profile]) => [name, profile.label])) as Record<Profile, string>;

@@ -8,7 +8,8 @@
  * - fenced ```sh (also bash, shell) blocks become runnable: Run and Copy. The meta word `confirm` (or
  *   `confirm="why"`) makes Run ask first, for destructive or long-running commands; `norun` leaves a plain block.
  */
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { MdastPluginDefinition, PluginFactoryContext } from 'satteri';
 import type { CatalogLesson } from '../lib/catalog.ts';
@@ -61,8 +62,8 @@ export function kubelabMdastPlugin(options: { catalog: () => readonly CatalogLes
     const lesson = options.catalog().find((entry) => entry.dir === dir);
     if (!lesson) {
       throw new Error(
-        `${where(file, {})}: the course catalog has no lesson in folder "${dir}" (is it named NN-slug, with its ` +
-          'exercises in exercises/<id>.ts? `npm run catalog -w site` says what is wrong; `npm run dev` reruns it on every change)',
+        `${where(file, {})}: the course catalog has no lesson in folder "${dir}" yet. \`npm run dev\` rewrites the catalog ` +
+          'on every change and reloads the page; if this stays, the catalog could not be written: `npm run catalog -w site` says why',
       );
     }
     const known = lesson.exercises.map((exercise) => exercise.id);
@@ -90,10 +91,11 @@ export function kubelabMdastPlugin(options: { catalog: () => readonly CatalogLes
           throw new Error(`${where(file, node)}: <Exercise> needs an id, for example <Exercise id="${known[0] ?? 'first-pod'}">`);
         }
         if (!known.includes(value)) {
-          throw new Error(
-            `${where(file, node)}: <Exercise id="${value}"> is not an exercise of lesson "${lesson.slug}": there is no ` +
-              `exercises/${value}.ts (it has: ${known.join(', ') || 'none'}). Create it with \`npx kubelab new exercise ${lesson.slug} ${value}\``,
-          );
+          const why = existsSync(join(dirname(file), 'exercises', `${value}.ts`))
+            ? `exercises/${value}.ts exists, but the course catalog does not list it yet. \`npm run dev\` rewrites the catalog on every ` +
+              'change and reloads the page; if this stays, the catalog could not be written: `npm run catalog -w site` says why'
+            : `there is no exercises/${value}.ts (it has: ${known.join(', ') || 'none'}). Create it with \`npx kubelab new exercise ${lesson.slug} ${value}\``;
+          throw new Error(`${where(file, node)}: <Exercise id="${value}"> is not an exercise of lesson "${lesson.slug}": ${why}`);
         }
         return {
           ...node,
