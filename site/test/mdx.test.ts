@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseCodeMeta } from '../src/mdx/mdast-plugin.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { kubelabMdastPlugin, parseCodeMeta } from '../src/mdx/mdast-plugin.ts';
+import type { CatalogLesson } from '../src/lib/catalog.ts';
 import { inlineMarkdown } from '../src/lib/inline-md.ts';
 import { formatDuration, sentence } from '../src/lib/format.ts';
 
@@ -30,5 +32,26 @@ describe('words on screen', () => {
   });
   it('makes server messages sentences', () => {
     assert.equal(sentence('the lab server is full: 1 of 1 in use'), 'The lab server is full: 1 of 1 in use.');
+  });
+});
+
+describe('the <Exercise> check of the mdast plugin', () => {
+  const lessonsDir = fileURLToPath(new URL('../../labs/lessons/', import.meta.url));
+  const fileURL = pathToFileURL(`${lessonsDir}01-pods/index.mdx`);
+  const lesson = (ids: string[]) =>
+    ({ slug: 'pods', dir: '01-pods', order: 1, profile: 'single', page: {}, exercises: ids.map((id) => ({ id, title: id, hints: [], solution: '' })) }) as unknown as CatalogLesson;
+  const card = (id: string) => ({ type: 'mdxJsxFlowElement', name: 'Exercise', attributes: [{ type: 'mdxJsxAttribute', name: 'id', value: id }], children: [] });
+  const run = (catalog: () => CatalogLesson[], id: string) => {
+    const plugin = kubelabMdastPlugin({ catalog, lessonsDir })({ fileURL, sourceFormat: 'mdx' } as never);
+    return (plugin as unknown as { mdxJsxFlowElement: (node: unknown) => { attributes: { name: string; value: string }[] } }).mdxJsxFlowElement(card(id));
+  };
+
+  it('follows the catalog as `npm run dev` rewrites it, and says whether the exercise file exists', () => {
+    let current = [lesson(['first-pod'])];
+    const catalog = () => current;
+    assert.throws(() => run(catalog, 'sidecar'), /<Exercise id="sidecar"> is not an exercise of lesson "pods": exercises\/sidecar\.ts exists, but the course catalog does not list it yet/);
+    assert.throws(() => run(catalog, 'no-such'), /there is no exercises\/no-such\.ts \(it has: first-pod\)\. Create it with `npx kubelab new exercise pods no-such`/);
+    current = [lesson(['first-pod', 'sidecar'])];
+    assert.deepEqual(run(catalog, 'sidecar').attributes.at(-1), { type: 'mdxJsxAttribute', name: 'lesson', value: 'pods' });
   });
 });
