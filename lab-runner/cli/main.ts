@@ -49,7 +49,8 @@ function scaffold(positionals: string[], values: { module?: string; cluster?: st
     scaffolded(newExercise(first, second));
     return 0;
   }
-  throw new KubelabError('E_USAGE', `\`kubelab new ${what ?? ''}\` needs ${what === 'exercise' ? 'a lesson and an exercise id' : what === 'lesson' ? 'a lesson slug' : '`lesson <slug>` or `exercise <lesson> <id>`'}`, {
+  const needs = what === 'exercise' ? 'a lesson and an exercise id' : what === 'lesson' ? 'a lesson slug' : '`lesson <slug>` or `exercise <lesson> <id>`';
+  throw new KubelabError('E_USAGE', `\`kubelab new${what === 'lesson' || what === 'exercise' ? ` ${what}` : ''}\` needs ${needs}`, {
     hint: 'For example: npx kubelab new lesson services, or npx kubelab new exercise services expose-web',
   });
 }
