@@ -234,7 +234,7 @@ describe('the lab reducer: a reload picks up the remembered session', () => {
     assert.equal(withError.phase, 'failed');
     assert.match(withError.error?.hint ?? '', /lab panel/);
     const without = run([{ type: 'summary', attempt: 1, summary: summary('failed') }], resuming());
-    assert.equal(without.error?.code, 'E_PROVISIONING_FAILED');
+    assert.equal(without.error?.code, 'E_PROVISION_FAILED');
     assert.equal(without.canRecreate, true);
   });
 

@@ -13,8 +13,6 @@ export const siteErrorCodes = [
   'E_NO_LAB',
   /** Something threw that is not an API error: a bug, shown rather than swallowed. */
   'E_UNEXPECTED',
-  /** The server says the lab failed but sent no error with it. */
-  'E_PROVISIONING_FAILED',
 ] as const;
 
 export type SiteErrorCode = (typeof siteErrorCodes)[number];
@@ -76,7 +74,8 @@ export const PROBLEMS = {
     hint: 'Press Start lab in the lab panel first.',
   },
   stillStarting: { code: 'E_SESSION_NOT_READY', message: 'Your lab is still starting.', hint: LEARNER_HINTS.E_SESSION_NOT_READY },
-  provisioningFailed: { code: 'E_PROVISIONING_FAILED', message: 'Your lab could not be created.', hint: 'Press Recreate to try again.' },
+  // The server says the lab failed but sent no error with it: the server's own code for a failed provisioning.
+  provisioningFailed: { code: 'E_PROVISION_FAILED', message: 'Your lab could not be created.', hint: 'Press Recreate to try again.' },
   /** The lab was recreated or ended while a request for it was in flight: that request was cancelled. */
   labChanged: {
     code: 'E_ABORTED',

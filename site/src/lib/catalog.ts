@@ -5,7 +5,7 @@
  */
 import type { PublicExercise, PublicLesson } from '@kubelab/labs/catalog';
 import type { LessonFrontmatter } from '@kubelab/labs/schema';
-import { clusterProfiles, type Profile } from '@kubelab/labs/profiles';
+import type { Profile } from '@kubelab/labs/profiles';
 
 /** A lesson of the catalog: slug (its URL, /lessons/<slug>/), folder, order, profile, page and exercises. */
 export type CatalogLesson = PublicLesson;
@@ -41,8 +41,6 @@ export function courseModules(catalog: readonly CatalogLesson[]): CourseModule[]
   }
   return modules;
 }
-
-export const PROFILE_LABEL = Object.fromEntries(Object.entries(clusterProfiles).map(([name, profile]) => [name, profile.label])) as Record<Profile, string>;
 
 /** The usual create-to-ready time (README benchmarks: about 36 s single, 53 s multi), said plainly. */
 export const PROFILE_START_TIME: Record<Profile, string> = {
