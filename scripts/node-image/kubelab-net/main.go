@@ -2,7 +2,7 @@
 // the node's pod CIDR, routes every other node's pod CIDR through that node's address, and masquerades traffic
 // that leaves the pod network. kind's own kindnetd does the same job, but its module is not served by the Go
 // module proxy our machines reach, so Kubelab builds this small daemon instead. NetworkPolicy is enforced by
-// kube-network-policies, running beside it.
+// kube-router's firewall controller, running beside it.
 package main
 
 import (
