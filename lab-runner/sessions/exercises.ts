@@ -1,13 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { runCheck, type CheckResult } from '@kubelab/checkers';
-import type { CatalogLesson } from '@kubelab/labs/catalog';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 import type { Store } from '../store/store.ts';
 import type { ClusterProbe, Environment } from './environment.ts';
 import { errors } from './errors.ts';
+import type { LabLesson } from './manager.ts';
 import type { Session } from './session.ts';
 
-export type Exercise = CatalogLesson['exercises'][number];
+export type Exercise = LabLesson['exercises'][number];
 
 /** Checks and resets of a session's exercises, always against the environment the request began with. */
 export class Exercises {
