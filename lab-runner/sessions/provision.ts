@@ -21,16 +21,30 @@ export interface ProvisionContext {
 }
 
 /**
- * The cluster's own errors, as the learner should read them. E_CLUSTER_NOT_FOUND names the cluster, and a lab
- * on a warm cluster would show its learner a pool name they never asked for ("no cluster named pool-88151b").
+ * The cluster's own errors, as the learner should read them. The provider's messages name the cluster (for the
+ * host's admin, who can look it up), and a lab on a warm cluster would show its learner a pool name they never
+ * asked for ("no cluster named pool-88151b"). E_CLUSTER_NOT_FOUND becomes E_CLUSTER_GONE; any other error keeps
+ * its code with the name taken out, and a hint that names the cluster (`docker logs kubelab-…`) is for the host,
+ * so it gives way to the API client's next step. The log keeps the original.
  */
 async function onTheCluster<T>(context: ProvisionContext, work: (environment: Environment) => Promise<T>): Promise<T> {
+  const environment = context.environment!;
   try {
-    return await work(context.environment!);
+    return await work(environment);
   } catch (error) {
     if (error instanceof KubelabError && error.code === 'E_CLUSTER_NOT_FOUND') throw errors.clusterVanished(context.session.id, error);
-    throw error;
+    throw withoutClusterName(error, environment.cluster, context.session.id);
   }
+}
+
+function withoutClusterName(error: unknown, cluster: string, session: string): unknown {
+  if (!(error instanceof Error)) return error;
+  const names = (text: string) => text.includes(cluster);
+  if (!names(error.message) && !(error instanceof KubelabError && error.hint && names(error.hint))) return error;
+  const message = error.message.replaceAll(`kubelab-${cluster}`, "the lab's cluster").replaceAll(cluster, "the lab's cluster");
+  if (!(error instanceof KubelabError)) return new Error(message, { cause: error });
+  const hint = error.hint && !names(error.hint) ? error.hint : `POST /api/sessions/${session}/reset tries again on a fresh cluster; the lab server's log has the details.`;
+  return new KubelabError(error.code, message, { hint, cause: error });
 }
 
 const removeOld: Action<ProvisionContext> = {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Step } from '../schemas/api.ts';
 import type { Session } from '../sessions/session.ts';
+import { KubelabError } from '@kubelab/kit/errors';
 import { Store } from '../store/store.ts';
 import { fakeServer, FakeProvider, tempDir, until, type FakeServer } from './fakes.ts';
 
@@ -110,6 +111,29 @@ describe('the warm pool', () => {
         summary.steps.map((step) => `${step.id}:${step.state}`),
         ['take-warm:done', 'start-terminal:done', 'prepare-exercises:failed'],
       );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('a toolbox that fails on a warm cluster keeps its code, but neither the steps nor the error name the pool cluster', async () => {
+    const { server, warm } = await withWarmCluster();
+    try {
+      server.provider.fail(
+        'startToolbox',
+        new KubelabError('E_TOOLBOX_FAILED', `failed to start the toolbox of cluster ${warm}: docker run exited with status 125`, {
+          hint: `\`docker logs kubelab-${warm}-toolbox\` may say more.`,
+        }),
+      );
+      const { session } = await server.app.sessions.create('probe');
+      await settled(session);
+      const summary = session.summary();
+      assert.equal(summary.state, 'failed');
+      assert.equal(summary.error?.code, 'E_TOOLBOX_FAILED', 'the code still says what failed');
+      assert.match(summary.error?.message ?? '', /toolbox of cluster the lab's cluster: docker run exited/);
+      assert.match(summary.error?.hint ?? '', new RegExp(`POST /api/sessions/${session.id}/reset`));
+      const shown = JSON.stringify({ steps: summary.steps, error: summary.error });
+      assert.ok(!shown.includes(warm) && !shown.includes('pool-'), `no pool name: ${shown}`);
     } finally {
       await server.close();
     }
