@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Criterion } from '@kubelab/checkers';
 import { KubelabError } from '@kubelab/kit/errors';
 import type { Status } from '@kubelab/kit/status';
+import type { Profile } from '@kubelab/labs/profiles';
 import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../providers/provider.ts';
 import type { LabLesson, Lessons } from '../sessions/manager.ts';
 import { buildApp } from '../app.ts';
@@ -66,7 +67,7 @@ export class FakeProvider implements ClusterProvider {
   }
 
   /** A cluster that exists already (made by an earlier run). */
-  addCluster(name: string, profile: 'single' | 'multi' = 'single'): Cluster {
+  addCluster(name: string, profile: Profile = 'single'): Cluster {
     const nodes: ClusterNode[] = [{ name: `kubelab-${name}-control-plane`, role: 'control-plane', address: '10.0.0.2', state: 'running' }];
     if (profile === 'multi') {
       for (const worker of ['worker', 'worker2']) nodes.push({ name: `kubelab-${name}-${worker}`, role: 'worker', address: '10.0.0.3', state: 'running' });
