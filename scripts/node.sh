@@ -29,5 +29,18 @@ fi
 # node-gyp (node-pty) must compile against the headers of the Node that runs it, not the global npmrc's nodedir=/usr.
 npm_config_nodedir=$(dirname "$(dirname "$(command -v node)")"); export npm_config_nodedir
 
+# A fresh checkout has no node_modules, so the workspaces (@kubelab/kit, @kubelab/labs, ...) are not linked yet,
+# and every entry point but setup imports them by name. Setup imports only relative paths (it is what installs the
+# host packages node-pty's build needs, then runs npm ci), so it runs first, once.
+case "${1:-}" in
+  *setup.ts) ;;
+  *)
+    if [ ! -e "$(dirname "$here")/node_modules/@kubelab/kit" ]; then
+      echo "kubelab: first run in this checkout: running setup first" >&2
+      node "$here/setup.ts" || exit 1
+    fi
+    ;;
+esac
+
 if [ "${1:-}" = "--exec" ]; then shift; exec "$@"; fi
 exec node "$@"

@@ -2,14 +2,14 @@
  * `npm run setup`: everything Kubelab needs to create real kind clusters on this machine, idempotently.
  * A warm run takes seconds; an interrupted run resumes where it stopped (every artifact is written atomically).
  */
-import { runPipeline } from '@kubelab/kit/pipeline';
-import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
-import { runMain } from '@kubelab/kit/main';
+import { runPipeline } from './lib/pipeline.ts';
+import { consoleStatus, formatElapsed } from './lib/status.ts';
+import { runMain } from './lib/main.ts';
 import { setupActions, type SetupContext } from './setup/steps.ts';
-import { toolsBinDir } from '@kubelab/kit/artifacts';
+import { toolsBinDir } from './lib/artifacts.ts';
 import { appendFile, mkdir } from 'node:fs/promises';
-import { cachePath } from '@kubelab/kit/cache';
-import type { StatusEvent } from '@kubelab/kit/status';
+import { cachePath } from './lib/cache.ts';
+import type { StatusEvent } from './lib/status.ts';
 
 /** Keeps each run's step durations, so the benchmark can report cold setup without wiping the caches. */
 async function recordRun(events: StatusEvent[]): Promise<void> {

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { run } from '@kubelab/kit/exec';
-import { cachePath, exists, produceDirectory } from '@kubelab/kit/cache';
-import { shortHash, versions } from '@kubelab/kit/versions';
-import type { StepHandle } from '@kubelab/kit/status';
+import { run } from '../lib/exec.ts';
+import { cachePath, exists, produceDirectory } from '../lib/cache.ts';
+import { shortHash, versions } from '../lib/versions.ts';
+import type { StepHandle } from '../lib/status.ts';
 import { buildGo, type GoRecipe } from './go-build.ts';
 import {
   corednsRecipe,
@@ -18,7 +18,7 @@ import {
 } from './recipes.ts';
 import { buildImage, imageExists, imageLabel, keyLabel, tryPull } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
-import { componentImages } from '@kubelab/kit/artifacts';
+import { componentImages } from '../lib/artifacts.ts';
 
 const k8s = versions.kubernetes.version;
 

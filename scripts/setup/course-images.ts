@@ -1,14 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { courseImages, courseImagesDir } from '@kubelab/labs/images';
-import { shortHash } from '@kubelab/kit/versions';
-import type { StepHandle } from '@kubelab/kit/status';
+import { shortHash } from '../lib/versions.ts';
+import type { StepHandle } from '../lib/status.ts';
 import { buildGo } from './go-build.ts';
 import { buildImage, imageLabel, keyLabel } from './docker.ts';
-import { toolPath } from '@kubelab/kit/artifacts';
+import { toolPath } from '../lib/artifacts.ts';
 
-const imagesDir = fileURLToPath(courseImagesDir);
 
 async function sourceKey(dir: string, extra: (string | Buffer)[] = []): Promise<string> {
   const files = (await readdir(dir)).sort();
@@ -32,6 +30,9 @@ async function ensureCourseImage(
 }
 
 export async function ensureCourseImages(step: StepHandle): Promise<string> {
+  // Loaded here, not at the top: setup starts before npm has linked the workspaces (see scripts/node.sh).
+  const { courseImages, courseImagesDir } = await import('@kubelab/labs/images');
+  const imagesDir = fileURLToPath(courseImagesDir);
   const webDir = join(imagesDir, 'web');
   const webBinary = join(
     await buildGo(

@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '@kubelab/kit/exec';
-import { versions } from '@kubelab/kit/versions';
-import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
+import { run } from '../lib/exec.ts';
+import { versions } from '../lib/versions.ts';
+import { withHeartbeat, type StepHandle } from '../lib/status.ts';
 import { builtByLabel, imageExists, tryPull } from './docker.ts';
 
 export const debianBaseImage = `debian:${versions.debian.suite}-slim`;

@@ -1,10 +1,10 @@
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run, succeeds } from '@kubelab/kit/exec';
-import { cachePath } from '@kubelab/kit/cache';
-import { KubelabError, wrapError } from '@kubelab/kit/errors';
-import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
+import { run, succeeds } from '../lib/exec.ts';
+import { cachePath } from '../lib/cache.ts';
+import { KubelabError, wrapError } from '../lib/errors.ts';
+import { withHeartbeat, type StepHandle } from '../lib/status.ts';
 
 /** Label put on everything Kubelab builds, so `kubelab doctor` and cleanup can find it. */
 export const builtByLabel = 'io.kubelab.built-by=kubelab-setup';

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import { run, succeeds, which } from '@kubelab/kit/exec';
-import { cachePath, writeFileAtomic } from '@kubelab/kit/cache';
-import { KubelabError } from '@kubelab/kit/errors';
-import type { StepHandle } from '@kubelab/kit/status';
-import { isRoot, lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
+import { run, succeeds, which } from '../lib/exec.ts';
+import { cachePath, writeFileAtomic } from '../lib/cache.ts';
+import { KubelabError } from '../lib/errors.ts';
+import type { StepHandle } from '../lib/status.ts';
+import { isRoot, lacksSysResource, wrapperRuntime } from '../lib/host.ts';
 
 
 /**

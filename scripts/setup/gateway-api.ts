@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '@kubelab/kit/exec';
-import { exists, writeFileAtomic } from '@kubelab/kit/cache';
-import { gatewayApiManifestPath } from '@kubelab/kit/artifacts';
-import { versions } from '@kubelab/kit/versions';
+import { run } from '../lib/exec.ts';
+import { exists, writeFileAtomic } from '../lib/cache.ts';
+import { gatewayApiManifestPath } from '../lib/artifacts.ts';
+import { versions } from '../lib/versions.ts';
 
 export async function ensureGatewayApiManifest(): Promise<string> {
   const target = gatewayApiManifestPath();

@@ -2,11 +2,11 @@ import { mkdir, readFile, writeFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtemp } from 'node:fs/promises';
-import { run } from '@kubelab/kit/exec';
-import { cachePath, exists, produceDirectory } from '@kubelab/kit/cache';
-import { shortHash } from '@kubelab/kit/versions';
-import { KubelabError, wrapError } from '@kubelab/kit/errors';
-import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
+import { run } from '../lib/exec.ts';
+import { cachePath, exists, produceDirectory } from '../lib/cache.ts';
+import { shortHash } from '../lib/versions.ts';
+import { KubelabError, wrapError } from '../lib/errors.ts';
+import { withHeartbeat, type StepHandle } from '../lib/status.ts';
 
 /**
  * A Go program built from the Go module proxy. Many of them cannot be `go install`ed because their go.mod has

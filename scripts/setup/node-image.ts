@@ -1,16 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { run, succeeds } from '@kubelab/kit/exec';
-import { shortHash, versions } from '@kubelab/kit/versions';
-import { KubelabError, wrapError } from '@kubelab/kit/errors';
-import { withHeartbeat, type StepHandle } from '@kubelab/kit/status';
+import { run, succeeds } from '../lib/exec.ts';
+import { shortHash, versions } from '../lib/versions.ts';
+import { KubelabError, wrapError } from '../lib/errors.ts';
+import { withHeartbeat, type StepHandle } from '../lib/status.ts';
 import { buildImage, builtByLabel, imageExists } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
-import { lacksSysResource } from '@kubelab/kit/host';
+import { lacksSysResource } from '../lib/host.ts';
 import { componentBinaries, nodeImageRefs } from './components.ts';
-import { componentImages } from '@kubelab/kit/artifacts';
-import { courseImages } from '@kubelab/labs/images';
+import { componentImages } from '../lib/artifacts.ts';
 
 const manifestsDir = fileURLToPath(new URL('../node-image/manifests/', import.meta.url));
 const k8s = versions.kubernetes.version;
@@ -97,7 +96,9 @@ async function imageId(ref: string): Promise<string> {
 }
 
 /** The images imported into every node: cluster components, add-ons and course images. */
-export function imagesInNode(): string[] {
+export async function imagesInNode(): Promise<string[]> {
+  // Loaded here, not at the top: setup starts before npm has linked the workspaces (see scripts/node.sh).
+  const { courseImages } = await import('@kubelab/labs/images');
   return [...nodeImageRefs(), ...Object.values(courseImages)];
 }
 
@@ -110,7 +111,7 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
   const base = await ensureKindBase(step);
   const { dirs } = await componentBinaries(step);
   const k8sDir = dirs.get('kubernetes')!;
-  const refs = imagesInNode();
+  const refs = await imagesInNode();
   const storage = await defaultStorageManifest();
   const cni = await cniManifest();
   const ids = await Promise.all(refs.map(imageId));

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { versions } from '@kubelab/kit/versions';
+import { versions } from '../lib/versions.ts';
 import type { GoRecipe } from './go-build.ts';
-import { kubelabNetVersion } from '@kubelab/kit/artifacts';
+import { kubelabNetVersion } from '../lib/artifacts.ts';
 
 const k8s = versions.kubernetes.version; // v1.34.4
 const [major, minor] = k8s.replace(/^v/, '').split('.');

@@ -1,16 +1,16 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { run, which } from '@kubelab/kit/exec';
-import { KubelabError } from '@kubelab/kit/errors';
-import type { Action } from '@kubelab/kit/pipeline';
+import { run, which } from '../lib/exec.ts';
+import { KubelabError } from '../lib/errors.ts';
+import type { Action } from '../lib/pipeline.ts';
 import { ensureEngine, ensureHostPackages } from './engine.ts';
-import { isRoot } from '@kubelab/kit/host';
+import { isRoot } from '../lib/host.ts';
 import { ensureDebianBase } from './debian-base.ts';
 import { ensureTool } from './tools.ts';
 import { ensureComponentBinaries, ensureComponentImages } from './components.ts';
 import { ensureCourseImages } from './course-images.ts';
 import { ensureNodeImage } from './node-image.ts';
-import { repoRoot } from '@kubelab/kit/paths';
-import { writeNodeImage } from '@kubelab/kit/artifacts';
+import { repoRoot } from '../lib/paths.ts';
+import { writeNodeImage } from '../lib/artifacts.ts';
 import { ensureGatewayApiManifest } from './gateway-api.ts';
 
 export interface SetupContext {

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { chmod, copyFile, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '@kubelab/kit/exec';
-import { cachePath, exists, writeFileAtomic } from '@kubelab/kit/cache';
-import { releaseUrl, versions } from '@kubelab/kit/versions';
-import type { StepHandle } from '@kubelab/kit/status';
-import { pinnedToolVersions, toolPath, type ToolName } from '@kubelab/kit/artifacts';
+import { run } from '../lib/exec.ts';
+import { cachePath, exists, writeFileAtomic } from '../lib/cache.ts';
+import { releaseUrl, versions } from '../lib/versions.ts';
+import type { StepHandle } from '../lib/status.ts';
+import { pinnedToolVersions, toolPath, type ToolName } from '../lib/artifacts.ts';
 import { buildGo } from './go-build.ts';
 import { helmRecipe, kindRecipe, kubernetesRecipe } from './recipes.ts';
 
