@@ -47,6 +47,17 @@ export const errorCodes = [
   'E_CLUSTER_GONE',
   'E_INTERRUPTED',
   'E_PROVISION_FAILED',
+  // The HTTP edge (who may talk to the lab server, and how much).
+  'E_BAD_HOST',
+  'E_BAD_ORIGIN',
+  'E_LAUNCH_REQUIRED',
+  'E_RATE_LIMITED',
+  'E_SESSION_BUSY',
+  'E_TOO_MANY_STREAMS',
+  'E_TLS_REQUIRED',
+  // Credentials read back from a cluster.
+  'E_NO_KUBECONFIG',
+  'E_UNSAFE_KUBECONFIG',
   // The course.
   'E_UNKNOWN_LESSON',
   'E_UNKNOWN_EXERCISE',
