@@ -3,6 +3,15 @@ import { readFileSync } from 'node:fs';
 
 /** Name under which dockerd knows our runc wrapper (see scripts/setup/engine.ts). */
 export const wrapperRuntime = 'kubelab-runc';
+
+/**
+ * Where the wrapper lives: dockerd runs it as root for every container, so it sits in a root-owned folder that no
+ * user can write, never in a user's cache (a user who could replace it would be root at the next container start).
+ */
+export const wrapperPath = '/usr/local/libexec/kubelab/kubelab-runc';
+
+/** The log rotation dockerd is started with: a chatty pod or a flood in a toolbox cannot fill the host's disk. */
+export const dockerLogOptions = ['--log-opt', 'max-size=10m', '--log-opt', 'max-file=3'];
 const CAP_SYS_RESOURCE = 24;
 
 /**

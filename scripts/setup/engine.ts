@@ -1,16 +1,20 @@
 import { spawn } from 'node:child_process';
-import { openSync, readFileSync } from 'node:fs';
+import { openSync, readFileSync, statSync } from 'node:fs';
+import { chmod, chown, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { run, succeeds, which } from '../lib/exec.ts';
 import { cachePath, writeFileAtomic } from '../lib/cache.ts';
 import { KubelabError } from '../lib/errors.ts';
 import type { StepHandle } from '../lib/status.ts';
-import { isRoot, lacksSysResource, wrapperRuntime } from '../lib/host.ts';
-
+import { dockerLogOptions, isRoot, lacksSysResource, wrapperPath, wrapperRuntime } from '../lib/host.ts';
 
 /**
  * A runc wrapper that deletes CAP_SYS_RESOURCE from every capability set of the OCI spec before handing over to
  * the real runc. `create`/`run` read the bundle's config.json, `exec` reads a --process JSON file: both are edited.
  */
+/** A word for sh: single-quoted, so a path with spaces or quotes stays one argument and runs nothing. */
+export const shellQuote = (word: string): string => `'${word.replaceAll("'", `'\\''`)}'`;
+
 export function runcWrapperScript(realRunc: string, jq: string): string {
   return `#!/bin/sh
 # Written by Kubelab's setup (scripts/setup/engine.ts). This host's capability bounding set lacks
@@ -23,7 +27,7 @@ for arg in "$@"; do
 done
 strip() {
   [ -f "$1" ] || return 0
-  ${jq} '(if .process then .process.capabilities else .capabilities end) as $caps
+  ${shellQuote(jq)} '(if .process then .process.capabilities else .capabilities end) as $caps
     | if $caps == null then . else
         (if .process then .process.capabilities else .capabilities end) |=
           with_entries(.value |= (if type == "array" then map(select(. != "CAP_SYS_RESOURCE")) else . end))
@@ -31,14 +35,50 @@ strip() {
 }
 if [ -n "$bundle" ]; then strip "$bundle/config.json"; fi
 if [ -n "$process" ]; then strip "$process"; fi
-exec ${realRunc} "$@"
+exec ${shellQuote(realRunc)} "$@"
 `;
 }
 
-async function dockerInfo(): Promise<{ ok: true; defaultRuntime: string } | { ok: false; error: string }> {
+/**
+ * Why `path` could be replaced by someone other than root: a folder on the way (or the file) that is not owned by
+ * root, or that its group or everyone may write. Undefined when only root can change it.
+ */
+export function notRootOnly(path: string, stat: (path: string) => { uid: number; mode: number } = statSync): string | undefined {
+  for (let current = path; ; current = dirname(current)) {
+    let info: { uid: number; mode: number };
+    try {
+      info = stat(current);
+    } catch {
+      if (current === dirname(current)) return undefined;
+      continue; // not made yet: mkdir makes it root's
+    }
+    if (info.uid !== 0) return `${current} is owned by uid ${info.uid}, not root`;
+    // The sticky bit (as on /tmp) does not stop another user from adding files, so it does not help here.
+    if (info.mode & 0o022) return `${current} may be written by its group or by everyone (mode ${(info.mode & 0o7777).toString(8)})`;
+    if (current === dirname(current)) return undefined;
+  }
+}
+
+/** Writes a root-owned executable where only root can change it, or refuses. */
+async function installRootOwned(path: string, content: string): Promise<void> {
+  const why = notRootOnly(dirname(path));
+  if (why) {
+    throw new KubelabError('E_ENGINE_CAPS', `will not install the ${wrapperRuntime} runtime at ${path}: ${why}`, {
+      hint: 'dockerd runs this file as root for every container: make its folder root-owned and writable by root only, then run npm run setup again.',
+    });
+  }
+  await mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  await writeFileAtomic(path, content, 0o755);
+  await chown(path, 0, 0);
+  await chmod(path, 0o755);
+}
+
+async function dockerInfo(): Promise<{ ok: true; defaultRuntime: string; runtimePath?: string } | { ok: false; error: string }> {
   try {
-    const { stdout } = await run(['docker', 'info', '--format', '{{.DefaultRuntime}}']);
-    return { ok: true, defaultRuntime: stdout.trim() };
+    const { stdout } = await run(['docker', 'info', '--format', '{{.DefaultRuntime}}\t{{json .Runtimes}}']);
+    const [defaultRuntime = '', runtimes = '{}'] = stdout.trim().split('\t');
+    const runtimePath = (JSON.parse(runtimes) as Record<string, { path?: string }>)[defaultRuntime]?.path;
+    return { ok: true, defaultRuntime, ...(runtimePath ? { runtimePath } : {}) };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? error.message : String(error) };
   }
@@ -97,7 +137,11 @@ export async function ensureEngine(step: StepHandle): Promise<string> {
         { hint: `Stop that dockerd and run npm run setup again: it starts dockerd with the ${wrapperRuntime} runtime, which drops the missing capability.` },
       );
     }
-    return `engine already running (runtime ${info.defaultRuntime})`;
+    // A dockerd started by an older setup runs the wrapper from the cache; it keeps working, but only root may be
+    // able to replace what dockerd runs as root. Say so rather than restart a dockerd that may be running labs.
+    const risky = info.defaultRuntime === wrapperRuntime && info.runtimePath ? notRootOnly(info.runtimePath) : undefined;
+    if (risky) step.progress(`warning: dockerd runs ${info.runtimePath}, and ${risky}; restart dockerd and run npm run setup to move it to ${wrapperPath}`);
+    return `engine already running (runtime ${info.defaultRuntime}${info.runtimePath && info.runtimePath !== 'runc' ? ` at ${info.runtimePath}` : ''})`;
   }
   if (!isRoot() || !(await which('apt-get'))) {
     throw new KubelabError('E_NO_ENGINE', `no Docker engine answers: ${info.error.split('\n')[0]}`, {
@@ -111,11 +155,11 @@ export async function ensureEngine(step: StepHandle): Promise<string> {
     const jq = await which('jq');
     if (!jq) await aptInstall(['jq'], step);
     const realRunc = (await which('runc')) ?? '/usr/sbin/runc';
-    const wrapper = cachePath('bin', wrapperRuntime);
-    await writeFileAtomic(wrapper, runcWrapperScript(realRunc, (await which('jq'))!), 0o755);
-    args.push('--add-runtime', `${wrapperRuntime}=${wrapper}`, '--default-runtime', wrapperRuntime);
+    await installRootOwned(wrapperPath, runcWrapperScript(realRunc, (await which('jq'))!));
+    args.push('--add-runtime', `${wrapperRuntime}=${wrapperPath}`, '--default-runtime', wrapperRuntime);
     step.progress(`kernel lacks CAP_SYS_RESOURCE: using the ${wrapperRuntime} runtime wrapper`);
   }
+  args.push(...dockerLogOptions);
   const logFile = cachePath('logs', 'dockerd.log');
   await writeFileAtomic(logFile, '');
   step.progress(`starting dockerd (log: ${logFile})`);

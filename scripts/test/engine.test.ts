@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, readFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runcWrapperScript } from '../setup/engine.ts';
+import { notRootOnly, runcWrapperScript, shellQuote } from '../setup/engine.ts';
 import { lacksSysResource } from '@kubelab/kit/host';
 import { run, which } from '@kubelab/kit/exec';
 
@@ -18,9 +18,10 @@ test('reads CAP_SYS_RESOURCE from the capability bounding set', async () => {
 test('the runc wrapper strips CAP_SYS_RESOURCE from bundle and process specs, then runs runc with the same args', async (t) => {
   const jq = await which('jq');
   if (!jq) return t.skip('jq is not installed (npm run setup installs it where the wrapper is needed)');
-  const dir = await mkdtemp(join(tmpdir(), 'kubelab-runc-'));
+  // A path with a space and a quote must stay one word in the wrapper, and run nothing.
+  const dir = await mkdtemp(join(tmpdir(), "kubelab runc 'x' -"));
   const fakeRunc = join(dir, 'runc');
-  await writeFile(fakeRunc, `#!/bin/sh\necho "$@" > ${dir}/args\n`);
+  await writeFile(fakeRunc, `#!/bin/sh\necho "$@" > ${shellQuote(join(dir, 'args'))}\n`);
   await chmod(fakeRunc, 0o755);
   const wrapper = join(dir, 'wrapper');
   await writeFile(wrapper, runcWrapperScript(fakeRunc, jq), { mode: 0o755 });
@@ -38,4 +39,33 @@ test('the runc wrapper strips CAP_SYS_RESOURCE from bundle and process specs, th
   await run([wrapper, 'exec', `--process=${join(dir, 'process.json')}`, 'c1']);
   const processSpec = JSON.parse(await readFile(join(dir, 'process.json'), 'utf8'));
   assert.deepEqual(processSpec.capabilities.bounding, ['CAP_CHOWN', 'CAP_SYS_ADMIN']);
+});
+
+test('the wrapper is installed only where root alone can change it', () => {
+  const tree: Record<string, { uid: number; mode: number }> = {
+    '/': { uid: 0, mode: 0o755 },
+    '/usr': { uid: 0, mode: 0o755 },
+    '/usr/local': { uid: 0, mode: 0o755 },
+    '/home': { uid: 0, mode: 0o755 },
+    '/home/ann': { uid: 1000, mode: 0o755 },
+    '/home/ann/.cache': { uid: 1000, mode: 0o755 },
+    '/srv': { uid: 0, mode: 0o775 },
+    '/tmp': { uid: 0, mode: 0o1777 },
+  };
+  const stat = (path: string) => {
+    const found = tree[path];
+    if (!found) throw new Error(`ENOENT ${path}`);
+    return found;
+  };
+  assert.equal(notRootOnly('/usr/local/libexec/kubelab', stat), undefined, 'missing folders under root-only ones are fine: mkdir makes them root\'s');
+  assert.match(notRootOnly('/home/ann/.cache/kubelab/bin', stat) ?? '', /\/home\/ann\/.cache is owned by uid 1000/);
+  assert.match(notRootOnly('/srv/kubelab', stat) ?? '', /\/srv may be written by its group/);
+  assert.match(notRootOnly('/tmp/kubelab', stat) ?? '', /\/tmp may be written .* by everyone \(mode 1777\)/);
+});
+
+test('shellQuote keeps any path one inert word', async () => {
+  for (const word of ["it's", 'a b', '$(touch /tmp/x)', '`id`', "'"]) {
+    const { stdout } = await run(['sh', '-c', `printf %s ${shellQuote(word)}`]);
+    assert.equal(stdout, word);
+  }
 });
