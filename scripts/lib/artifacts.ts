@@ -53,6 +53,12 @@ export const componentImages = {
   netBase: 'kubelab/net-base:bookworm',
 } as const;
 
+/**
+ * Inside every node image: the API server's admission configuration (Pod Security defaults) that a
+ * workshop-profile cluster passes with --admission-control-config-file. Source: scripts/node-image/manifests.
+ */
+export const nodeAdmissionConfigPath = '/etc/kubernetes/kubelab/admission.yaml';
+
 /** Setup's result that the provider needs: which node image the current pins and sources produced. */
 const nodeImageStateFile = () => cachePath('state', 'node-image.json');
 

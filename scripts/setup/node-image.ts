@@ -9,7 +9,7 @@ import { buildImage, builtByLabel, imageExists } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
 import { lacksSysResource } from '../lib/host.ts';
 import { componentBinaries, nodeImageRefs } from './components.ts';
-import { componentImages } from '../lib/artifacts.ts';
+import { componentImages, nodeAdmissionConfigPath } from '../lib/artifacts.ts';
 
 const manifestsDir = fileURLToPath(new URL('../node-image/manifests/', import.meta.url));
 const k8s = versions.kubernetes.version;
@@ -114,8 +114,9 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
   const refs = await imagesInNode();
   const storage = await defaultStorageManifest();
   const cni = await cniManifest();
+  const admission = await readFile(join(manifestsDir, 'admission.yaml'), 'utf8');
   const ids = await Promise.all(refs.map(imageId));
-  const key = shortHash(await imageId(base), k8sDir, storage, cni, ...refs, ...ids);
+  const key = shortHash(await imageId(base), k8sDir, storage, cni, admission, ...refs, ...ids);
   const image = `kubelab/node:${k8s}-${key}`;
   if (await imageExists(image)) return { image, detail: `${image} (cached)` };
 
@@ -130,6 +131,7 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
       '/kind/version': `${k8s}\n`,
       '/kind/manifests/default-cni.yaml': cni,
       '/kind/manifests/default-storage.yaml': storage,
+      [nodeAdmissionConfigPath]: admission,
     };
     for (const [path, content] of Object.entries(files)) {
       await run(['docker', 'exec', '-i', builder, 'sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', path], { input: content });
