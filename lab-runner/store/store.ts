@@ -35,6 +35,9 @@ export interface PoolRow {
   createdAt: string;
 }
 
+/** How many checks of one exercise a session's history keeps: the newest. */
+export const maxChecksPerExercise = 50;
+
 /** Each entry moves the schema one version forward; PRAGMA user_version records how far a database has come. */
 const migrations = [
   `CREATE TABLE sessions (
@@ -207,13 +210,25 @@ export class Store {
     return (this.db.prepare(`SELECT count(*) AS n FROM sessions WHERE state IN ('provisioning', 'ready')`).get() as { n: number }).n;
   }
 
+  /**
+   * Records a check, and drops the oldest of that session's checks of the same exercise beyond the last
+   * `maxChecksPerExercise`: a learner can press Check as often as they like, and the history stays bounded.
+   */
   addCheck(sessionId: string, result: CheckResult, checkedAt = new Date().toISOString()): void {
-    this.db
-      .prepare('INSERT INTO checks (session_id, exercise, passed, criteria, duration_ms, checked_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(sessionId, result.exercise, result.passed ? 1 : 0, JSON.stringify(result.criteria), result.durationMs, checkedAt);
+    this.transaction(() => {
+      this.db
+        .prepare('INSERT INTO checks (session_id, exercise, passed, criteria, duration_ms, checked_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(sessionId, result.exercise, result.passed ? 1 : 0, JSON.stringify(result.criteria), result.durationMs, checkedAt);
+      this.db
+        .prepare(
+          `DELETE FROM checks WHERE session_id = :session AND exercise = :exercise AND id <= (
+             SELECT id FROM checks WHERE session_id = :session AND exercise = :exercise ORDER BY id DESC LIMIT 1 OFFSET :keep)`,
+        )
+        .run({ session: sessionId, exercise: result.exercise, keep: maxChecksPerExercise });
+    });
   }
 
-  /** Every check the session ran, oldest first. */
+  /** Every check the session ran (the last `maxChecksPerExercise` of each exercise), oldest first. */
   checks(sessionId: string): StoredCheck[] {
     return (this.db.prepare('SELECT * FROM checks WHERE session_id = ? ORDER BY id').all(sessionId) as unknown as RawCheck[]).map(toCheck);
   }
