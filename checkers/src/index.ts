@@ -1,9 +1,9 @@
 export { CheckResultSchema, CriterionSchema, type CheckResult, type Criterion } from './types.ts';
 export { contextFromKubeconfig, getOrNull, type CheckContext } from './context.ts';
-export { runCheck } from './check.ts';
+export { maxCriterionTextBytes, runCheck, truncateText } from './check.ts';
 export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
-export { describePodState, formatLabels, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
+export { describePodState, formatLabels, maxLogBytes, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
 /** The Kubernetes object types authors build manifests and read results with (`apply(pod: V1Pod)`). */
 export type {
   KubernetesObject,

@@ -8,10 +8,16 @@ export function readPod(cluster: CheckContext, name: string, namespace = 'defaul
   return getOrNull(() => cluster.core.readNamespacedPod({ name, namespace }));
 }
 
-/** The tail of one container's log, or '' when there is none yet (a container that has not started). */
+/** The most of a log a check reads: a pod can print one line of any length. */
+export const maxLogBytes = 65_536;
+
+/**
+ * The tail of one container's log (its last 50 lines, and at most 64 KiB of them), or '' when there is none yet (a
+ * container that has not started).
+ */
 export async function podLog(cluster: CheckContext, name: string, container: string, namespace = 'default'): Promise<string> {
   try {
-    return (await cluster.core.readNamespacedPodLog({ name, namespace, container, tailLines: 50 })) ?? '';
+    return (await cluster.core.readNamespacedPodLog({ name, namespace, container, tailLines: 50, limitBytes: maxLogBytes })) ?? '';
   } catch {
     return '';
   }

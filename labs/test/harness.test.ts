@@ -5,10 +5,11 @@ import { proveExercise } from '../src/harness.ts';
 
 // The harness must catch a check that lies. These toy exercises need no cluster: their scripts are shell no-ops
 // and their checks read a variable the scripts "set", so each scenario's outcome is known in advance.
+const pem = (label: string) => Buffer.from(`-----BEGIN ${label}-----\nZmFrZQ==\n-----END ${label}-----\n`).toString('base64');
 const kubeconfig = `apiVersion: v1
 kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-users: [{name: u, user: {token: t}}]
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", certificate-authority-data: ${pem('CERTIFICATE')}}}]
+users: [{name: u, user: {client-certificate-data: ${pem('CERTIFICATE')}, client-key-data: ${pem('PRIVATE KEY')}}}]
 contexts: [{name: x, context: {cluster: c, user: u}}]
 current-context: x
 `;
