@@ -5,6 +5,7 @@ import { readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
 import { courseImages } from '@kubelab/labs/images';
 import { cacheDir } from '@kubelab/kit/cache';
+import { defaultStateDir } from '../providers/kind/provider.ts';
 
 interface Finding {
   ok: boolean;
@@ -92,6 +93,7 @@ export async function doctor(out: (line: string) => void): Promise<boolean> {
     await diskFinding(),
     inotifyFinding(),
     { ok: true, what: `cache: ${cacheDir()}` },
+    { ok: true, what: `cluster kubeconfigs: ${defaultStateDir()} (KUBELAB_DATA_DIR/clusters)` },
   ];
   for (const f of findings) {
     out(`${f.ok ? '✓' : '✗'} ${f.what}`);

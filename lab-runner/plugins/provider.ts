@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import fp from 'fastify-plugin';
 import { KindProvider } from '../providers/kind/provider.ts';
 import type { ClusterProvider } from '../providers/provider.ts';
@@ -13,10 +14,14 @@ export interface ProviderPluginOptions {
   provider?: ClusterProvider | undefined;
 }
 
-/** The cluster provider: the only service that touches the container engine. */
+/**
+ * The cluster provider: the only service that touches the container engine. The kind provider keeps each
+ * cluster's kubeconfigs in <dataDir>/clusters, where `npx kubelab cluster kubeconfig` finds them too when
+ * KUBELAB_DATA_DIR names the same directory.
+ */
 export default fp<ProviderPluginOptions>(
   async function providerPlugin(app, options) {
-    app.decorate('provider', options.provider ?? new KindProvider());
+    app.decorate('provider', options.provider ?? new KindProvider({ stateDir: join(app.config.dataDir, 'clusters') }));
   },
   { name: 'kubelab-provider', fastify: '5.x' },
 );

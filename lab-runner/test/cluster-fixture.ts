@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +23,16 @@ export interface TestCluster {
 }
 
 export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(3).toString('hex')}`;
+
+/**
+ * A kind provider whose clusters' kubeconfigs are kept in a data directory of this test process (removed when it
+ * exits), not in the user's own: `<dataDir>/clusters`, as a lab server with KUBELAB_DATA_DIR=<dataDir> keeps them.
+ */
+export function testProvider(options: { readyTimeoutMs?: number } = {}): KindProvider & { dataDir: string } {
+  const dataDir = mkdtempSync(join(tmpdir(), 'kubelab-test-data-'));
+  process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  return Object.assign(new KindProvider({ ...options, stateDir: join(dataDir, 'clusters') }), { dataDir });
+}
 
 export async function createTestCluster(provider: KindProvider, profile: Profile, prefix = 'test'): Promise<TestCluster> {
   const name = uniqueName(prefix);

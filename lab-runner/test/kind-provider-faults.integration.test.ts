@@ -7,7 +7,11 @@ import assert from 'node:assert/strict';
 import { EventStatus } from '@kubelab/kit/status';
 import { KubelabError } from '@kubelab/kit/errors';
 import { KindProvider } from '../providers/kind/provider.ts';
-import { leftovers, uniqueName } from './cluster-fixture.ts';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { cacheDir } from '@kubelab/kit/cache';
+import { join } from 'node:path';
+import { leftovers, testProvider, uniqueName } from './cluster-fixture.ts';
 
 const signal = () => AbortSignal.timeout(600_000);
 const hasCode = (code: string) => (error: unknown) => {
@@ -52,9 +56,18 @@ test('asking for a cluster that does not exist is a clear error', async () => {
 test('a create that fails part way removes its containers and network', { timeout: 900_000 }, async () => {
   const name = uniqueName('fails');
   // A readiness deadline of zero makes the first wait fail right after kind has created the node.
-  const provider = new KindProvider({ readyTimeoutMs: 0 });
+  const provider = testProvider({ readyTimeoutMs: 0 });
   const status = new EventStatus();
-  await assert.rejects(provider.create({ name, profile: 'single' }, status, signal()), hasCode('E_NOT_READY'));
-  assert.ok(status.events.some((e) => e.type === 'done' && e.id === 'create-cluster'), 'kind had created the node before the failure');
+  await assert.rejects(provider.create({ name, profile: 'single' }, status, signal()), (error: unknown) => {
+    hasCode('E_NOT_READY')(error);
+    // A lab shows this message to its learner: no host paths, no command lines (the cause keeps them, for the log).
+    const message = (error as Error).message;
+    for (const hostDetail of [cacheDir(), tmpdir() + '/', '--kubeconfig']) assert.ok(!message.includes(hostDetail), `the message shows ${hostDetail}: ${message}`);
+    return true;
+  });
+  const failed = status.events.find((e) => e.type === 'fail');
+  assert.ok(failed && failed.type === 'fail' && !failed.message.includes(cacheDir()), 'nor does the failed step');
+  assert.ok(status.events.some((e) => e.type === 'done' && e.id === 'capture-kubeconfig'), 'kind had created the node, and its kubeconfig was kept, before the failure');
   assert.deepEqual(await leftovers(name), []);
+  assert.equal(existsSync(join(provider.stateDir, name)), false, 'and the kept kubeconfig is removed with it');
 });

@@ -5,13 +5,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import http from 'node:http';
+import { parse } from 'yaml';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { EventStatus } from '@kubelab/kit/status';
-import { createTestCluster, inToolbox, leftovers, type TestCluster } from './cluster-fixture.ts';
+import { createTestCluster, inToolbox, leftovers, testProvider, type TestCluster } from './cluster-fixture.ts';
 
-const provider = new KindProvider();
+const provider = testProvider();
 const chartDir = fileURLToPath(new URL('./fixtures/web-chart/', import.meta.url));
 
 const webApp = (namespace: string, replicas = 1, extraSpec = '') => `
@@ -82,6 +85,7 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
     const name = c.cluster.name;
     await c.dispose();
     assert.deepEqual(await leftovers(name), [], 'delete leaves no containers or networks behind');
+    assert.equal(existsSync(join(provider.stateDir, name)), false, 'delete removes the stored kubeconfigs');
   });
 
   test('reports every provisioning step and all nodes Ready', async () => {
@@ -99,6 +103,20 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
     assert.equal(listed.profile, 'single');
     assert.equal(listed.nodes.length, 1);
     assert.match(listed.nodes[0]!.address, /^\d+\.\d+\.\d+\.\d+$/);
+  });
+
+  test("the cluster's kubeconfigs are kept private in the state directory, and a restarted provider serves them", async () => {
+    const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
+    assert.equal(mode(provider.stateDir), '700');
+    assert.equal(mode(join(provider.stateDir, c.cluster.name)), '700');
+    for (const file of ['external.kubeconfig', 'internal.kubeconfig']) assert.equal(mode(join(provider.stateDir, c.cluster.name, file)), '600', file);
+    const restarted = new KindProvider({ stateDir: provider.stateDir });
+    const external = await restarted.kubeconfig(c.cluster.name);
+    const internal = await restarted.kubeconfig(c.cluster.name, { internal: true });
+    assert.equal(external, await provider.kubeconfig(c.cluster.name));
+    const server = (text: string) => (parse(text) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server;
+    assert.match(server(external), /^https:\/\/127\.0\.0\.1:\d+$/, 'the host reaches the API server on loopback');
+    assert.equal(server(internal), `https://kubelab-${c.cluster.name}-control-plane:6443`, 'the toolbox reaches it on the cluster network');
   });
 
   test('health() reports every readiness check as passing', async () => {

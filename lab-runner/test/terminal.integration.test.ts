@@ -10,14 +10,13 @@ import { after, before, describe, test } from 'node:test';
 import { run } from '@kubelab/kit/exec';
 import { KubelabError } from '@kubelab/kit/errors';
 import { toolPath } from '@kubelab/kit/artifacts';
-import { KindProvider } from '../providers/kind/provider.ts';
 import { toolboxContainerName } from '../providers/kind/toolbox.ts';
 import { TerminalSession } from '../terminal/bridge.ts';
 import { CloseCode } from '../terminal/protocol.ts';
-import { createTestCluster, leftovers, type TestCluster } from './cluster-fixture.ts';
+import { createTestCluster, leftovers, testProvider, type TestCluster } from './cluster-fixture.ts';
 import { serveTerminal, sleep, TerminalClient, type TerminalServer } from './terminal-harness.ts';
 
-const provider = new KindProvider();
+const provider = testProvider();
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g, '');
 /** The toolbox's prompt (coloured; `#` since the shell is root). */
 const prompt = /kubelab:~[#$] $/;

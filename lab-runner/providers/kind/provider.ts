@@ -1,10 +1,13 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { parse as parseYaml } from 'yaml';
 import { CommandError, run, succeeds } from '@kubelab/kit/exec';
-import { KubelabError, wrapError } from '@kubelab/kit/errors';
+import { KubelabError } from '@kubelab/kit/errors';
+import { renderKubeconfig, sanitizeKubeconfig } from '@kubelab/kit/kubeconfig';
+import { describeForLearner, redactHostPaths } from '@kubelab/kit/redact';
 import { runPipeline, type Action } from '@kubelab/kit/pipeline';
 import type { Status } from '@kubelab/kit/status';
 import { poll } from '@kubelab/kit/poll';
@@ -14,6 +17,7 @@ import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
 import { removeToolbox, startToolbox, toolboxShellArgv } from './toolbox.ts';
+import { defaultDataDir } from '../../config.ts';
 
 const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
 
@@ -22,15 +26,48 @@ interface CreateContext {
   nodeImage: string;
   createdNetwork: boolean;
   startedKind: boolean;
+  /** The create stored this cluster's kubeconfigs (so a failed create removes them again). */
+  storedKubeconfigs: boolean;
   handle?: ClusterHandle & { dispose(): Promise<void> };
 }
 
 /**
- * kind insists on merging the new cluster into a kubeconfig file. Kubelab never touches the user's
- * ~/.kube/config: kind writes into a throwaway file, and kubeconfig() asks kind for a fresh copy when needed.
+ * Where the kubeconfigs of the clusters are kept when no stateDir is given: `clusters/` in the lab server's data
+ * directory, that is $KUBELAB_DATA_DIR, else $XDG_DATA_HOME/kubelab, else ~/.local/share/kubelab.
  */
-function scratchKubeconfig(): string {
-  return join(tmpdir(), `kubelab-kind-kubeconfig-${process.pid}`);
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.KUBELAB_DATA_DIR || defaultDataDir(env), 'clusters');
+}
+
+/** The names of the cluster, user and context in a cluster's kubeconfigs: what kind itself calls them. */
+const kubeconfigName = (name: string): string => `kind-${kindName(name)}`;
+const kubeconfigFile = (internal: boolean): string => (internal ? 'internal.kubeconfig' : 'external.kubeconfig');
+
+/**
+ * kind insists on merging the new cluster into a kubeconfig file. Kubelab never touches the user's
+ * ~/.kube/config: kind writes into a throwaway file in a private folder of its own, removed afterwards.
+ */
+async function withScratchKubeconfig<T>(work: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'kubelab-kind-'));
+  try {
+    return await work(join(dir, 'kubeconfig'));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * An error as a learner may read it (a lab's provisioning shows the provider's errors): a failed command becomes
+ * its tool's name, status and stderr tail, and host paths are replaced. The original stays the cause, for the log.
+ */
+function forLearners(error: unknown): unknown {
+  if (error instanceof CommandError) return new KubelabError(error.code, describeForLearner(error), { cause: error });
+  if (!(error instanceof Error)) return error;
+  const message = redactHostPaths(error.message);
+  const hint = error instanceof KubelabError && error.hint !== undefined ? redactHostPaths(error.hint) : undefined;
+  if (message === error.message && hint === (error instanceof KubelabError ? error.hint : undefined)) return error;
+  if (error instanceof KubelabError) return new KubelabError(error.code, message, { hint, cause: error });
+  return new Error(message, { cause: error });
 }
 
 /**
@@ -42,14 +79,25 @@ function scratchKubeconfig(): string {
 const ABORT_SWEEP_WINDOW_MS = 10_000;
 const ABORT_SWEEP_EVERY_MS = 2_000;
 
-/** Kubelab's clusters as kind clusters on Docker. */
+/**
+ * Kubelab's clusters as kind clusters on Docker.
+ *
+ * A cluster's kubeconfigs (the external one for the host, the internal one for its toolbox) are captured once, by
+ * create(), right after kind made the cluster and before anyone else can reach it. They are rebuilt from an
+ * allowlist of fields (@kubelab/kit/kubeconfig) and kept in `stateDir`/<name>/ (folders 0700, files 0600).
+ * kubeconfig() returns that copy and never reads one back from a node: a learner with root on their own node
+ * could put a credential plugin there, which kubectl or client-node would run on the host.
+ */
 export class KindProvider implements ClusterProvider {
   readonly readyTimeoutMs: number;
+  /** Where each cluster's kubeconfigs are kept. */
+  readonly stateDir: string;
   /** Toolbox starts under way, so two callers for one cluster share one `docker run`. */
   private readonly startingToolboxes = new Map<string, Promise<{ container: string }>>();
 
-  constructor(options: { readyTimeoutMs?: number } = {}) {
+  constructor(options: { readyTimeoutMs?: number; stateDir?: string } = {}) {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
+    this.stateDir = options.stateDir ?? defaultStateDir();
   }
 
   async info(): Promise<ProviderInfo> {
@@ -136,23 +184,80 @@ export class KindProvider implements ClusterProvider {
     return cluster;
   }
 
+  /** The stored copy (see the class comment); E_NO_KUBECONFIG when there is none. Never asks kind or the node. */
   async kubeconfig(name: string, options: { internal?: boolean } = {}): Promise<string> {
     await this.find(name);
-    const argv = [toolPath('kind'), 'get', 'kubeconfig', '--name', kindName(name)];
-    if (options.internal) argv.push('--internal');
-    return (await run(argv)).stdout;
+    return this.storedKubeconfig(name, options.internal ?? false);
   }
 
-  /** A handle for readiness checks: kubectl with this cluster's kubeconfig, written to a private temp file. */
+  private async storedKubeconfig(name: string, internal: boolean): Promise<string> {
+    let text: string;
+    try {
+      text = await readFile(join(this.stateDir, name, kubeconfigFile(internal)), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new KubelabError('E_NO_KUBECONFIG', `Kubelab keeps no kubeconfig for cluster "${name}"`, {
+        hint:
+          'Kubelab keeps the kubeconfig it captured when it made a cluster, and never reads one back from the cluster. ' +
+          'This cluster was made with another data directory (set KUBELAB_DATA_DIR to that one), or by an older Kubelab: ' +
+          `delete it and create it again (npx kubelab cluster delete ${name}).`,
+        cause: error,
+      });
+    }
+    // Checked again on every read: what is served is always what the allowlist lets through.
+    return renderKubeconfig(sanitizeKubeconfig(parseYaml(text), { name: kubeconfigName(name), what: `the stored kubeconfig of cluster ${name}` }));
+  }
+
+  /**
+   * Asks kind for the cluster's kubeconfigs, external and internal, and stores them rebuilt from the allowlist.
+   * Only create() calls it, before the cluster is handed to anyone.
+   */
+  private async captureKubeconfigs(name: string): Promise<void> {
+    const [external, internal] = await Promise.all(
+      [false, true].map(async (internal) => {
+        const argv = [toolPath('kind'), 'get', 'kubeconfig', '--name', kindName(name), ...(internal ? ['--internal'] : [])];
+        const text = (await run(argv)).stdout;
+        const what = `the ${internal ? 'internal' : 'external'} kubeconfig of the new cluster ${name}`;
+        return renderKubeconfig(sanitizeKubeconfig(parseYaml(text), { name: kubeconfigName(name), what }));
+      }),
+    );
+    // Both files appear at once: they are written into a private folder, which is then renamed into place.
+    await mkdir(this.stateDir, { recursive: true, mode: 0o700 });
+    await chmod(this.stateDir, 0o700);
+    const partial = await mkdtemp(join(this.stateDir, `.${name}-`));
+    try {
+      await writeFile(join(partial, kubeconfigFile(false)), external!, { mode: 0o600, flag: 'wx' });
+      await writeFile(join(partial, kubeconfigFile(true)), internal!, { mode: 0o600, flag: 'wx' });
+      await rm(join(this.stateDir, name), { recursive: true, force: true });
+      await rename(partial, join(this.stateDir, name));
+    } catch (error) {
+      await rm(partial, { recursive: true, force: true });
+      throw error;
+    }
+  }
+
+  private async forgetKubeconfigs(name: string): Promise<void> {
+    await rm(join(this.stateDir, name), { recursive: true, force: true });
+  }
+
+  /** A handle for readiness checks: kubectl with this cluster's stored kubeconfig, in a private temp folder. */
   private async handle(name: string): Promise<ClusterHandle & { dispose(): Promise<void> }> {
     const cluster = await this.find(name);
+    const kubeconfig = await this.storedKubeconfig(name, false);
     const dir = await mkdtemp(join(tmpdir(), 'kubelab-kubeconfig-'));
     const path = join(dir, 'config');
-    await writeFile(path, await this.kubeconfig(name), { mode: 0o600 });
+    await writeFile(path, kubeconfig, { mode: 0o600 });
     return {
       nodeContainers: cluster.nodes.map((n) => n.name),
       nodeAddress: cluster.nodes.find((n) => n.role === 'control-plane')?.address ?? cluster.nodes[0]?.address ?? '',
-      kubectl: async (args, input) => (await run([toolPath('kubectl'), '--kubeconfig', path, '--request-timeout=10s', ...args], { input })).stdout,
+      kubectl: async (args, input) => {
+        try {
+          return (await run([toolPath('kubectl'), '--kubeconfig', path, '--request-timeout=10s', ...args], { input })).stdout;
+        } catch (error) {
+          // The last line of kubectl's stderr says what was wrong; its argv (tool and temp paths) is the host's.
+          throw error instanceof CommandError ? new KubelabError(error.code, describeForLearner(error, { lines: 1 }), { cause: error }) : error;
+        }
+      },
       dispose: () => rm(dir, { recursive: true, force: true }),
     };
   }
@@ -171,9 +276,19 @@ export class KindProvider implements ClusterProvider {
   async create(spec: ClusterSpec, status: Status, signal: AbortSignal): Promise<Cluster> {
     validateName(spec.name);
     validateProfile(spec.profile);
-    const context: CreateContext = { spec, nodeImage: '', createdNetwork: false, startedKind: false };
+    const context: CreateContext = { spec, nodeImage: '', createdNetwork: false, startedKind: false, storedKubeconfigs: false };
+    // A lab shows its learner these steps and errors: each action's failure is made fit for that first.
+    const actions = this.createActions().map(
+      (action): Action<CreateContext> => ({
+        ...action,
+        run: (c, step, s) =>
+          action.run(c, step, s).catch((error: unknown) => {
+            throw forLearners(error);
+          }),
+      }),
+    );
     try {
-      await runPipeline(this.createActions(), context, status, signal, async () => {
+      await runPipeline(actions, context, status, signal, async () => {
         if (spec.retain) return;
         await this.removeLeftovers(context);
         if (signal.aborted) await this.sweepAbortedCreate(spec.name);
@@ -244,18 +359,29 @@ export class KindProvider implements ClusterProvider {
         run: async (context, step, signal) => {
           const { spec } = context;
           context.startedKind = true;
-          const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', scratchKubeconfig(), '--wait', '0s'];
-          if (spec.retain) argv.push('--retain');
-          await run(argv, {
-            input: kindClusterConfig(spec.name, spec.profile),
-            env: { ...process.env, KIND_EXPERIMENTAL_DOCKER_NETWORK: networkName(spec.name) },
-            signal,
-            onLine: (line) => {
-              const text = line.replace(/[^\x20-\x7e]/g, '').trim();
-              if (text) step.progress(text);
-            },
+          await withScratchKubeconfig(async (scratch) => {
+            const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', scratch, '--wait', '0s'];
+            if (spec.retain) argv.push('--retain');
+            await run(argv, {
+              input: kindClusterConfig(spec.name, spec.profile),
+              env: { ...process.env, KIND_EXPERIMENTAL_DOCKER_NETWORK: networkName(spec.name) },
+              signal,
+              onLine: (line) => {
+                const text = redactHostPaths(line.replace(/[^\x20-\x7e]/g, '')).trim();
+                if (text) step.progress(text);
+              },
+            });
           });
-          context.handle = await this.handle(spec.name);
+        },
+      },
+      {
+        id: 'capture-kubeconfig',
+        title: "Keeping the cluster's kubeconfig",
+        run: async (context) => {
+          // Now, while nothing but kind has touched the nodes: from here on the stored copy is all Kubelab uses.
+          context.storedKubeconfigs = true;
+          await this.captureKubeconfigs(context.spec.name);
+          context.handle = await this.handle(context.spec.name);
         },
       },
       {
@@ -301,7 +427,7 @@ export class KindProvider implements ClusterProvider {
       return (await poll(attempt, { timeoutMs, intervalMs: 1000, signal })) as T;
     } catch (error) {
       if (signal?.aborted) throw error;
-      throw new KubelabError('E_NOT_READY', `still not ready after ${Math.round(timeoutMs / 1000)}s: ${error instanceof Error ? error.message.split('\n')[0] : error}`, {
+      throw new KubelabError('E_NOT_READY', `still not ready after ${Math.round(timeoutMs / 1000)}s: ${describeForLearner(error, { lines: 1 }).split('\n')[0]}`, {
         hint: 'Run `npx kubelab cluster create` with --retain to keep the containers, then `docker exec -it <node> journalctl -u kubelet` to see why.',
         cause: error,
       });
@@ -322,6 +448,7 @@ export class KindProvider implements ClusterProvider {
     const name = context.spec.name;
     if (context.startedKind) await run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name)]).catch(() => {});
     if (context.createdNetwork) await run(['docker', 'network', 'rm', networkName(name)]).catch(() => {});
+    if (context.storedKubeconfigs) await this.forgetKubeconfigs(name).catch(() => {});
   }
 
   startToolbox(name: string): Promise<{ container: string }> {
@@ -330,7 +457,11 @@ export class KindProvider implements ClusterProvider {
       starting = (async () => {
         await this.requireEngine();
         return startToolbox(name, () => this.kubeconfig(name, { internal: true }));
-      })().finally(() => this.startingToolboxes.delete(name));
+      })()
+        .catch((error: unknown) => {
+          throw forLearners(error);
+        })
+        .finally(() => this.startingToolboxes.delete(name));
       this.startingToolboxes.set(name, starting);
     }
     return starting;
@@ -346,10 +477,14 @@ export class KindProvider implements ClusterProvider {
     try {
       // The toolbox first: the learner's shell ends before its cluster does, and the network is free to go.
       await removeToolbox(name);
-      await run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name), '--kubeconfig', scratchKubeconfig()]);
+      await withScratchKubeconfig((scratch) => run([toolPath('kind'), 'delete', 'cluster', '--name', kindName(name), '--kubeconfig', scratch]));
       if (await this.networkLabels(networkName(name))) await run(['docker', 'network', 'rm', networkName(name)]);
+      await this.forgetKubeconfigs(name);
     } catch (error) {
-      throw wrapError(`failed to delete cluster ${name}`, error, 'E_DELETE_FAILED');
+      throw new KubelabError(error instanceof KubelabError ? error.code : 'E_DELETE_FAILED', `failed to delete cluster ${name}: ${describeForLearner(error)}`, {
+        hint: error instanceof KubelabError ? error.hint : undefined,
+        cause: error,
+      });
     }
   }
 }

@@ -1,12 +1,14 @@
 /**
  * The toolbox: one container per cluster where the learner's shell runs (kubectl, helm, curl, jq, an editor).
  * It sits on the cluster's own Docker network and holds nothing from the host but that cluster's internal
- * kubeconfig, at /root/.kube/config; no host directory is mounted. PID 1 is docker-init with `sleep infinity`, so
- * it does nothing until a shell is exec'd into it and stops at once. Like the cluster's network, it carries the
- * io.kubelab.cluster label, so it can be found (and removed) from Docker alone after a restart.
+ * kubeconfig (the copy the provider stored when it made the cluster), at /root/.kube/config; no host directory is
+ * mounted. PID 1 is docker-init with `sleep infinity`, so it does nothing until a shell is exec'd into it and stops
+ * at once. Like the cluster's network, it carries the io.kubelab.cluster label, so it can be found (and removed)
+ * from Docker alone after a restart.
  */
 import { CommandError, run, succeeds } from '@kubelab/kit/exec';
 import { KubelabError } from '@kubelab/kit/errors';
+import { describeForLearner } from '@kubelab/kit/redact';
 import { courseImages } from '@kubelab/labs/images';
 import { clusterPrefix, labels, networkName, validateName } from './names.ts';
 
@@ -95,7 +97,7 @@ async function writeKubeconfig(container: string, kubeconfig: string): Promise<v
 }
 
 const failed = (name: string, what: string, cause: unknown) =>
-  new KubelabError('E_TOOLBOX_FAILED', `failed to ${what} the toolbox of cluster ${name}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+  new KubelabError('E_TOOLBOX_FAILED', `failed to ${what} the toolbox of cluster ${name}: ${describeForLearner(cause)}`, {
     hint: `Check that Docker is running and the cluster exists (\`npx kubelab cluster list\`); \`docker logs ${toolboxContainerName(name)}\` may say more. Deleting and recreating the cluster starts afresh.`,
     cause,
   });
