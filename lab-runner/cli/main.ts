@@ -28,6 +28,11 @@ const usage = `Usage: kubelab <command>
 
   --json                      cluster create|list|health: print the result as JSON
 
+Kubeconfigs: \`cluster create\` keeps the cluster's kubeconfigs in $KUBELAB_DATA_DIR/clusters (by default
+~/.local/share/kubelab/clusters, or $XDG_DATA_HOME/kubelab/clusters); \`cluster kubeconfig\` and \`cluster health\`
+use that copy and never read one back from a cluster's node. To reach a lab server's clusters, set
+KUBELAB_DATA_DIR to that server's data directory.
+
 Profiles: ${Object.entries(profiles).map(([name, p]) => `${name} (${p.description})`).join(', ')}.`;
 
 function out(text: string): void {
