@@ -1,5 +1,6 @@
 /**
- * The lab-runner as a Fastify plugin (server.ts only listens). Layered like the Fastify demo: external plugins
+ * The lab-runner as a Fastify plugin (server.ts only listens). Layered like the Fastify demo: the HTTP edge
+ * (Host, Origin, the launch token, security headers, rate limits) before anything else, external plugins
  * (OpenAPI, WebSocket), then one plugin per service (store, provider, pool, sessions; each names what it depends
  * on), then routes, then the site. Tests build it with buildApp() and use app.inject, or listen on port 0 for
  * real HTTP and WebSocket clients.
@@ -9,6 +10,8 @@ import fp from 'fastify-plugin';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { loadConfig, type Config } from './config.ts';
 import { installErrorHandlers } from './plugins/errors.ts';
+import edgePlugin, { TIMEOUTS, type Timeouts } from './plugins/edge.ts';
+import { resolveTls, type TlsMaterial } from './plugins/edge/tls.ts';
 import swaggerPlugin from './plugins/external/swagger.ts';
 import websocketPlugin from './plugins/external/websocket.ts';
 import storePlugin from './plugins/store.ts';
@@ -47,8 +50,11 @@ export const kubelabApp = fp<AppOptions>(
     for (const schema of sharedSchemas) app.addSchema(schema);
     app.decorateRequest('labSession', null);
 
-    await app.register(swaggerPlugin);
+    // The WebSocket plugin's own onRequest hook only marks upgrade requests (so a refused one's socket is closed
+    // after its answer); the edge's hooks come next, before anything acts on a request.
     await app.register(websocketPlugin);
+    await app.register(edgePlugin);
+    await app.register(swaggerPlugin);
 
     await app.register(storePlugin, { store: options.store });
     await app.register(providerPlugin, { provider: options.provider });
@@ -79,19 +85,57 @@ function acceptEmptyJsonBodies(app: FastifyInstance): void {
   });
 }
 
-/** Replaces the value of `token` query parameters, so session secrets never reach the logs. */
+/** Query parameters that carry secrets: the session token (event stream, terminal) and the launch token. */
+const SECRET_PARAMETER = /token|launch/i;
+
+/**
+ * The URL as logged: the path, then the query as the server parsed it, with the value of every secret parameter
+ * replaced. Parsing first catches what a pattern over the raw text misses: encoded names (`%74oken=`), and a
+ * secret smuggled into another parameter (`?a=1;token=…`) or into a name (`?token%3D…`).
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/([?&]token=)[^&#]*/gi, '$1[REDACTED]');
+  const queryAt = url.indexOf('?');
+  if (queryAt < 0) return url;
+  const parts: string[] = [];
+  for (const [name, value] of new URLSearchParams(url.slice(queryAt + 1).split('#')[0])) {
+    if (/^(token|launch)$/i.test(name)) parts.push(`${name.toLowerCase()}=[REDACTED]`);
+    else if (SECRET_PARAMETER.test(name) || SECRET_PARAMETER.test(value)) parts.push('[REDACTED]');
+    else parts.push(`${encodeURIComponent(name)}=${encodeURIComponent(value)}`);
+  }
+  return `${url.slice(0, queryAt)}?${parts.join('&')}`;
 }
 
-/** Fastify's server options: pino logging with the session token redacted from URLs and headers. */
-export function serverOptions(config: Config, logger: boolean | undefined = true, logStream?: NodeJS.WritableStream): FastifyServerOptions {
+export interface ServerExtras {
+  /** `false` silences the log. */
+  logger?: boolean | undefined;
+  /** Where the JSON log lines go (tests). */
+  logStream?: NodeJS.WritableStream | undefined;
+  /** HTTPS with this certificate. */
+  tls?: TlsMaterial | undefined;
+  /** Other timeouts than TIMEOUTS (tests). */
+  timeouts?: Partial<Timeouts> | undefined;
+}
+
+/**
+ * Fastify's server options: pino logging with the session and launch tokens redacted from URLs and headers,
+ * the edge's timeouts, and HTTPS when there is a certificate.
+ */
+export function serverOptions(config: Config, extras: ServerExtras = {}): FastifyServerOptions {
+  const { logger = true, logStream, tls } = extras;
+  const timeouts: Timeouts = { ...TIMEOUTS, ...extras.timeouts };
+  // Node's own: the headers' deadline, and how often it looks for requests past it.
+  const node = { headersTimeout: timeouts.headersTimeout, connectionsCheckingInterval: timeouts.connectionsCheckingInterval };
   return {
+    ...(tls ? { https: { cert: tls.cert, key: tls.key, ...node } } : { http: node }),
+    connectionTimeout: timeouts.connectionTimeout,
+    requestTimeout: timeouts.requestTimeout,
+    keepAliveTimeout: timeouts.keepAliveTimeout,
+    maxRequestsPerSocket: timeouts.maxRequestsPerSocket,
     logger: logger
       ? {
           level: config.logLevel,
           ...(logStream ? { stream: logStream } : {}),
-          redact: { paths: ['req.headers.authorization', 'headers.authorization'], censor: '[REDACTED]' },
+          redact: { paths: ['req.headers.authorization', 'headers.authorization', 'req.headers.cookie', 'headers.cookie'], censor: '[REDACTED]' },
           serializers: {
             req: (request: { method: string; url: string; hostname?: string; ip?: string; headers?: Record<string, unknown> }) => ({
               method: request.method,
@@ -107,14 +151,25 @@ export function serverOptions(config: Config, logger: boolean | undefined = true
   };
 }
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The certificate the server speaks HTTPS with (buildApp's), or null for plain HTTP. */
+    tlsCertificate: TlsMaterial | null;
+  }
+}
+
 /**
  * Builds a ready-to-listen lab-runner. `logger: false` silences it; `logStream` sends the JSON log lines elsewhere
- * (tests). Rejects with E_SERVER_RUNNING when another server holds the data directory.
+ * (tests). It speaks HTTPS when a certificate is configured, or found in the data directory for a server other
+ * machines reach; such a server without one is refused (E_TLS_REQUIRED) unless insecure is set. Rejects with
+ * E_SERVER_RUNNING when another server holds the data directory.
  */
-export async function buildApp(options: AppOptions & { logger?: boolean; logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
+export async function buildApp(options: AppOptions & Omit<ServerExtras, 'tls'> = {}): Promise<FastifyInstance> {
   const config = options.config ?? loadConfig();
-  const app = Fastify(serverOptions(config, options.logger, options.logStream)).withTypeProvider<TypeBoxTypeProvider>();
-  const { logger: _logger, logStream: _logStream, ...appOptions } = options;
+  const tls = resolveTls(config);
+  const { logger, logStream, timeouts, ...appOptions } = options;
+  const app = Fastify(serverOptions(config, { logger, logStream, tls, timeouts })).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('tlsCertificate', tls ?? null);
   try {
     await app.register(kubelabApp, { ...appOptions, config });
   } catch (error) {

@@ -1,15 +1,38 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { KubelabError } from '@kubelab/kit/errors';
 import { repoRoot } from '@kubelab/kit/paths';
+import { newToken } from './sessions/ids.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
+/**
+ * Who a lab server is for. `self-paced`: one learner on their own machine (the server listens on loopback).
+ * `workshop`: a host serving a room (the server listens on an address other machines reach). Components that
+ * treat the two differently (cluster rights, lessons that need node access) read `config.profile`.
+ */
+export const serverProfiles = ['self-paced', 'workshop'] as const;
+export type ServerProfile = (typeof serverProfiles)[number];
+
+/** A host name or address, with an optional port: lab.example.org, 10.0.0.5:8443, [fd00::1]:4321. */
+const HOST_AND_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)(:[0-9]{1,5})?$';
+/** What may go unencoded in a URL's query, so the printed launch link is the token as it is. */
+const LAUNCH_TOKEN = '^[A-Za-z0-9_~.-]{16,256}$';
+
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'kubelab');
+}
+
+/** Whether `host` (a HOST setting) is a loopback address or name: only this machine can reach it. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare === '::1') return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  return /^::ffff:127\./.test(bare);
 }
 
 /**
@@ -21,8 +44,30 @@ export function environmentSchema(env: NodeJS.ProcessEnv = process.env) {
   return Type.Object({
     /** TCP port to listen on. */
     PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4321 }),
-    /** Address to listen on. 127.0.0.1 keeps a local lab private; use 0.0.0.0 for a workshop server. */
+    /**
+     * Address to listen on. 127.0.0.1 keeps a local lab private; an address other machines reach (0.0.0.0 for a
+     * workshop server) needs TLS (KUBELAB_TLS_CERT/KEY or `npx kubelab tls`), or KUBELAB_INSECURE.
+     */
     HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
+    /** `self-paced` or `workshop`; unset, `self-paced` when HOST is a loopback address, else `workshop`. */
+    KUBELAB_PROFILE: Type.Optional(Type.Enum(serverProfiles)),
+    /**
+     * The name (and port, if not the one the server listens on) learners reach a workshop server by, e.g.
+     * lab.example.org or 10.0.0.5:4321. Requests for any other name than this and the loopback names are refused
+     * (421 E_BAD_HOST): a DNS-rebinding page's requests carry its own name.
+     */
+    KUBELAB_PUBLIC_HOST: Type.Optional(Type.String({ pattern: HOST_AND_PORT, maxLength: 260 })),
+    /**
+     * The launch token a browser needs to start labs (the link the server prints carries it). Unset, a random one
+     * is made at each start; set it for tests and scripted setups.
+     */
+    KUBELAB_LAUNCH_TOKEN: Type.Optional(Type.String({ pattern: LAUNCH_TOKEN })),
+    /** PEM certificate for HTTPS (and wss); with KUBELAB_TLS_KEY. */
+    KUBELAB_TLS_CERT: Type.Optional(Type.String({ minLength: 1 })),
+    /** PEM private key of KUBELAB_TLS_CERT. */
+    KUBELAB_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+    /** Listen on a non-loopback address without TLS (a network you trust); the server warns loudly. Also --insecure. */
+    KUBELAB_INSECURE: Type.Boolean({ default: false }),
     /** How many learner sessions may hold a cluster at once. */
     KUBELAB_MAX_SESSIONS: Type.Integer({ minimum: 0, maximum: 1000, default: 2 }),
     /** Warm single-node clusters kept ready for the next learner. */
@@ -42,6 +87,12 @@ type Environment = Static<ReturnType<typeof environmentSchema>>;
 const variables = {
   port: 'PORT',
   host: 'HOST',
+  profile: 'KUBELAB_PROFILE',
+  publicHost: 'KUBELAB_PUBLIC_HOST',
+  launchToken: 'KUBELAB_LAUNCH_TOKEN',
+  tlsCert: 'KUBELAB_TLS_CERT',
+  tlsKey: 'KUBELAB_TLS_KEY',
+  insecure: 'KUBELAB_INSECURE',
   maxSessions: 'KUBELAB_MAX_SESSIONS',
   poolSize: 'KUBELAB_POOL_SIZE',
   dataDir: 'KUBELAB_DATA_DIR',
@@ -49,7 +100,19 @@ const variables = {
   logLevel: 'KUBELAB_LOG_LEVEL',
 } as const satisfies Record<string, keyof Environment>;
 
-export type Config = { -readonly [Field in keyof typeof variables]: Environment[(typeof variables)[Field]] };
+type Variables = { -readonly [Field in keyof typeof variables]: Environment[(typeof variables)[Field]] };
+
+/** The configuration; the profile and the launch token are always settled (from HOST, and at random). */
+export type Config = Omit<Variables, 'profile' | 'launchToken'> & { profile: ServerProfile; launchToken: string };
+
+/** Why a value is invalid, where the schema's own words would not help. */
+const expected: Partial<Record<keyof Environment, string>> = {
+  KUBELAB_LOG_LEVEL: `expected one of ${logLevels.join(', ')}`,
+  KUBELAB_PROFILE: `expected one of ${serverProfiles.join(', ')}`,
+  KUBELAB_PUBLIC_HOST: 'expected a host name or address, with an optional :port (lab.example.org, 10.0.0.5:4321)',
+  KUBELAB_LAUNCH_TOKEN: 'expected 16 to 256 characters among A-Z a-z 0-9 - _ . ~',
+  KUBELAB_INSECURE: 'expected 1, 0, true or false',
+};
 
 /**
  * Builds the configuration from the defaults, then the environment (an empty variable counts as unset), then
@@ -72,17 +135,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const [error] = Value.Errors(schema, values);
   if (error) {
     const name = error.instancePath.split('/')[1] as keyof Environment;
-    throw invalid(schema, name, values[name], name === 'KUBELAB_LOG_LEVEL' ? `expected one of ${logLevels.join(', ')}` : error.message);
+    throw invalid(schema, name, values[name], expected[name] ?? error.message);
   }
-  return Object.fromEntries(Object.entries(variables).map(([field, name]) => [field, values[name]])) as Config;
+  const read = Object.fromEntries(Object.entries(variables).map(([field, name]) => [field, values[name]])) as Variables;
+  if (Boolean(read.tlsCert) !== Boolean(read.tlsKey)) {
+    throw new KubelabError('E_BAD_CONFIG', `KUBELAB_TLS_CERT and KUBELAB_TLS_KEY go together, and only ${read.tlsCert ? 'KUBELAB_TLS_CERT' : 'KUBELAB_TLS_KEY'} is set`, {
+      hint: 'Set both (a PEM certificate and its private key), or neither.',
+    });
+  }
+  return {
+    ...read,
+    ...(read.publicHost ? { publicHost: read.publicHost.toLowerCase() } : {}),
+    profile: read.profile ?? (isLoopbackHost(read.host) ? 'self-paced' : 'workshop'),
+    launchToken: read.launchToken ?? newToken(),
+  };
 }
 
 const property = (schema: ReturnType<typeof environmentSchema>, name: keyof Environment): { type?: unknown; default?: unknown } =>
   schema.properties[name] as { type?: unknown; default?: unknown };
 
 function invalid(schema: ReturnType<typeof environmentSchema>, name: keyof Environment, value: unknown, why: string): KubelabError {
-  return new KubelabError('E_BAD_CONFIG', `invalid ${name}=${JSON.stringify(value)}: ${why}`, {
-    hint: `Fix or unset ${name} (unset, it defaults to ${JSON.stringify(property(schema, name).default)}).`,
+  const fallback = property(schema, name).default;
+  // A secret is named, never shown.
+  const shown = name === 'KUBELAB_LAUNCH_TOKEN' ? ' (value not shown)' : `=${JSON.stringify(value)}`;
+  return new KubelabError('E_BAD_CONFIG', `invalid ${name}${shown}: ${why}`, {
+    hint: `Fix or unset ${name}` + (fallback === undefined ? '.' : ` (unset, it defaults to ${JSON.stringify(fallback)}).`),
   });
 }
 

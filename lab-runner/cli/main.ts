@@ -1,6 +1,6 @@
 /**
  * The kubelab CLI: `npx kubelab cluster create|list|kubeconfig|delete|health`, `npx kubelab doctor`,
- * `npx kubelab new lesson|exercise`.
+ * `npx kubelab new lesson|exercise`, `npx kubelab tls`.
  * Progress goes to stderr, results to stdout, so `npx kubelab cluster kubeconfig demo > demo.yaml` works.
  */
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { clusterProfiles as profiles } from '@kubelab/labs/profiles';
 import { validateProfile } from '../providers/kind/names.ts';
 import { doctor } from './doctor.ts';
 import { newExercise, newLesson, type Scaffolded } from './scaffold.ts';
+import { tls } from './tls.ts';
 
 const usage = `Usage: kubelab <command>
 
@@ -25,6 +26,9 @@ const usage = `Usage: kubelab <command>
   new lesson <slug> [--module M] [--cluster single|multi] [--exercise ID]
                               start labs/lessons/NN-<slug>/ (the next free NN): its page and a first exercise
   new exercise <lesson> <id>  add exercises/<id>.ts to a lesson, and its <Exercise id> card to the page
+  tls [--host NAME]... [--force]
+                              make a self-signed certificate (openssl) in the data directory, for a lab server
+                              other machines reach (HOST=0.0.0.0), and print its SHA-256 fingerprint
 
   --json                      cluster create|list|health: print the result as JSON
 
@@ -78,6 +82,8 @@ export async function main(argv: string[]): Promise<number> {
       module: { type: 'string' },
       cluster: { type: 'string' },
       exercise: { type: 'string' },
+      host: { type: 'string', multiple: true },
+      force: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -87,6 +93,10 @@ export async function main(argv: string[]): Promise<number> {
     return group || values.help ? 0 : 2;
   }
   if (group === 'new') return scaffold(positionals, values);
+  if (group === 'tls') {
+    await tls({ hosts: values.host ?? [], force: values.force }, out);
+    return 0;
+  }
   const provider = new KindProvider();
   if (group === 'doctor') return (await doctor(out)) ? 0 : 1;
   if (group !== 'cluster') throw new KubelabError('E_USAGE', `unknown command "${group}"`, { hint: 'Run `npx kubelab --help` for the commands.' });

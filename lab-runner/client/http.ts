@@ -49,15 +49,22 @@ export interface LabApiOptions {
   /** Where the lab-runner is, e.g. http://127.0.0.1:4321. Empty (the default) means this page's origin. */
   baseUrl?: string;
   fetch?: typeof fetch;
+  /**
+   * The launch token the lab server printed, sent with createSession by clients that are not a browser (tests,
+   * the bench). A browser needs none: opening the launch link gave it the cookie, which rides along.
+   */
+  launchToken?: string | undefined;
 }
 
 export class LabApi {
   readonly baseUrl: string;
   readonly #fetch: typeof fetch;
+  readonly #launchToken: string | undefined;
 
   constructor(options: LabApiOptions = {}) {
     this.baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#launchToken = options.launchToken;
   }
 
   health(signal?: AbortSignal): Promise<Health> {
@@ -68,9 +75,12 @@ export class LabApi {
     return this.#request('GET', '/api/lessons', { signal });
   }
 
-  /** Starts a lab for a lesson: returns at once with the session's credentials; follow its events until ready. */
+  /**
+   * Starts a lab for a lesson: returns at once with the session's credentials; follow its events until ready.
+   * Needs the launch token (the browser's cookie, or `launchToken`): 401/403 E_LAUNCH_REQUIRED otherwise.
+   */
   createSession(lesson: string, signal?: AbortSignal): Promise<CreatedSession> {
-    return this.#request('POST', '/api/sessions', { body: { lesson }, signal });
+    return this.#request('POST', '/api/sessions', { token: this.#launchToken, body: { lesson }, signal });
   }
 
   session(c: Credentials, signal?: AbortSignal): Promise<SessionSummary> {
@@ -107,7 +117,7 @@ export class LabApi {
     return `${origin.replace(/^http/, 'ws')}${sessionPath(c.id)}/terminal?token=${encodeURIComponent(c.token)}`;
   }
 
-  async #request<T>(method: string, path: string, options: { token?: string; body?: unknown; signal?: AbortSignal | undefined } = {}): Promise<T> {
+  async #request<T>(method: string, path: string, options: { token?: string | undefined; body?: unknown; signal?: AbortSignal | undefined } = {}): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';

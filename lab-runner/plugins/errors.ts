@@ -9,28 +9,47 @@ import type { ErrorBody } from '../schemas/api.ts';
 export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   E_BAD_REQUEST: 400,
   E_TOKEN_MISSING: 401,
+  // 401 without a launch token; a wrong one is answered 403 (withStatus).
+  E_LAUNCH_REQUIRED: 401,
   E_TOKEN_INVALID: 403,
+  // A page of another site (cross-site request or WebSocket).
+  E_BAD_ORIGIN: 403,
   E_NOT_FOUND: 404,
   E_SESSION_NOT_FOUND: 404,
   E_UNKNOWN_LESSON: 404,
   E_UNKNOWN_EXERCISE: 404,
   E_METHOD_NOT_ALLOWED: 405,
   E_SESSION_NOT_READY: 409,
+  // A check, exercise reset or recreate of this session is already running.
+  E_SESSION_BUSY: 409,
   E_CLUSTER_GONE: 409,
   // The cluster vanished between our own look-ups: the same situation as E_CLUSTER_GONE.
   E_CLUSTER_NOT_FOUND: 409,
   E_ABORTED: 409,
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
+  // A Host this server does not answer to (DNS rebinding, or a misconfigured KUBELAB_PUBLIC_HOST).
+  E_BAD_HOST: 421,
   E_UPGRADE_REQUIRED: 426,
   E_CAPACITY_REACHED: 429,
+  E_RATE_LIMITED: 429,
+  E_TOO_MANY_STREAMS: 429,
   // Work the lab-runner asked of the cluster or of Docker failed: the learner's request was fine.
   E_SCRIPT_FAILED: 502,
   E_TOOLBOX_FAILED: 502,
   E_TOOLBOX_CONFLICT: 503,
   E_NO_ENGINE: 503,
   E_NOT_SET_UP: 503,
+  // E_TLS_REQUIRED, like E_BAD_CONFIG, stops the server at startup: no request is ever answered with it.
 };
+
+const statusOverrides = new WeakMap<Error, number>();
+
+/** The same code answered with another status than httpStatusOf's (E_LAUNCH_REQUIRED: 403 for a wrong token). */
+export function withStatus<E extends Error>(error: E, status: number): E {
+  statusOverrides.set(error, status);
+  return error;
+}
 
 /** Fastify's own 4xx errors (parsing, limits) under our stable codes. */
 const fastifyCodes: Record<string, { code: ErrorCode; hint?: string }> = {
@@ -46,7 +65,7 @@ const defaultCodeFor = (status: number): ErrorCode =>
 /** Turns any error into the one error shape, `{ error: { code, message, hint? } }`, with a fitting status. */
 export function toErrorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof KubelabError) {
-    const status = httpStatusOf[error.code] ?? 500;
+    const status = statusOverrides.get(error) ?? httpStatusOf[error.code] ?? 500;
     return { status, body: { error: { code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) } } };
   }
   const fastifyError = error as Partial<FastifyError>;

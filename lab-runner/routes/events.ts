@@ -1,8 +1,9 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sessionAuth, sessionOf } from '../plugins/auth.ts';
+import { LIMITS } from '../plugins/edge.ts';
 import { errorResponses, querySecurity, SessionParams, TokenQuery } from '../schemas/api.ts';
 import { errors } from '../sessions/errors.ts';
-import type { SessionEvent } from '../sessions/session.ts';
+import type { Session, SessionEvent } from '../sessions/session.ts';
 
 const KEEPALIVE_MS = 15_000;
 
@@ -10,12 +11,17 @@ const KEEPALIVE_MS = 15_000;
  * The learner-facing provisioning stream (Server-Sent Events). It first replays the steps so far, then streams
  * live: `step` (a Step), then `ready` (the session summary) or `failed` ({code, message, hint}), and ends. A
  * client should close its EventSource on ready/failed (EventSource otherwise reconnects and gets the replay).
+ * A session holds at most LIMITS.streamsPerSession streams at once; one more is refused (429 E_TOO_MANY_STREAMS).
  */
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const open = new WeakMap<Session, number>();
   app.get(
     '/api/sessions/:id/events',
     {
+      // A stream is idle between keepalives, and lives as long as provisioning: no idle-socket timeout.
+      config: { longRunning: true },
       preValidation: sessionAuth('query'),
+      preHandler: app.edge.perSession,
       schema: {
         summary: 'Provisioning progress, as Server-Sent Events',
         description:
@@ -26,17 +32,23 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: TokenQuery,
         response: {
           200: { description: 'An event stream.', content: { 'text/event-stream': { schema: Type.String() } } },
-          ...errorResponses(401, 403, 404),
+          ...errorResponses(401, 403, 404, 429),
         },
       },
     },
     async (request, reply) => {
       const session = sessionOf(request);
+      const streams = open.get(session) ?? 0;
+      if (streams >= LIMITS.streamsPerSession) throw errors.tooManyStreams(LIMITS.streamsPerSession);
+      open.set(session, streams + 1);
       reply.hijack();
       const response = reply.raw;
+      response.once('close', () => open.set(session, (open.get(session) ?? 1) - 1));
       response.writeHead(200, {
+        // The edge's headers (security, rate limit): a hijacked reply writes its own.
+        ...(reply.getHeaders() as Record<string, string | number | string[]>),
         'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
+        'cache-control': 'no-store, no-transform',
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });

@@ -1,5 +1,6 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { sessionAuth, sessionOf } from '../plugins/auth.ts';
+import { LIMITS } from '../plugins/edge.ts';
 import {
   bearerSecurity,
   CreatedSession,
@@ -11,20 +12,32 @@ import {
   SessionParams,
 } from '../schemas/api.ts';
 
-/** Sessions: start, read, check and reset exercises, recreate the environment, end. */
+/** Starting a lab: the launch cookie, or the launch token as a bearer token (OpenAPI: either one). */
+const launchSecurity: Record<string, string[]>[] = [{ launchCookie: [] }, { launchToken: [] }];
+
+/**
+ * Sessions: start, read, check and reset exercises, recreate the environment, end. Starting a lab needs the
+ * launch token; every other route needs the session's token, then counts against the session's own rate limit.
+ */
 const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const auth = sessionAuth('header');
+  const { perSession } = app.edge;
   const tags = ['sessions'];
 
   app.post(
     '/api/sessions',
     {
+      preValidation: app.edge.launch.require,
+      config: { rateLimit: LIMITS.createsPerAddress },
       schema: {
         summary: 'Start a lab for a lesson',
-        description: 'Returns at once; the environment is provisioned in the background (follow GET /api/sessions/{id}/events).',
+        description:
+          'Returns at once; the environment is provisioned in the background (follow GET /api/sessions/{id}/events). Needs the launch token: ' +
+          'the cookie the launch link (/?launch=<token>) sets, or "Authorization: Bearer <launch token>".',
         tags,
+        security: launchSecurity,
         body: CreateSessionBody,
-        response: { 201: CreatedSession, ...errorResponses(400, 404, 429) },
+        response: { 201: CreatedSession, ...errorResponses(400, 401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
@@ -37,12 +50,13 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/sessions/:id',
     {
       preValidation: auth,
+      preHandler: perSession,
       schema: {
         summary: 'The session: state, nodes, provisioning steps, latest result of each exercise',
         tags,
         security: bearerSecurity,
         params: SessionParams,
-        response: { 200: Type.Ref('SessionSummary'), ...errorResponses(401, 403, 404) },
+        response: { 200: Type.Ref('SessionSummary'), ...errorResponses(401, 403, 404, 429) },
       },
     },
     async (request) => sessionOf(request).summary(),
@@ -51,14 +65,18 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/sessions/:id/exercises/:exercise/check',
     {
+      config: { longRunning: true },
       preValidation: auth,
+      preHandler: perSession,
       schema: {
         summary: "Check an exercise against the session's cluster",
-        description: 'The result is also kept in the check history. 409 E_CLUSTER_GONE means the cluster was deleted: recreate it with POST /api/sessions/{id}/reset.',
+        description:
+          'The result is also kept in the check history. 409 E_CLUSTER_GONE means the cluster was deleted: recreate it with POST /api/sessions/{id}/reset. ' +
+          '409 E_SESSION_BUSY: a check, exercise reset or recreate of this session is already running.',
         tags,
         security: bearerSecurity,
         params: ExerciseParams,
-        response: { 200: Type.Ref('CheckResult'), ...errorResponses(401, 403, 404, 409, 503) },
+        response: { 200: Type.Ref('CheckResult'), ...errorResponses(401, 403, 404, 409, 429, 503) },
       },
     },
     async (request) => app.sessions.exercises.check(sessionOf(request), request.params.exercise),
@@ -67,14 +85,16 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/sessions/:id/exercises/:exercise/reset',
     {
+      config: { longRunning: true },
       preValidation: auth,
+      preHandler: perSession,
       schema: {
         summary: "Put the cluster back to the exercise's starting state",
-        description: "Runs the exercise's cleanup script, then its setup script.",
+        description: "Runs the exercise's cleanup script, then its setup script. 409 E_SESSION_BUSY: a check, exercise reset or recreate of this session is already running.",
         tags,
         security: bearerSecurity,
         params: ExerciseParams,
-        response: { 200: ExerciseReset, ...errorResponses(401, 403, 404, 409, 502, 503) },
+        response: { 200: ExerciseReset, ...errorResponses(401, 403, 404, 409, 429, 502, 503) },
       },
     },
     async (request) => {
@@ -89,6 +109,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/api/sessions/:id/reset',
     {
       preValidation: auth,
+      preHandler: perSession,
       schema: {
         summary: 'Recreate the environment',
         description: 'Deletes the cluster and provisions a new one; the steps stream on GET /api/sessions/{id}/events again. Check history is kept.',
@@ -99,7 +120,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      app.sessions.recreate(sessionOf(request));
+      await app.sessions.recreate(sessionOf(request));
       return reply.code(202).send({ state: 'provisioning' as const });
     },
   );
@@ -107,14 +128,16 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.delete(
     '/api/sessions/:id',
     {
+      config: { longRunning: true },
       preValidation: auth,
+      preHandler: perSession,
       schema: {
         summary: 'End the session',
         description: 'Deletes its cluster and toolbox and closes its terminal. Ending an ended session is not an error.',
         tags,
         security: bearerSecurity,
         params: SessionParams,
-        response: { 204: Type.Null({ description: 'Ended.' }), ...errorResponses(401, 403, 404) },
+        response: { 204: Type.Null({ description: 'Ended.' }), ...errorResponses(401, 403, 404, 429) },
       },
     },
     async (request, reply) => {

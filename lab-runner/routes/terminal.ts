@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
 import { KubelabError } from '@kubelab/kit/errors';
 import { sessionAuth, sessionOf } from '../plugins/auth.ts';
+import { isUpgrade } from '../plugins/edge.ts';
 import { errorResponses, querySecurity, SessionParams, TokenQuery } from '../schemas/api.ts';
 import type { TerminalSession } from '../terminal/bridge.ts';
 
@@ -13,8 +13,8 @@ declare module 'fastify' {
 
 /**
  * The session's terminal over WebSocket (binary frames, see terminal/protocol.ts). Everything that can refuse
- * the connection (token, session state, a cluster that is gone) runs in hooks, before the upgrade, so a refused
- * client gets an ordinary HTTP error response.
+ * the connection (Host and Origin, token, rate limits, session state, a cluster that is gone) runs in hooks, before
+ * the upgrade, so a refused client gets an ordinary HTTP error response.
  */
 const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.decorateRequest('labTerminal', null);
@@ -22,21 +22,26 @@ const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     method: 'GET',
     url: '/api/sessions/:id/terminal',
     preValidation: sessionAuth('query'),
-    preHandler: async (request) => {
-      if (!isUpgrade(request)) return;
-      request.labTerminal = await app.sessions.terminal(sessionOf(request), request.log);
-    },
+    preHandler: [
+      app.edge.perSession,
+      app.edge.terminalUpgrades,
+      async (request) => {
+        if (!isUpgrade(request)) return;
+        request.labTerminal = await app.sessions.terminal(sessionOf(request), request.log);
+      },
+    ],
     schema: {
       summary: "The session's terminal (WebSocket)",
       description:
-        'Upgrade to a WebSocket; frames are binary, as in lab-runner/terminal/protocol.ts. A refused connection gets an ordinary HTTP error before the upgrade: 401/403/404, or 409 when the session is not ready or its cluster is gone.',
+        'Upgrade to a WebSocket; frames are binary, as in lab-runner/terminal/protocol.ts. A refused connection gets an ordinary HTTP error before the upgrade: ' +
+        '401/403/404, 403 E_BAD_ORIGIN for a page of another site, 409 when the session is not ready or its cluster is gone, 429 E_RATE_LIMITED past the upgrades a session may make in a minute.',
       tags: ['sessions'],
       security: querySecurity,
       params: SessionParams,
       querystring: TokenQuery,
       response: {
         101: { description: 'Switching to the WebSocket protocol.', type: 'null' },
-        ...errorResponses(401, 403, 404, 409, 426, 502, 503),
+        ...errorResponses(401, 403, 404, 409, 426, 429, 502, 503),
       },
     },
     handler: async () => {
@@ -49,9 +54,5 @@ const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   });
 };
-
-function isUpgrade(request: FastifyRequest): boolean {
-  return String(request.headers.upgrade ?? '').toLowerCase() === 'websocket';
-}
 
 export default terminalRoutes;

@@ -1,5 +1,10 @@
 import { KubelabError } from '@kubelab/kit/errors';
 
+/** The work a session runs one at a time: each runs commands on the host or the cluster. */
+export type BusyWork = 'check' | 'reset' | 'recreate';
+
+const busyWords: Record<BusyWork, string> = { check: 'a check', reset: 'an exercise reset', recreate: 'a recreate' };
+
 /**
  * The sessions domain's errors. Hints speak to API clients (what to call next); the site words them for learners
  * by code. Messages never name a cluster: a lab may run on a warm pool cluster whose name means nothing to its
@@ -58,6 +63,15 @@ export const errors = {
                   : 'Start a new session (POST /api/sessions).',
           },
         ),
+  /** One check, exercise reset or recreate runs at a time per session; the next is refused, not queued. */
+  busy: (running: BusyWork) =>
+    new KubelabError('E_SESSION_BUSY', `${busyWords[running]} of this lab is still running`, {
+      hint: 'Wait until it has finished, then try again.',
+    }),
+  tooManyStreams: (max: number) =>
+    new KubelabError('E_TOO_MANY_STREAMS', `this lab already has ${max} event streams open`, {
+      hint: 'Close the other tabs of this lesson (or their event streams), then try again.',
+    }),
   clusterGone: (id: string) =>
     new KubelabError('E_CLUSTER_GONE', "the lab environment's cluster no longer exists", {
       hint: `POST /api/sessions/${id}/reset recreates the environment on a fresh cluster; the check history is kept.`,

@@ -43,9 +43,17 @@ export class Exercises {
     return env;
   }
 
-  /** Runs the exercise's check against the session's cluster and records the result in the check history. */
+  /**
+   * Runs the exercise's check against the session's cluster and records the result in the check history. One
+   * check or reset per session at a time (E_SESSION_BUSY).
+   */
   async check(session: Session, exerciseId: string): Promise<CheckResult> {
     const exercise = this.find(session, exerciseId);
+    session.requireEnvironment();
+    return session.exclusive('check', () => this.#check(session, exercise));
+  }
+
+  async #check(session: Session, exercise: Exercise): Promise<CheckResult> {
     const env = session.requireEnvironment();
     let context;
     try {
@@ -67,6 +75,11 @@ export class Exercises {
   /** Puts the cluster back to the exercise's starting state: its cleanup script, then its setup script. */
   async reset(session: Session, exerciseId: string): Promise<void> {
     const exercise = this.find(session, exerciseId);
+    session.requireEnvironment();
+    await session.exclusive('reset', () => this.#reset(session, exercise));
+  }
+
+  async #reset(session: Session, exercise: Exercise): Promise<void> {
     const env = await this.live(session);
     const kubeconfig = await env.kubeconfig();
     await runExerciseScript(`cleanup of exercise "${exercise.id}"`, exercise.cleanup, kubeconfig);

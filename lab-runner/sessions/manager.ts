@@ -87,12 +87,18 @@ export class SessionManager {
     return { session, token };
   }
 
-  /** Recreate: a new cluster replaces the old one (its steps stream on /events again). */
-  recreate(session: Session): void {
-    session.requireRecreatable();
-    if (session.state === 'failed' && this.#store.liveSessionCount() >= this.maxSessions) throw errors.capacityReached(this.maxSessions);
-    this.#log.info({ session: session.id, old: session.cluster }, 'recreating the environment');
-    this.#provision(session, session.cluster);
+  /**
+   * Recreate: a new cluster replaces the old one (its steps stream on /events again). Refused while a check or an
+   * exercise reset of the session runs (E_SESSION_BUSY); once it has begun, the session is provisioning, which
+   * refuses those in turn.
+   */
+  async recreate(session: Session): Promise<void> {
+    await session.exclusive('recreate', () => {
+      session.requireRecreatable();
+      if (session.state === 'failed' && this.#store.liveSessionCount() >= this.maxSessions) throw errors.capacityReached(this.maxSessions);
+      this.#log.info({ session: session.id, old: session.cluster }, 'recreating the environment');
+      this.#provision(session, session.cluster);
+    });
   }
 
   #provision(session: Session, replacing: string | undefined): void {

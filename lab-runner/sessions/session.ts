@@ -3,7 +3,7 @@ import type { Cluster } from '../providers/provider.ts';
 import type { ErrorDetail, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
 import { nodesOf, type Environment } from './environment.ts';
-import { errors } from './errors.ts';
+import { errors, type BusyWork } from './errors.ts';
 import type { LabLesson } from './manager.ts';
 import { StepList } from './steps.ts';
 
@@ -49,6 +49,7 @@ export class Session {
   readonly #subscribers = new Set<(event: SessionEvent) => void>();
   #work: { controller: AbortController; done: Promise<void> } | undefined;
   #ending: Promise<void> | undefined;
+  #busy: BusyWork | undefined;
 
   constructor(row: SessionRow, lesson: LabLesson | undefined, deps: SessionDeps) {
     this.id = row.id;
@@ -209,6 +210,20 @@ export class Session {
   #dropEnvironment(): void {
     this.#environment?.dispose();
     this.#environment = undefined;
+  }
+
+  /**
+   * Runs `work` as the session's one check, exercise reset or recreate: while it runs, another is refused with
+   * E_SESSION_BUSY (not queued), so one learner cannot pile up processes on the host.
+   */
+  async exclusive<T>(what: BusyWork, work: () => T | Promise<T>): Promise<T> {
+    if (this.#busy) throw errors.busy(this.#busy);
+    this.#busy = what;
+    try {
+      return await work();
+    } finally {
+      this.#busy = undefined;
+    }
   }
 
   // ── Work and ending ──────────────────────────────────────────────────────────────────────────────────────

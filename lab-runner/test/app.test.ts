@@ -28,6 +28,8 @@ after(async () => {
 
 interface Harness {
   app: FastifyInstance;
+  /** The header that lets a client start labs (the launch token as a bearer token). */
+  launch: { authorization: string };
   store: Store;
   calls: FakeProvider['calls'];
   logs: string[];
@@ -39,7 +41,9 @@ interface Harness {
 let counter = 0;
 async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
   const dataDir = join(dir, `data-${++counter}`);
-  const config = loadConfig({}, { dataDir, siteDir: join(dir, 'no-site'), logLevel: 'info', ...overrides });
+  // app.inject sends Host: localhost:80, and a server that is not listening answers the loopback names on its
+  // configured port: port 80 here (a test that listens gets a harness of its own).
+  const config = loadConfig({}, { port: 80, dataDir, siteDir: join(dir, 'no-site'), logLevel: 'info', ...overrides });
   const store = new Store(join(dataDir, 'lab-runner.sqlite'));
   // Records every call: no test in this file may reach the provider.
   const provider = new FakeProvider();
@@ -51,6 +55,7 @@ async function harness(overrides: Partial<Config> = {}): Promise<Harness> {
   await app.ready();
   return {
     app,
+    launch: { authorization: `Bearer ${config.launchToken}` },
     store,
     calls,
     logs,
@@ -145,7 +150,7 @@ describe('lab-runner API without a cluster', () => {
   });
 
   test('starting a lab for an unknown lesson is 404 E_UNKNOWN_LESSON, naming the lessons there are', async () => {
-    const response = await h.app.inject({ method: 'POST', url: '/api/sessions', payload: { lesson: 'no-such-lesson' } });
+    const response = await h.app.inject({ method: 'POST', url: '/api/sessions', payload: { lesson: 'no-such-lesson' }, headers: h.launch });
     const error = assertError(response, 404, 'E_UNKNOWN_LESSON');
     assert.match(error.message, /no-such-lesson/);
     assert.match(error.hint ?? '', /pods/);
@@ -169,7 +174,7 @@ describe('lab-runner API without a cluster', () => {
         method: 'POST',
         url: '/api/sessions',
         ...(payload !== undefined ? { payload } : {}),
-        headers: contentType ? { 'content-type': contentType } : {},
+        headers: { ...h.launch, ...(contentType ? { 'content-type': contentType } : {}) },
       });
       assert.equal(response.statusCode, status, `${what}: ${response.body}`);
       const { error } = response.json<{ error: { code: string; message: string; hint?: string } }>();
@@ -311,25 +316,32 @@ describe('lab-runner API without a cluster', () => {
   });
 
   test('the terminal WebSocket is refused before the upgrade: no token 401, wrong token 403, not ready 409', async () => {
-    await h.app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = h.app.server.address() as { port: number };
-    const { id } = h.insertSession('ready');
-    const starting = h.insertSession('provisioning');
-    const cases: [string, number, string][] = [
-      [`/api/sessions/${id}/terminal`, 401, 'E_TOKEN_MISSING'],
-      [`/api/sessions/${id}/terminal?token=${newToken()}`, 403, 'E_TOKEN_INVALID'],
-      [`/api/sessions/0123456789abcdef/terminal?token=${newToken()}`, 404, 'E_SESSION_NOT_FOUND'],
-      [`/api/sessions/${starting.id}/terminal?token=${starting.token}`, 409, 'E_SESSION_NOT_READY'],
-    ];
-    for (const [path, status, code] of cases) {
-      const result = await upgradeRequest(port, path);
-      assert.notEqual(result, 'upgraded', `${path} must not be upgraded`);
-      if (result === 'upgraded') continue;
-      assert.equal(result.status, status, `${path}: ${result.body}`);
-      assert.equal((JSON.parse(result.body) as { error: { code: string } }).error.code, code);
+    const listening = await harness();
+    try {
+      await listening.app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = listening.app.server.address() as { port: number };
+      const { id } = listening.insertSession('ready');
+      const starting = listening.insertSession('provisioning');
+      const cases: [string, number, string][] = [
+        [`/api/sessions/${id}/terminal`, 401, 'E_TOKEN_MISSING'],
+        [`/api/sessions/${id}/terminal?token=${newToken()}`, 403, 'E_TOKEN_INVALID'],
+        [`/api/sessions/0123456789abcdef/terminal?token=${newToken()}`, 404, 'E_SESSION_NOT_FOUND'],
+        [`/api/sessions/${starting.id}/terminal?token=${starting.token}`, 409, 'E_SESSION_NOT_READY'],
+      ];
+      for (const [path, status, code] of cases) {
+        const result = await upgradeRequest(port, path);
+        assert.notEqual(result, 'upgraded', `${path} must not be upgraded`);
+        if (result === 'upgraded') continue;
+        assert.equal(result.status, status, `${path}: ${result.body}`);
+        assert.equal((JSON.parse(result.body) as { error: { code: string } }).error.code, code);
+      }
+      // A plain GET (no upgrade) with the right token says it is a WebSocket endpoint.
+      const plain = await fetch(`http://127.0.0.1:${port}/api/sessions/${starting.id}/terminal?token=${starting.token}`);
+      assert.equal(plain.status, 426);
+      assert.equal(((await plain.json()) as { error: { code: string } }).error.code, 'E_UPGRADE_REQUIRED');
+    } finally {
+      await listening.close();
     }
-    // A plain GET (no upgrade) with the right token says it is a WebSocket endpoint.
-    assertError(await h.app.inject({ url: `/api/sessions/${starting.id}/terminal?token=${starting.token}` }), 426, 'E_UPGRADE_REQUIRED');
   });
 
   test('session tokens never reach the logs', async () => {
@@ -347,7 +359,7 @@ describe('capacity', () => {
   test('a server configured for no labs answers 429 E_CAPACITY_REACHED with a hint', async () => {
     const h = await harness({ maxSessions: 0 });
     try {
-      const error = assertError(await h.app.inject({ method: 'POST', url: '/api/sessions', payload: { lesson: 'pods' } }), 429, 'E_CAPACITY_REACHED');
+      const error = assertError(await h.app.inject({ method: 'POST', url: '/api/sessions', payload: { lesson: 'pods' }, headers: h.launch }), 429, 'E_CAPACITY_REACHED');
       assert.ok(error.hint);
       assert.deepEqual(h.calls, []);
     } finally {
@@ -361,7 +373,7 @@ describe('capacity', () => {
       h.insertSession('ended');
       h.insertSession('failed');
       h.insertSession('ready');
-      const error = assertError(await h.app.inject({ method: 'POST', url: '/api/sessions', payload: { lesson: 'pods' } }), 429, 'E_CAPACITY_REACHED');
+      const error = assertError(await h.app.inject({ method: 'POST', url: '/api/sessions', payload: { lesson: 'pods' }, headers: h.launch }), 429, 'E_CAPACITY_REACHED');
       assert.match(error.message, /1 of 1/);
       assert.match(error.hint ?? '', /KUBELAB_MAX_SESSIONS/);
       assert.deepEqual((await h.app.inject({ url: '/healthz' })).json(), { status: 'ok', sessions: 1, capacity: 1 });

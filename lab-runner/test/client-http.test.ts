@@ -14,7 +14,7 @@ let api: LabApi;
 before(async () => {
   dir = await tempDir('client-test');
   server = await fakeServer({ dataDir: join(dir.path, 'data'), maxSessions: 4 });
-  api = new LabApi({ baseUrl: await server.listen() });
+  api = new LabApi({ baseUrl: await server.listen(), launchToken: server.config.launchToken });
 });
 after(async () => {
   await server.close();

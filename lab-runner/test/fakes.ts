@@ -14,6 +14,7 @@ import type { Profile } from '@kubelab/labs/profiles';
 import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../providers/provider.ts';
 import type { LabLesson, Lessons } from '../sessions/manager.ts';
 import { buildApp } from '../app.ts';
+import type { Timeouts } from '../plugins/edge.ts';
 import { loadConfig, type Config } from '../config.ts';
 
 export type FakeMethod = 'info' | 'create' | 'list' | 'kubeconfig' | 'health' | 'startToolbox' | 'delete';
@@ -30,13 +31,19 @@ export interface Held {
 
 type Plan = { kind: 'hold'; held: Held; arrived(name: string | undefined): void; gate: Promise<Error | undefined> } | { kind: 'fail'; error: Error };
 
-/** A kubeconfig that parses, for a server that is not there: a check through it fails to connect at once. */
+/** base64 of a PEM block that holds nothing: the shape of a kubeconfig's data fields, not a usable key. */
+const pemData = (label: string): string => Buffer.from(`-----BEGIN ${label}-----\nZmFrZQ==\n-----END ${label}-----\n`).toString('base64');
+
+/**
+ * A kubeconfig of the shape kind writes (a CA and a client certificate), for a server that is not there: it
+ * passes the kubeconfig allowlist, and a check through it fails to connect at once.
+ */
 const fakeKubeconfig = (name: string): string =>
   JSON.stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: 'https://127.0.0.1:9' } }],
-    users: [{ name, user: { token: 'fake' } }],
+    clusters: [{ name, cluster: { server: 'https://127.0.0.1:9', 'certificate-authority-data': pemData('CERTIFICATE') } }],
+    users: [{ name, user: { 'client-certificate-data': pemData('CERTIFICATE'), 'client-key-data': pemData('PRIVATE KEY') } }],
     contexts: [{ name, context: { cluster: name, user: name } }],
     'current-context': name,
   });
@@ -264,8 +271,10 @@ export interface FakeServer {
   provider: FakeProvider;
   gate: CheckGate;
   config: Config;
-  /** http://127.0.0.1:<port> once listen() ran. */
+  /** http://127.0.0.1:<port> once listen() ran (https:// with a certificate). */
   baseUrl: string;
+  /** The header a client that is not a browser starts labs with: the launch token as a bearer token. */
+  launch: { authorization: string };
   listen(): Promise<string>;
   close(): Promise<void>;
 }
@@ -273,14 +282,38 @@ export interface FakeServer {
 /**
  * The whole lab-runner on the fake provider and the probe lesson, in a data directory of its own (or `dataDir`,
  * to play a restart), silent unless KUBELAB_TEST_LOGS=1. `provider` models the same Docker across restarts.
+ * `config` overrides settings; `timeouts` the HTTP server's.
+ *
+ * Its configured port is 80 because app.inject sends Host: localhost:80, and a server that is not listening
+ * answers the loopback names on its configured port; once listen() ran, on the port it got.
  */
-export async function fakeServer(
-  options: { dataDir: string; provider?: FakeProvider; gate?: CheckGate; poolSize?: number; maxSessions?: number },
-): Promise<FakeServer> {
+export async function fakeServer(options: {
+  dataDir: string;
+  provider?: FakeProvider;
+  gate?: CheckGate;
+  poolSize?: number;
+  maxSessions?: number;
+  config?: Partial<Config>;
+  timeouts?: Partial<Timeouts>;
+  /** Where the JSON log lines go (at info); silent otherwise, unless KUBELAB_TEST_LOGS=1. */
+  logStream?: NodeJS.WritableStream;
+}): Promise<FakeServer> {
   const provider = options.provider ?? new FakeProvider();
   const { lessons, gate } = fakeLessons(options.gate);
-  const config = loadConfig({}, { dataDir: options.dataDir, siteDir: join(options.dataDir, 'no-site'), poolSize: options.poolSize ?? 0, maxSessions: options.maxSessions ?? 4 });
-  const app = await buildApp({ config, provider, lessons, logger: process.env.KUBELAB_TEST_LOGS === '1' });
+  const config = loadConfig(
+    {},
+    {
+      port: 80,
+      dataDir: options.dataDir,
+      siteDir: join(options.dataDir, 'no-site'),
+      poolSize: options.poolSize ?? 0,
+      maxSessions: options.maxSessions ?? 4,
+      ...(options.logStream ? { logLevel: 'info' as const } : {}),
+      ...options.config,
+    },
+  );
+  const logger = options.logStream !== undefined || process.env.KUBELAB_TEST_LOGS === '1';
+  const app = await buildApp({ config, provider, lessons, logger, logStream: options.logStream, timeouts: options.timeouts });
   await app.ready();
   const server: FakeServer = {
     app,
@@ -288,9 +321,10 @@ export async function fakeServer(
     gate,
     config,
     baseUrl: '',
+    launch: { authorization: `Bearer ${config.launchToken}` },
     async listen() {
       await app.listen({ port: 0, host: '127.0.0.1' });
-      server.baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+      server.baseUrl = `${app.tlsCertificate ? 'https' : 'http'}://127.0.0.1:${(app.server.address() as { port: number }).port}`;
       return server.baseUrl;
     },
     close: () => app.close(),

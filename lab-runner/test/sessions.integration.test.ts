@@ -45,7 +45,8 @@ const clusters = new Set<string>();
 async function start(): Promise<void> {
   app = await buildApp({ config, logger: process.env.KUBELAB_TEST_LOGS === '1' });
   await app.listen({ port: 0, host: '127.0.0.1' });
-  api = new LabApi({ baseUrl: `http://127.0.0.1:${(app.server.address() as { port: number }).port}` });
+  // A client that is not a browser starts labs with the launch token as a bearer token.
+  api = new LabApi({ baseUrl: `http://127.0.0.1:${(app.server.address() as { port: number }).port}`, launchToken: config.launchToken });
 }
 
 const clusterOf = (lab: Credentials): string => {

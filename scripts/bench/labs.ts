@@ -49,8 +49,8 @@ class LabClient {
     this.session = session;
   }
 
-  static async start(base: string, lesson: string): Promise<LabClient> {
-    const api = new LabApi({ baseUrl: base });
+  static async start(server: Served, lesson: string): Promise<LabClient> {
+    const api = new LabApi({ baseUrl: server.base, launchToken: server.launchToken });
     const { id, token } = await api.createSession(lesson);
     return new LabClient(api, { id, token });
   }
@@ -116,9 +116,9 @@ class LabClient {
 }
 
 /** Start lab → a prompt a learner can type at. */
-async function startToPrompt(base: string): Promise<[number, LabClient]> {
+async function startToPrompt(server: Served): Promise<[number, LabClient]> {
   return timed(async () => {
-    const client = await LabClient.start(base, 'pods');
+    const client = await LabClient.start(server, 'pods');
     await client.waitReady();
     await client.openTerminal();
     await client.waitFor(/kubelab:~[#$] $/m);
@@ -158,9 +158,14 @@ const report: string[] = [];
 const apps: { close(): Promise<unknown> }[] = [];
 
 type App = Awaited<ReturnType<typeof buildApp>>;
+/** A lab-runner the bench started: where it is, and the launch token that lets a client start labs on it. */
+interface Served {
+  base: string;
+  launchToken: string;
+}
 
 /** A lab-runner on a free port, with its own database; closed at the end. */
-async function serve(poolSize: number): Promise<{ base: string; app: App }> {
+async function serve(poolSize: number): Promise<Served & { app: App }> {
   const app = await buildApp({
     config: loadConfig(process.env, { port: 0, host: '127.0.0.1', poolSize, maxSessions: 3, dataDir: join(dataDir, `pool-${poolSize}`) }),
     logger: false,
@@ -169,7 +174,7 @@ async function serve(poolSize: number): Promise<{ base: string; app: App }> {
   apps.push(app);
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('the lab-runner has no TCP address');
-  return { base: `http://127.0.0.1:${address.port}`, app };
+  return { base: `http://127.0.0.1:${address.port}`, launchToken: app.config.launchToken, app };
 }
 
 let before: Set<string> | undefined;
@@ -190,22 +195,23 @@ try {
   }
 
   // Cold: no pool, so Start lab creates the cluster.
-  const { base: coldBase } = await serve(0);
+  const coldServer = await serve(0);
   const cold: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const [elapsed, client] = await startToPrompt(coldBase);
+    const [elapsed, client] = await startToPrompt(coldServer);
     cold.push(elapsed);
     log(`  cold Start lab → prompt: ${formatElapsed(elapsed)}`);
     await client.end();
   }
 
   // Warm: a pooled cluster is waiting; wait for the refill between runs so each start finds one.
-  const { base: warmBase, app: warmApp } = await serve(1);
+  const warmServer = await serve(1);
+  const warmApp = warmServer.app;
   const warm: number[] = [];
   let kept: LabClient | undefined;
   for (let i = 0; i < runs; i++) {
     while (warmApp.pool.counts().ready < 1) await sleep(500);
-    const [elapsed, client] = await startToPrompt(warmBase);
+    const [elapsed, client] = await startToPrompt(warmServer);
     warm.push(elapsed);
     log(`  warm Start lab → prompt: ${formatElapsed(elapsed)}`);
     if (i === runs - 1) kept = client;

@@ -11,13 +11,22 @@ export default fp(
           title: 'Kubelab lab-runner',
           version: '0.1.0',
           description:
-            'Sessions, provisioning events, checks and the terminal of Kubelab labs. Each session has an id and a secret token: ' +
-            'send it as "Authorization: Bearer <token>", or as ?token= for the event stream and the terminal WebSocket.',
+            'Sessions, provisioning events, checks and the terminal of Kubelab labs. Starting a lab needs the launch token the server ' +
+            'prints at start: the cookie its launch link (/?launch=<token>) sets, or "Authorization: Bearer <launch token>". ' +
+            'Each session then has an id and a secret token: send it as "Authorization: Bearer <token>", or as ?token= for the event ' +
+            'stream and the terminal WebSocket.',
         },
         components: {
           securitySchemes: {
             sessionToken: { type: 'http', scheme: 'bearer', description: 'The token returned by POST /api/sessions.' },
             sessionTokenQuery: { type: 'apiKey', in: 'query', name: 'token', description: 'The same token, for EventSource and WebSocket.' },
+            launchToken: { type: 'http', scheme: 'bearer', description: 'The launch token the lab server printed at start (POST /api/sessions only).' },
+            launchCookie: {
+              type: 'apiKey',
+              in: 'cookie',
+              name: 'kubelab-launch-<port>',
+              description: 'Set by opening the launch link (/?launch=<token>); __Host-kubelab-launch-<port> over HTTPS.',
+            },
           },
         },
       },
