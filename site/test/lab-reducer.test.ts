@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SessionSummary, Step } from '@kubelab/lab-runner/client';
 import { initialSnapshot, reduce, type LabEvent, type LabSnapshot } from '../src/lab/reducer.ts';
-import { NOTICES } from '../src/lab/messages.ts';
+import { ApiError } from '@kubelab/lab-runner/client';
+import { isSessionGone } from '../src/lab/api.ts';
+import { errorTitle, forLearner, NOTICES } from '../src/lab/messages.ts';
 
 const step = (id: string, state: Step['state'] = 'running', elapsedMs = 0): Step => ({ id, title: `Step ${id}`, state, elapsedMs });
 
@@ -120,6 +122,32 @@ describe('the lab reducer: failures', () => {
     assert.equal(s.phase, 'failed');
     assert.equal(s.canRecreate, false);
     assert.equal(s.error?.code, 'E_CAPACITY_REACHED');
+  });
+
+  it('a browser without the launch cookie is told to open the link npm start printed, in the panel’s words', () => {
+    const server = {
+      code: 'E_LAUNCH_REQUIRED',
+      message: 'starting a lab needs the launch token',
+      hint: 'Open the link `npm start` printed in its terminal (http://localhost:4321/?launch=…): it lets this browser start labs. API clients send "Authorization: Bearer <launch token>".',
+    } as const;
+    const s = run([
+      { type: 'started', attempt: 1, at: 0 },
+      { type: 'failed', attempt: 1, error: server, canRecreate: false },
+    ]);
+    assert.equal(s.phase, 'failed');
+    assert.ok(s.error);
+    assert.equal(errorTitle(s.error, s.canRecreate), 'This browser cannot start labs yet');
+    assert.match(s.error.hint ?? '', /^Open the link `npm start` printed/);
+    assert.doesNotMatch(s.error.hint ?? '', /Bearer/, 'no words for API clients');
+    assert.match(forLearner({ code: 'E_SESSION_BUSY', message: 'a check of this lab is still running' }).hint ?? '', /Wait until it has finished/);
+  });
+
+  it('only a token or session the server no longer knows makes the page forget its session', () => {
+    const error = (status: number, code: string) => new ApiError(status, { code: code as 'E_TOKEN_INVALID', message: code });
+    for (const code of ['E_TOKEN_MISSING', 'E_TOKEN_INVALID', 'E_SESSION_NOT_FOUND']) assert.ok(isSessionGone(error(code === 'E_TOKEN_MISSING' ? 401 : code === 'E_TOKEN_INVALID' ? 403 : 404, code)), code);
+    for (const [status, code] of [[401, 'E_LAUNCH_REQUIRED'], [403, 'E_LAUNCH_REQUIRED'], [403, 'E_BAD_ORIGIN'], [404, 'E_UNKNOWN_EXERCISE'], [409, 'E_SESSION_BUSY'], [429, 'E_RATE_LIMITED']] as const) {
+      assert.ok(!isSessionGone(error(status, code)), code);
+    }
   });
 
   it('failed provisioning keeps the steps so far, to show what happened', () => {

@@ -10,15 +10,15 @@ export type { CheckResult, ConnectionState, Credentials, Criterion, ErrorDetail,
 
 export const api = new LabApi();
 
-/** The statuses with which the server says it does not know this session (or this token) any more. */
-const SESSION_GONE_STATUSES: ReadonlySet<number> = new Set([401, 403, 404]);
+/** The codes with which the server says it does not know this session (or this token) any more. */
+const SESSION_GONE_CODES: ReadonlySet<string> = new Set(['E_TOKEN_MISSING', 'E_TOKEN_INVALID', 'E_SESSION_NOT_FOUND']);
 
 /**
- * Whether the server no longer knows the session: forget it. A 404 for an unknown exercise is about the
- * exercise, not the session.
+ * Whether the server no longer knows the session: forget it. Other 4xx answers (an unknown exercise, a launch
+ * token the browser lacks, a refused origin) are about something else: the session is kept.
  */
 export function isSessionGone(error: unknown): boolean {
-  return error instanceof ApiError && SESSION_GONE_STATUSES.has(error.status) && error.code !== 'E_UNKNOWN_EXERCISE';
+  return error instanceof ApiError && SESSION_GONE_CODES.has(error.code);
 }
 
 /** A problem the site raises itself (no lab, still starting, cancelled), thrown like an ApiError. */

@@ -28,6 +28,9 @@ export interface Problem {
 
 /** The heading of the lab panel's failure view, by code (others get a generic one). */
 export const ERROR_TITLES: Partial<Record<ProblemCode, string>> = {
+  E_LAUNCH_REQUIRED: 'This browser cannot start labs yet',
+  E_RATE_LIMITED: 'Too many requests to the lab server',
+  E_TOO_MANY_STREAMS: 'This lab is open in too many tabs',
   E_CAPACITY_REACHED: 'The lab server is full',
   E_CLUSTER_GONE: 'Your cluster is gone',
   E_CLUSTER_NOT_FOUND: 'Your cluster is gone',
@@ -46,6 +49,12 @@ const CLUSTER_GONE_HINT = 'Press Recreate in the lab panel to get a fresh cluste
 
 /** What a learner does next, by code, where the server's hint speaks to API clients ("POST /api/…"). */
 const LEARNER_HINTS: Partial<Record<ProblemCode, string>> = {
+  E_LAUNCH_REQUIRED:
+    'Open the link `npm start` printed in its terminal (it looks like http://localhost:4321/?launch=…): it lets this browser start labs. ' +
+    'In a workshop, open the link your host gave you. Then press Start lab again.',
+  E_SESSION_BUSY: 'Another check or reset of this lab is still running. Wait until it has finished, then try again.',
+  E_RATE_LIMITED: 'Wait a minute, then try again.',
+  E_TOO_MANY_STREAMS: 'Close the other tabs of this lesson, then reload this page.',
   E_CLUSTER_GONE: CLUSTER_GONE_HINT,
   E_CLUSTER_NOT_FOUND: CLUSTER_GONE_HINT,
   E_SESSION_NOT_READY: 'Wait until the lab panel shows the terminal, then try again. If the panel offers Recreate or Start lab, press it first.',
