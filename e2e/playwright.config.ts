@@ -1,12 +1,14 @@
 import { defineConfig } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
-import { baseURL, dataDir, port } from './fixtures/server.ts';
+import { baseURL, dataDir, launchToken, port } from './fixtures/server.ts';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The learner's loop in Debian's chromium (headless), against the real lab-runner serving the built site and
- * provisioning real kind clusters. Playwright cannot download browsers here, so it drives /usr/bin/chromium.
+ * provisioning real kind clusters, with its real HTTP edge: Host and Origin checks, the launch token (fixed for the
+ * run, so the fixtures can open the launch link), the security headers (the fixtures fail a test on any CSP
+ * violation). Playwright cannot download browsers here, so it drives /usr/bin/chromium.
  */
 export default defineConfig({
   testDir: './specs',
@@ -41,6 +43,7 @@ export default defineConfig({
       KUBELAB_DATA_DIR: dataDir,
       KUBELAB_POOL_SIZE: '0',
       KUBELAB_MAX_SESSIONS: '2',
+      KUBELAB_LAUNCH_TOKEN: launchToken,
     },
   },
 });

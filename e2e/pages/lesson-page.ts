@@ -25,6 +25,17 @@ export class LessonPage {
     await this.page.goto(`/lessons/${slug}/`);
   }
 
+  /**
+   * Opens the launch link (`/?launch=<token>`), as a learner opens the one `npm start` prints: the server sets
+   * the launch cookie and sends the browser on to the same address without the token.
+   */
+  async openLaunchLink(token: string): Promise<void> {
+    await this.page.goto(`/?launch=${encodeURIComponent(token)}`);
+    await expect(this.page).toHaveURL(/\/$/);
+    const cookies = await this.page.context().cookies();
+    expect(cookies.find((cookie) => cookie.name.startsWith('kubelab-launch-')), 'the launch cookie').toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+  }
+
   /** What the terminal shows right now, as text (xterm's DOM renderer keeps one element per row). */
   terminalText(): Promise<string> {
     return this.terminal.locator('.xterm-rows').innerText();
