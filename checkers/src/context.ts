@@ -1,4 +1,5 @@
-import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api } from '@kubernetes/client-node';
+import { ApiException, AppsV1Api, CoreV1Api, KubeConfig, NetworkingV1Api, loadYaml } from '@kubernetes/client-node';
+import { sanitizeKubeconfig } from '@kubelab/kit/kubeconfig';
 
 /**
  * What a check reads the cluster through: one KubeConfig per session, built from that session's kubeconfig
@@ -11,9 +12,27 @@ export interface CheckContext {
   networking: NetworkingV1Api;
 }
 
+/**
+ * Builds the context from explicit objects: the kubeconfig passes the allowlist of @kubelab/kit/kubeconfig
+ * (server, CA, client certificate and key; E_UNSAFE_KUBECONFIG otherwise), and client-node gets only those
+ * fields, so no credential plugin, auth-provider command, token file or proxy of the text can reach it. The
+ * lab-runner already serves only such kubeconfigs; this is the second line.
+ */
 export function contextFromKubeconfig(kubeconfig: string): CheckContext {
+  let parsed: unknown;
+  try {
+    parsed = loadYaml(kubeconfig);
+  } catch {
+    parsed = undefined;
+  }
+  const safe = sanitizeKubeconfig(parsed, { what: 'the kubeconfig given to the checks' });
   const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromString(kubeconfig);
+  kubeConfig.loadFromOptions({
+    clusters: [{ name: safe.name, server: safe.server, caData: safe.certificateAuthorityData, skipTLSVerify: false }],
+    users: [{ name: safe.name, certData: safe.clientCertificateData, keyData: safe.clientKeyData }],
+    contexts: [{ name: safe.name, cluster: safe.name, user: safe.name }],
+    currentContext: safe.name,
+  });
   return {
     kubeConfig,
     core: kubeConfig.makeApiClient(CoreV1Api),

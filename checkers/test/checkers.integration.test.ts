@@ -12,7 +12,7 @@ import {
   type CheckContext,
   type Criterion,
 } from '../src/index.ts';
-import { KindProvider, createTestCluster, type TestCluster } from '@kubelab/lab-runner/testing';
+import { createTestCluster, testProvider, type TestCluster } from '@kubelab/lab-runner/testing';
 
 /** An exercise-style check: Pod "web" exists and carries app=web. */
 async function webPodLabelled(k: CheckContext): Promise<Criterion[]> {
@@ -36,8 +36,9 @@ describe('checkers on a real cluster', { timeout: 900_000 }, () => {
   let k: CheckContext;
 
   before(async () => {
-    c = await createTestCluster(new KindProvider(), 'single', 'checkers');
-    k = contextFromKubeconfig(await new KindProvider().kubeconfig(c.cluster.name));
+    const provider = testProvider();
+    c = await createTestCluster(provider, 'single', 'checkers');
+    k = contextFromKubeconfig(await provider.kubeconfig(c.cluster.name));
   });
 
   after(async () => {
