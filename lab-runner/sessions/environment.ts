@@ -33,7 +33,11 @@ export class Environment {
     return new Environment(this.cluster, this.#provider, this.#log);
   }
 
-  /** Asked of the provider once; a failure is not kept, so the next call asks again. */
+  /**
+   * Asked of the provider once; a failure is not kept, so the next call asks again. The provider serves the copy
+   * it kept when it made the cluster (never one read back from the cluster, which the learner controls), and the
+   * checks and exercise scripts on the host use only this.
+   */
   kubeconfig(): Promise<string> {
     if (!this.#kubeconfig) {
       const pending = this.#provider.kubeconfig(this.cluster);
