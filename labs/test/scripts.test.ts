@@ -10,6 +10,7 @@ import { cacheDir } from '@kubelab/kit/cache';
 import { toolPath, toolsBinDir } from '@kubelab/kit/artifacts';
 import { CommandError } from '@kubelab/kit/exec';
 import { KubelabError } from '@kubelab/kit/errors';
+import { describeForLearner, redactHostPaths } from '@kubelab/kit/redact';
 import { runExerciseScript, scriptPath } from '../src/scripts.ts';
 
 const kubeconfig = 'apiVersion: v1\nkind: Config\n';
@@ -81,4 +82,14 @@ test('a failed script says how it ended and the tail of its stderr, with no host
   assert.ok(!error.message.includes('echo'), 'nor the script');
   assert.ok(error.cause instanceof CommandError);
   assert.ok(error.cause.stderr.includes(toolsBinDir()), 'the cause, for the log, has the whole stderr');
+});
+
+test('describeForLearner: a failed command is its tool, its status and the tail of its stderr; never its argv or a host path', () => {
+  const argv = [toolPath('kind'), 'create', 'cluster', '--kubeconfig', `${tmpdir()}/kubelab-kind-Ab12/kubeconfig`, '--image', 'kubelab/node:x'];
+  const error = new CommandError(argv, 1, `Creating cluster ...\nERROR: failed to create cluster: could not write ${tmpdir()}/kubelab-kind-Ab12/kubeconfig.lock\n`);
+  const text = describeForLearner(error, { lines: 1 });
+  assert.equal(text, 'kind exited with status 1: ERROR: failed to create cluster: could not write <tmp>/kubelab-kind-Ab12/kubeconfig.lock');
+  assert.equal(describeForLearner(new CommandError([toolPath('kubectl'), 'get', 'nodes'], null, '')), 'kubectl could not run or was stopped');
+  assert.equal(redactHostPaths(`${toolsBinDir()}/helm-v3.19.0: not found in ${cacheDir()}/state`), 'helm-v3.19.0: not found in <cache>/state');
+  assert.equal(redactHostPaths('see /tmp/kubelab-kubeconfig-x1/config'), 'see <tmp>/kubelab-kubeconfig-x1/config');
 });

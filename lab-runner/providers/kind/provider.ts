@@ -186,8 +186,13 @@ export class KindProvider implements ClusterProvider {
 
   /** The stored copy (see the class comment); E_NO_KUBECONFIG when there is none. Never asks kind or the node. */
   async kubeconfig(name: string, options: { internal?: boolean } = {}): Promise<string> {
-    await this.find(name);
-    return this.storedKubeconfig(name, options.internal ?? false);
+    try {
+      await this.find(name);
+      return await this.storedKubeconfig(name, options.internal ?? false);
+    } catch (error) {
+      // A lab's setup and checks ask for it: what goes wrong here is shown to its learner.
+      throw forLearners(error);
+    }
   }
 
   private async storedKubeconfig(name: string, internal: boolean): Promise<string> {
@@ -195,7 +200,12 @@ export class KindProvider implements ClusterProvider {
     try {
       text = await readFile(join(this.stateDir, name, kubeconfigFile(internal)), 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new KubelabError('E_NO_KUBECONFIG', `Kubelab could not read the kubeconfig it keeps for cluster "${name}" (${(error as NodeJS.ErrnoException).code ?? 'error'})`, {
+          hint: "Check that the lab server's data directory (KUBELAB_DATA_DIR) belongs to the user running Kubelab; the log has the details.",
+          cause: error,
+        });
+      }
       throw new KubelabError('E_NO_KUBECONFIG', `Kubelab keeps no kubeconfig for cluster "${name}"`, {
         hint:
           'Kubelab keeps the kubeconfig it captured when it made a cluster, and never reads one back from the cluster. ' +
