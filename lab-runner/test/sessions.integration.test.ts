@@ -33,7 +33,8 @@ import { hashToken, newToken } from '../sessions/ids.ts';
 import { leftovers } from './cluster-fixture.ts';
 import { upgradeRequest } from './upgrade.ts';
 
-const provider = new KindProvider();
+/** The test's own view of the clusters: the lab-runner's kubeconfigs live in its data directory (set in before()). */
+let provider: KindProvider;
 
 let dir: string;
 let config: Config;
@@ -137,13 +138,14 @@ async function criteriaIds(lab: Credentials, exerciseId: string): Promise<string
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kubelab-sessions-test-'));
   config = loadConfig({}, { dataDir: join(dir, 'data'), siteDir: join(dir, 'no-site'), maxSessions: 2, poolSize: 1 });
+  provider = new KindProvider({ stateDir: join(config.dataDir, 'clusters') });
   await start();
 });
 
 after(async () => {
   await app?.close();
   // Whatever a failed test left behind, only the clusters this file made are removed.
-  for (const name of clusters) await provider.delete(name).catch(() => {});
+  for (const name of clusters) await provider?.delete(name).catch(() => {});
   await rm(dir, { recursive: true, force: true });
 });
 
