@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { KubelabError } from '@kubelab/kit/errors';
-import { repoRoot } from '@kubelab/kit/paths';
+import { defaultDataDir, repoRoot } from '@kubelab/kit/paths';
 import { newToken } from './sessions/ids.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -23,9 +22,7 @@ const HOST_AND_PORT = '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0
 /** What may go unencoded in a URL's query, so the printed launch link is the token as it is. */
 const LAUNCH_TOKEN = '^[A-Za-z0-9_~.-]{16,256}$';
 
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'kubelab');
-}
+export { defaultDataDir };
 
 /** Whether `host` (a HOST setting) is a loopback address or name: only this machine can reach it. */
 export function isLoopbackHost(host: string): boolean {

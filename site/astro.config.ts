@@ -9,6 +9,7 @@ import { satteri } from '@astrojs/markdown-satteri';
 import { courseModules, lessonHref, type CatalogLesson } from './src/lib/catalog.ts';
 import { kubelabMdastPlugin } from './src/mdx/mdast-plugin.ts';
 import { lessonsDir } from './src/lib/paths.ts';
+import { dataDirOf, launchTokenFile } from '@kubelab/kit/paths';
 
 const siteRoot = fileURLToPath(new URL('./', import.meta.url));
 const catalogFile = fileURLToPath(new URL('./src/generated/catalog.json', import.meta.url));
@@ -111,6 +112,31 @@ function courseCatalogDevLoop(): AstroIntegration {
 /** Where `astro dev` sends /api (HTTP, SSE and the terminal WebSocket): a running lab-runner. */
 const api = process.env['KUBELAB_API'] ?? 'http://127.0.0.1:4321';
 
+/**
+ * The dev page (port 4322) talks to the lab-runner through this proxy, so to the lab-runner it is another origin,
+ * and it has no launch cookie. The proxy speaks for the author: it sends the lab-runner's own origin, and, to start
+ * a lab, the launch token the running lab-runner keeps in its data directory (0600, readable by this user only;
+ * KUBELAB_DATA_DIR as for that server).
+ */
+function asTheLabRunner(proxy: { on(event: string, listener: (request: ProxyRequest, incoming: { method?: string; url?: string }) => void): void }): void {
+  const origin = new URL(api).origin;
+  proxy.on('proxyReq', (request, incoming) => {
+    if (request.getHeader('origin') !== undefined) request.setHeader('origin', origin);
+    if (incoming.method === 'POST' && incoming.url?.split('?')[0] === '/api/sessions' && request.getHeader('authorization') === undefined) {
+      const file = launchTokenFile(dataDirOf());
+      if (existsSync(file)) request.setHeader('authorization', `Bearer ${readFileSync(file, 'utf8').trim()}`);
+    }
+  });
+  proxy.on('proxyReqWs', (request) => {
+    request.setHeader('origin', origin);
+  });
+}
+
+interface ProxyRequest {
+  getHeader(name: string): unknown;
+  setHeader(name: string, value: string): void;
+}
+
 export default defineConfig({
   site: 'http://localhost:4321',
   trailingSlash: 'ignore',
@@ -124,7 +150,7 @@ export default defineConfig({
     ssr: { noExternal: ['js-yaml'] },
     environments: { prerender: { resolve: { noExternal: ['js-yaml'] } } },
     server: {
-      proxy: { '/api': { target: api, changeOrigin: true, ws: true } },
+      proxy: { '/api': { target: api, changeOrigin: true, ws: true, configure: asTheLabRunner } },
       fs: { allow: ['..'] },
     },
   },

@@ -1,4 +1,6 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { Server as TlsServer } from 'node:tls';
+import { launchTokenFile } from '@kubelab/kit/paths';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -154,6 +156,19 @@ export default fp(
         throw edgeErrors.rateLimited(result.ttlInSeconds, what);
       };
     };
+
+    // The token, where only this user can read it, for the author's dev server (site/astro.config.ts) to start
+    // labs through; gone when this server stops, as the token itself is.
+    // A server refused by the data directory's lock never listens, so it never touches the running one's file.
+    const tokenFile = launchTokenFile(config.dataDir);
+    let wroteTokenFile = false;
+    app.addHook('onListen', async () => {
+      writeFileSync(tokenFile, `${config.launchToken}\n`, { mode: 0o600 });
+      wroteTokenFile = true;
+    });
+    app.addHook('onClose', async () => {
+      if (wroteTokenFile) rmSync(tokenFile, { force: true });
+    });
 
     app.decorate('edge', {
       hosts,

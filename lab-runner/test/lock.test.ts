@@ -6,10 +6,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { launchTokenFile } from '@kubelab/kit/paths';
 import { DataDirLock, lockFile } from '../store/lock.ts';
 import { fakeServer, FakeProvider, tempDir, until } from './fakes.ts';
 
@@ -98,5 +99,28 @@ describe('the data directory lock', () => {
       assert.match(error.message, /on another-host, port 4321/);
       return true;
     });
+  });
+
+  test('the data directory is this user\'s alone: 0700, the database 0600, and the launch token readable by no one else while the server runs', async () => {
+    const data = dataDir();
+    mkdirSync(data, { mode: 0o755 });
+    const server = await fakeServer({ dataDir: data, config: { launchToken: 'launch-token-for-the-mode-test-0123456789' } });
+    try {
+      const mode = (path: string) => statSync(path).mode & 0o777;
+      assert.equal(mode(data), 0o700, 'a data directory made by someone with a looser umask is tightened');
+      for (const file of ['lab-runner.sqlite', 'lab-runner.sqlite-wal', 'lab-runner.sqlite-shm']) {
+        if (existsSync(join(data, file))) assert.equal(mode(join(data, file)), 0o600, file);
+      }
+      assert.ok(!existsSync(launchTokenFile(data)), 'no token file before the server listens');
+      await server.listen();
+      assert.equal(mode(launchTokenFile(data)), 0o600);
+      assert.equal((await readFile(launchTokenFile(data), 'utf8')).trim(), 'launch-token-for-the-mode-test-0123456789');
+
+      await assert.rejects(fakeServer({ dataDir: data }), /E_SERVER_RUNNING|another lab server/);
+      assert.ok(existsSync(launchTokenFile(data)), 'a refused second server leaves the running one\'s token alone');
+    } finally {
+      await server.close();
+    }
+    assert.ok(!existsSync(launchTokenFile(data)), 'the token file goes with the server');
   });
 });

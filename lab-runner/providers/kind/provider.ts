@@ -17,7 +17,7 @@ import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
 import { removeToolbox, startToolbox, toolboxShellArgv } from './toolbox.ts';
-import { defaultDataDir } from '../../config.ts';
+import { dataDirOf } from '@kubelab/kit/paths';
 
 const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
 
@@ -36,7 +36,7 @@ interface CreateContext {
  * directory, that is $KUBELAB_DATA_DIR, else $XDG_DATA_HOME/kubelab, else ~/.local/share/kubelab.
  */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(env.KUBELAB_DATA_DIR || defaultDataDir(env), 'clusters');
+  return join(dataDirOf(env), 'clusters');
 }
 
 /** The names of the cluster, user and context in a cluster's kubeconfigs: what kind itself calls them. */
