@@ -234,7 +234,7 @@ try {
 
   // Check latency per exercise, on the solved state.
   const lesson = (await findLesson('pods'))!;
-  const kubeconfig = await provider.kubeconfig(clusterName);
+  const kubeconfig = await warmApp.provider.kubeconfig(clusterName);
   const k = contextFromKubeconfig(kubeconfig);
   const checkRows: string[] = [];
   for (const exercise of lesson.exercises) {
