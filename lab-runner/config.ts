@@ -65,6 +65,19 @@ export function environmentSchema(env: NodeJS.ProcessEnv = process.env) {
     KUBELAB_TLS_KEY: Type.Optional(Type.String({ minLength: 1 })),
     /** Listen on a non-loopback address without TLS (a network you trust); the server warns loudly. Also --insecure. */
     KUBELAB_INSECURE: Type.Boolean({ default: false }),
+    /**
+     * A lab's whole lifetime, in minutes, before it ends (with a warning first, and an extension on request); 0
+     * for none. Unset: 240 for a workshop, none for self-paced.
+     */
+    KUBELAB_SESSION_TTL_MINUTES: Type.Optional(Type.Integer({ minimum: 0, maximum: 10080 })),
+    /** Minutes without terminal input or API use after which a lab ends and frees its cluster; 0 for never. Unset: 60 for a workshop, never for self-paced. */
+    KUBELAB_IDLE_MINUTES: Type.Optional(Type.Integer({ minimum: 0, maximum: 10080 })),
+    /** Memory limit of each node container, in MiB; 0 for none. Unset: 2048 for a workshop, none for self-paced. */
+    KUBELAB_NODE_MEMORY_MIB: Type.Optional(Type.Integer({ minimum: 0, maximum: 1048576 })),
+    /** CPU limit of each node container, in CPUs (1.5 = one and a half); 0 for none. Unset: 1.5 for a workshop, none for self-paced. */
+    KUBELAB_NODE_CPUS: Type.Optional(Type.Number({ minimum: 0, maximum: 1024 })),
+    /** Process limit of each node container; 0 for none. Unset: 4096 for a workshop, none for self-paced. */
+    KUBELAB_NODE_PIDS: Type.Optional(Type.Integer({ minimum: 0, maximum: 4194304 })),
     /** How many learner sessions may hold a cluster at once. */
     KUBELAB_MAX_SESSIONS: Type.Integer({ minimum: 0, maximum: 1000, default: 2 }),
     /** Warm single-node clusters kept ready for the next learner. */
@@ -90,6 +103,11 @@ const variables = {
   tlsCert: 'KUBELAB_TLS_CERT',
   tlsKey: 'KUBELAB_TLS_KEY',
   insecure: 'KUBELAB_INSECURE',
+  sessionTtlMinutes: 'KUBELAB_SESSION_TTL_MINUTES',
+  idleMinutes: 'KUBELAB_IDLE_MINUTES',
+  nodeMemoryMiB: 'KUBELAB_NODE_MEMORY_MIB',
+  nodeCpus: 'KUBELAB_NODE_CPUS',
+  nodePids: 'KUBELAB_NODE_PIDS',
   maxSessions: 'KUBELAB_MAX_SESSIONS',
   poolSize: 'KUBELAB_POOL_SIZE',
   dataDir: 'KUBELAB_DATA_DIR',
@@ -99,8 +117,16 @@ const variables = {
 
 type Variables = { -readonly [Field in keyof typeof variables]: Environment[(typeof variables)[Field]] };
 
-/** The configuration; the profile and the launch token are always settled (from HOST, and at random). */
-export type Config = Omit<Variables, 'profile' | 'launchToken'> & { profile: ServerProfile; launchToken: string };
+/** What a profile implies when the variable is unset: a workshop bounds every lab; a learner's own machine does not. */
+export const profileDefaults = {
+  'self-paced': { sessionTtlMinutes: 0, idleMinutes: 0, nodeMemoryMiB: 0, nodeCpus: 0, nodePids: 0 },
+  workshop: { sessionTtlMinutes: 240, idleMinutes: 60, nodeMemoryMiB: 2048, nodeCpus: 1.5, nodePids: 4096 },
+} as const satisfies Record<ServerProfile, Record<string, number>>;
+
+type Settled = keyof (typeof profileDefaults)['workshop'] | 'profile' | 'launchToken';
+
+/** The configuration; the profile, the launch token and the profile's limits are always settled. */
+export type Config = Omit<Variables, Settled> & { profile: ServerProfile; launchToken: string } & { [Field in keyof (typeof profileDefaults)['workshop']]: number };
 
 /** Why a value is invalid, where the schema's own words would not help. */
 const expected: Partial<Record<keyof Environment, string>> = {
@@ -140,11 +166,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       hint: 'Set both (a PEM certificate and its private key), or neither.',
     });
   }
+  const profile = read.profile ?? (isLoopbackHost(read.host) ? 'self-paced' : 'workshop');
+  const limits = profileDefaults[profile];
   return {
     ...read,
     ...(read.publicHost ? { publicHost: read.publicHost.toLowerCase() } : {}),
-    profile: read.profile ?? (isLoopbackHost(read.host) ? 'self-paced' : 'workshop'),
+    profile,
     launchToken: read.launchToken ?? newToken(),
+    sessionTtlMinutes: read.sessionTtlMinutes ?? limits.sessionTtlMinutes,
+    idleMinutes: read.idleMinutes ?? limits.idleMinutes,
+    nodeMemoryMiB: read.nodeMemoryMiB ?? limits.nodeMemoryMiB,
+    nodeCpus: read.nodeCpus ?? limits.nodeCpus,
+    nodePids: read.nodePids ?? limits.nodePids,
   };
 }
 

@@ -55,6 +55,9 @@ export const errorCodes = [
   'E_SESSION_BUSY',
   'E_TOO_MANY_STREAMS',
   'E_TLS_REQUIRED',
+  'E_ADMIN_TOKEN',
+  'E_SESSION_EXPIRED',
+  'E_SELF_PACED_ONLY',
   // Credentials read back from a cluster.
   'E_NO_KUBECONFIG',
   'E_UNSAFE_KUBECONFIG',

@@ -1,4 +1,5 @@
 /** Facts about the host that both setup and the doctor need. */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 /** Name under which dockerd knows our runc wrapper (see scripts/setup/engine.ts). */
@@ -9,6 +10,15 @@ export const wrapperRuntime = 'kubelab-runc';
  * user can write, never in a user's cache (a user who could replace it would be root at the next container start).
  */
 export const wrapperPath = '/usr/local/libexec/kubelab/kubelab-runc';
+
+/**
+ * The Linux bridge of a cluster's Docker network: a predictable name, so the host firewall can match every lab
+ * network with one pattern (`-i kl-+`) and nothing else. Bridge names hold at most 15 characters.
+ */
+export const labBridgePrefix = 'kl-';
+export function labBridgeName(cluster: string): string {
+  return labBridgePrefix + createHash('sha256').update(cluster).digest('hex').slice(0, 12);
+}
 
 /** The log rotation dockerd is started with: a chatty pod or a flood in a toolbox cannot fill the host's disk. */
 export const dockerLogOptions = ['--log-opt', 'max-size=10m', '--log-opt', 'max-file=3'];
