@@ -1,6 +1,6 @@
 /**
  * The kubelab CLI: `npx kubelab cluster create|list|kubeconfig|delete|health`, `npx kubelab doctor`,
- * `npx kubelab new lesson|exercise`, `npx kubelab tls`.
+ * `npx kubelab new lesson|exercise`, `npx kubelab session list|end`, `npx kubelab tls`.
  * Progress goes to stderr, results to stdout, so `npx kubelab cluster kubeconfig demo > demo.yaml` works.
  */
 import { parseArgs } from 'node:util';
@@ -8,15 +8,17 @@ import { KubelabError, formatError } from '@kubelab/kit/errors';
 import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { clusterProfiles as profiles } from '@kubelab/labs/profiles';
-import { validateProfile } from '../providers/kind/names.ts';
+import { validateAccess, validateProfile } from '../providers/kind/names.ts';
 import { doctor } from './doctor.ts';
 import { newExercise, newLesson, type Scaffolded } from './scaffold.ts';
+import { sessionCommand } from './session.ts';
 import { tls } from './tls.ts';
 
 const usage = `Usage: kubelab <command>
 
-  cluster create <name> [--profile single|multi] [--retain]
-                              create a real kind cluster and wait until it is ready
+  cluster create <name> [--profile single|multi] [--access admin|learner] [--retain]
+                              create a real kind cluster and wait until it is ready (--access learner: a
+                              workshop's cluster, where the toolbox holds a restricted learner's kubeconfig)
   cluster list                the clusters Kubelab made, with their nodes
   cluster kubeconfig <name> [--internal]
                               print a kubeconfig (the host can use it; --internal: from the cluster network)
@@ -26,11 +28,14 @@ const usage = `Usage: kubelab <command>
   new lesson <slug> [--module M] [--cluster single|multi] [--exercise ID]
                               start labs/lessons/NN-<slug>/ (the next free NN): its page and a first exercise
   new exercise <lesson> <id>  add exercises/<id>.ts to a lesson, and its <Exercise id> card to the page
+  session list [--json]       the labs of the running lab server (of $KUBELAB_DATA_DIR): lesson, state, cluster,
+                              last activity, when each ends
+  session end <id>            end a lab and delete its cluster (its learner is told the host ended it)
   tls [--host NAME]... [--force]
                               make a self-signed certificate (openssl) in the data directory, for a lab server
                               other machines reach (HOST=0.0.0.0), and print its SHA-256 fingerprint
 
-  --json                      cluster create|list|health: print the result as JSON
+  --json                      cluster create|list|health, session list: print the result as JSON
 
 Kubeconfigs: \`cluster create\` keeps the cluster's kubeconfigs in $KUBELAB_DATA_DIR/clusters (by default
 ~/.local/share/kubelab/clusters, or $XDG_DATA_HOME/kubelab/clusters); \`cluster kubeconfig\` and \`cluster health\`
@@ -76,6 +81,7 @@ export async function main(argv: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       profile: { type: 'string', default: 'single' },
+      access: { type: 'string', default: 'admin' },
       retain: { type: 'boolean', default: false },
       internal: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -93,6 +99,7 @@ export async function main(argv: string[]): Promise<number> {
     return group || values.help ? 0 : 2;
   }
   if (group === 'new') return scaffold(positionals, values);
+  if (group === 'session') return sessionCommand({ command, id: positionals[2], json: values.json }, out);
   if (group === 'tls') {
     await tls({ hosts: values.host ?? [], force: values.force }, out);
     return 0;
@@ -105,10 +112,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'create': {
       const name = needName(positionals, 'create');
       validateProfile(values.profile!);
+      validateAccess(values.access!);
       const began = Date.now();
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
-      const cluster = await provider.create({ name, profile: values.profile, retain: values.retain }, consoleStatus(), controller.signal);
+      const cluster = await provider.create({ name, profile: values.profile, access: values.access, retain: values.retain }, consoleStatus(), controller.signal);
       if (values.json) out(JSON.stringify(cluster, null, 2));
       else {
         out(`Cluster "${name}" is ready in ${formatElapsed(Date.now() - began)}: ${cluster.nodes.length} node(s) on network ${cluster.network}.`);

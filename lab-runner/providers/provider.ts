@@ -16,13 +16,22 @@ export interface ClusterProvider {
   create(spec: ClusterSpec, status: Status, signal: AbortSignal): Promise<Cluster>;
   /** Every Kubelab cluster the engine knows, rebuilt from container and network labels. */
   list(): Promise<Cluster[]>;
-  /** A kubeconfig for the cluster. `internal` gives one usable from containers on the cluster's network. */
-  kubeconfig(name: string, options?: { internal?: boolean }): Promise<string>;
+  /**
+   * A kubeconfig for the cluster. `internal` gives one usable from containers on the cluster's network. `user`
+   * says whose: the cluster's admin (the default; what the lab-runner's checks and scripts use), or, for a
+   * learner-mode cluster, the learner's (E_NO_KUBECONFIG for an admin-mode one).
+   */
+  kubeconfig(name: string, options?: { internal?: boolean; user?: ClusterAccess }): Promise<string>;
+  /**
+   * The access mode the cluster was made with ('admin' when it says none). Optional: a provider without it makes
+   * only admin-mode clusters. The lab-runner asks it to know whether a lab's namespaces need reconciling.
+   */
+  access?(name: string): Promise<ClusterAccess>;
   /** Checks a running cluster: API, nodes, DNS, CNI, storage, ingress, images. */
   health(name: string): Promise<HealthReport>;
   /**
    * Starts the cluster's toolbox container, where the learner's shell runs: on the cluster's network, holding only
-   * its internal kubeconfig (at /root/.kube/config), no host files. Idempotent: a running toolbox is reused, a
+   * its internal kubeconfig (at /root/.kube/config; the learner's in a learner-mode cluster), no host files. Idempotent: a running toolbox is reused, a
    * stopped one started again. Throws E_CLUSTER_NOT_FOUND, E_NOT_SET_UP (no toolbox image) or E_TOOLBOX_FAILED.
    */
   startToolbox(name: string): Promise<{ container: string }>;
@@ -44,10 +53,20 @@ export interface ProviderInfo {
   nodeImage?: string;
 }
 
+/**
+ * Who the learner is in a cluster. `admin`: cluster-admin (a self-paced learner's own machine). `learner`: a
+ * client certificate of group kubelab:learners with the rights of workshop-rbac.yaml, namespace admin where the
+ * lab-runner grants it, Pod Security baseline enforced and kubelet and node limits (a workshop server).
+ */
+export const clusterAccessModes = ['admin', 'learner'] as const;
+export type ClusterAccess = (typeof clusterAccessModes)[number];
+
 export interface ClusterSpec {
   /** Lowercase letters, digits and dashes; at most 40 characters. */
   name: string;
   profile: Profile;
+  /** 'admin' when not given. */
+  access?: ClusterAccess;
   /** Keep containers and network after a failed create, for debugging. */
   retain?: boolean;
 }
@@ -63,6 +82,8 @@ export interface ClusterNode {
 export interface Cluster {
   name: string;
   profile: Profile | 'unknown';
+  /** The access mode it was made with (absent: a provider that knows only admin-mode clusters). */
+  access?: ClusterAccess;
   network: string;
   createdAt: string;
   nodes: ClusterNode[];

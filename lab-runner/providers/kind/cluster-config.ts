@@ -1,18 +1,62 @@
 import { stringify } from 'yaml';
+import { nodeAdmissionConfigPath } from '@kubelab/kit/artifacts';
 import { clusterProfiles, type Profile } from '@kubelab/labs/profiles';
+import type { ClusterAccess } from '../provider.ts';
 import { kindName } from './names.ts';
 
 export const podSubnet = '10.244.0.0/16';
 /** Must match SERVICE_SUBNET in scripts/node-image/manifests/default-cni.yaml. */
 export const serviceSubnet = '10.96.0.0/16';
 
+const admissionDir = nodeAdmissionConfigPath.slice(0, nodeAdmissionConfigPath.lastIndexOf('/'));
+
+/**
+ * The kubelet of a learner-mode cluster: every pod's containers get the runtime's default seccomp profile unless
+ * they ask otherwise, a pod cannot fork without bound, a node takes a bounded number of pods and logs, and disk
+ * pressure is handled again (kind's own template turns disk eviction and image GC off, since a laptop's disk is
+ * the node's: here one learner must not fill the host's).
+ */
+export const learnerKubelet = {
+  seccompDefault: true,
+  podPidsLimit: 1024,
+  maxPods: 60,
+  containerLogMaxSize: '5Mi',
+  containerLogMaxFiles: 2,
+  imageGCHighThresholdPercent: 85,
+  imageGCLowThresholdPercent: 80,
+  evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%', 'imagefs.available': '10%' },
+} as const;
+
+/**
+ * kind's kubeadm config patches for a learner-mode cluster. kind v0.30 generates kubeadm.k8s.io/v1beta3 for
+ * Kubernetes 1.34, where extraArgs are maps. The API server reads the node image's AdmissionConfiguration (Pod
+ * Security baseline enforced, with only kube-system and local-path-storage exempt), and also enables
+ * DenyServiceExternalIPs (a Service's externalIPs could otherwise capture any address's traffic in the cluster).
+ */
+export function learnerKubeadmPatches(): string[] {
+  return [
+    stringify({
+      kind: 'ClusterConfiguration',
+      apiServer: {
+        extraArgs: {
+          'admission-control-config-file': nodeAdmissionConfigPath,
+          'enable-admission-plugins': 'NodeRestriction,DenyServiceExternalIPs',
+        },
+        extraVolumes: [{ name: 'kubelab-admission', hostPath: admissionDir, mountPath: admissionDir, readOnly: true, pathType: 'Directory' }],
+      },
+    }),
+    stringify({ kind: 'KubeletConfiguration', ...learnerKubelet }),
+  ];
+}
+
 /** The kind Cluster config for a profile, as YAML: kind reads it from stdin. */
-export function kindClusterConfig(name: string, profile: Profile): string {
+export function kindClusterConfig(name: string, profile: Profile, access: ClusterAccess = 'admin'): string {
   return stringify({
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     name: kindName(name),
     networking: { podSubnet, serviceSubnet },
     nodes: [{ role: 'control-plane' }, ...Array.from({ length: clusterProfiles[profile].workers }, () => ({ role: 'worker' }))],
+    ...(access === 'learner' ? { kubeadmConfigPatches: learnerKubeadmPatches() } : {}),
   });
 }

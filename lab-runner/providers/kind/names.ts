@@ -1,5 +1,6 @@
 import { KubelabError } from '@kubelab/kit/errors';
 import { clusterProfiles as profiles, type Profile } from '@kubelab/labs/profiles';
+import { clusterAccessModes, type ClusterAccess } from '../provider.ts';
 
 /** Every kind cluster Kubelab makes is named with this prefix, so it never touches a user's own kind clusters. */
 export const clusterPrefix = 'kubelab-';
@@ -10,6 +11,8 @@ export const kindRoleLabel = 'io.x-k8s.kind.role';
 export const labels = {
   cluster: 'io.kubelab.cluster',
   profile: 'io.kubelab.profile',
+  /** 'admin' or 'learner' (ClusterAccess); absent on clusters made before access modes existed, which are admin. */
+  access: 'io.kubelab.access',
   createdAt: 'io.kubelab.created-at',
 } as const;
 
@@ -35,3 +38,11 @@ export function validateProfile(profile: string): asserts profile is Profile {
 
 export const kindName = (name: string): string => clusterPrefix + name;
 export const networkName = (name: string): string => clusterPrefix + name;
+
+export function validateAccess(access: string): asserts access is ClusterAccess {
+  if (!(clusterAccessModes as readonly string[]).includes(access)) {
+    throw new KubelabError('E_USAGE', `unknown cluster access "${access}"`, {
+      hint: `Choose one of: ${clusterAccessModes.join(', ')} (admin: the learner is cluster-admin; learner: a workshop's restricted learner).`,
+    });
+  }
+}

@@ -12,9 +12,11 @@ import { runPipeline, type Action } from '@kubelab/kit/pipeline';
 import type { Status } from '@kubelab/kit/status';
 import { poll } from '@kubelab/kit/poll';
 import { componentImages, gatewayApiManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
-import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
+import { labBridgeName } from '@kubelab/kit/host';
+import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
+import { learnerCertificateValidity, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
 import { kindClusterConfig } from './cluster-config.ts';
-import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateName, validateProfile } from './names.ts';
+import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
 import { removeToolbox, startToolbox, toolboxShellArgv } from './toolbox.ts';
 import { dataDirOf } from '@kubelab/kit/paths';
@@ -23,6 +25,7 @@ const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
 
 interface CreateContext {
   spec: ClusterSpec;
+  access: ClusterAccess;
   nodeImage: string;
   createdNetwork: boolean;
   startedKind: boolean;
@@ -42,6 +45,12 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The names of the cluster, user and context in a cluster's kubeconfigs: what kind itself calls them. */
 const kubeconfigName = (name: string): string => `kind-${kindName(name)}`;
 const kubeconfigFile = (internal: boolean): string => (internal ? 'internal.kubeconfig' : 'external.kubeconfig');
+/** A learner-mode cluster's learner credential, with the internal server (the toolbox's); the host's copy swaps in the external one. */
+const learnerKubeconfigFile = 'learner.kubeconfig';
+/** The user and context name in a learner kubeconfig (kubectl config get-contexts shows it in the toolbox). */
+const learnerKubeconfigName = (name: string): string => `${learnerUser}@${kindName(name)}`;
+/** kind's well-known bootstrap token (pkg/cluster/internal/kubeadm: Token = "abcdef.0123456789abcdef"). */
+const kindBootstrapTokenId = 'abcdef';
 
 /**
  * kind insists on merging the new cluster into a kubeconfig file. Kubelab never touches the user's
@@ -87,6 +96,14 @@ const ABORT_SWEEP_EVERY_MS = 2_000;
  * allowlist of fields (@kubelab/kit/kubeconfig) and kept in `stateDir`/<name>/ (folders 0700, files 0600).
  * kubeconfig() returns that copy and never reads one back from a node: a learner with root on their own node
  * could put a credential plugin there, which kubectl or client-node would run on the host.
+ *
+ * A cluster made with `access: 'learner'` (a workshop server's) also gets, before create() returns: Pod Security
+ * baseline enforced and a hardened kubelet (cluster-config.ts), the learner's ClusterRole and the learner-guard
+ * policy (addons/workshop-*.yaml), namespace admin, a LimitRange and a ResourceQuota in `default`
+ * (../workshop.ts), a learner client certificate minted on the control plane and stored like the others, and
+ * kind's well-known bootstrap token deleted; its toolbox holds only the learner's kubeconfig. Every cluster's
+ * network gets a predictable bridge name (labBridgeName, for the host firewall), and every node the Docker limits
+ * the provider was given.
  */
 export class KindProvider implements ClusterProvider {
   readonly readyTimeoutMs: number;
@@ -94,10 +111,13 @@ export class KindProvider implements ClusterProvider {
   readonly stateDir: string;
   /** Toolbox starts under way, so two callers for one cluster share one `docker run`. */
   private readonly startingToolboxes = new Map<string, Promise<{ container: string }>>();
+  /** Applied to every node container of the clusters this provider makes (`docker update`); 0 means none. */
+  readonly nodeLimits: NodeLimits;
 
-  constructor(options: { readyTimeoutMs?: number; stateDir?: string } = {}) {
+  constructor(options: { readyTimeoutMs?: number; stateDir?: string; nodeLimits?: NodeLimits } = {}) {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
     this.stateDir = options.stateDir ?? defaultStateDir();
+    this.nodeLimits = options.nodeLimits ?? noNodeLimits;
   }
 
   async info(): Promise<ProviderInfo> {
@@ -147,6 +167,7 @@ export class KindProvider implements ClusterProvider {
       clusters.push({
         name,
         profile: profile === 'single' || profile === 'multi' ? profile : 'unknown',
+        access: accessOf(networkLabels),
         network,
         createdAt: networkLabels?.[labels.createdAt] ?? '',
         nodes,
@@ -185,14 +206,51 @@ export class KindProvider implements ClusterProvider {
   }
 
   /** The stored copy (see the class comment); E_NO_KUBECONFIG when there is none. Never asks kind or the node. */
-  async kubeconfig(name: string, options: { internal?: boolean } = {}): Promise<string> {
+  async kubeconfig(name: string, options: { internal?: boolean; user?: ClusterAccess } = {}): Promise<string> {
     try {
       await this.find(name);
+      if (options.user === 'learner') return await this.learnerKubeconfig(name, options.internal ?? false);
       return await this.storedKubeconfig(name, options.internal ?? false);
     } catch (error) {
       // A lab's setup and checks ask for it: what goes wrong here is shown to its learner.
       throw forLearners(error);
     }
+  }
+
+  /** From the cluster network's label, which Kubelab wrote when it made the cluster. */
+  async access(name: string): Promise<ClusterAccess> {
+    validateName(name);
+    const networkLabels = await this.networkLabels(networkName(name));
+    if (!networkLabels) {
+      throw new KubelabError('E_CLUSTER_NOT_FOUND', `no cluster named "${name}"`, { hint: 'See `npx kubelab cluster list` for the clusters that exist.' });
+    }
+    return accessOf(networkLabels);
+  }
+
+  /**
+   * The learner's kubeconfig of a learner-mode cluster: the stored copy (internal server), or for the host the
+   * same credential with the external server of the stored admin kubeconfig.
+   */
+  private async learnerKubeconfig(name: string, internal: boolean): Promise<string> {
+    let text: string;
+    try {
+      text = await readFile(join(this.stateDir, name, learnerKubeconfigFile), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      throw new KubelabError('E_NO_KUBECONFIG', `cluster "${name}" has no learner credential`, {
+        hint: 'Only a cluster made with access learner (npx kubelab cluster create --access learner, or a workshop server) has one.',
+        cause: error,
+      });
+    }
+    const learner = sanitizeKubeconfig(parseYaml(text), { name: learnerKubeconfigName(name), what: `the stored learner kubeconfig of cluster ${name}` });
+    if (internal) return renderKubeconfig(learner);
+    const external = sanitizeKubeconfig(parseYaml(await this.storedKubeconfig(name, false)), { what: `the stored kubeconfig of cluster ${name}` });
+    return renderKubeconfig({ ...learner, server: external.server });
+  }
+
+  /** What the toolbox holds: the learner's kubeconfig in a learner-mode cluster, never an admin one; else the admin's. */
+  private async toolboxKubeconfig(name: string): Promise<string> {
+    return this.kubeconfig(name, { internal: true, user: await this.access(name) });
   }
 
   private async storedKubeconfig(name: string, internal: boolean): Promise<string> {
@@ -219,10 +277,11 @@ export class KindProvider implements ClusterProvider {
   }
 
   /**
-   * Asks kind for the cluster's kubeconfigs, external and internal, and stores them rebuilt from the allowlist.
-   * Only create() calls it, before the cluster is handed to anyone.
+   * Asks kind for the cluster's kubeconfigs, external and internal, and stores them rebuilt from the allowlist,
+   * with the learner's (already rebuilt) when there is one. Only create() calls it, before the cluster is handed
+   * to anyone.
    */
-  private async captureKubeconfigs(name: string): Promise<void> {
+  private async captureKubeconfigs(name: string, learner?: string): Promise<void> {
     const [external, internal] = await Promise.all(
       [false, true].map(async (internal) => {
         const argv = [toolPath('kind'), 'get', 'kubeconfig', '--name', kindName(name), ...(internal ? ['--internal'] : [])];
@@ -238,6 +297,7 @@ export class KindProvider implements ClusterProvider {
     try {
       await writeFile(join(partial, kubeconfigFile(false)), external!, { mode: 0o600, flag: 'wx' });
       await writeFile(join(partial, kubeconfigFile(true)), internal!, { mode: 0o600, flag: 'wx' });
+      if (learner !== undefined) await writeFile(join(partial, learnerKubeconfigFile), learner, { mode: 0o600, flag: 'wx' });
       await rm(join(this.stateDir, name), { recursive: true, force: true });
       await rename(partial, join(this.stateDir, name));
     } catch (error) {
@@ -250,10 +310,13 @@ export class KindProvider implements ClusterProvider {
     await rm(join(this.stateDir, name), { recursive: true, force: true });
   }
 
-  /** A handle for readiness checks: kubectl with this cluster's stored kubeconfig, in a private temp folder. */
-  private async handle(name: string): Promise<ClusterHandle & { dispose(): Promise<void> }> {
+  /**
+   * A handle for readiness checks: kubectl with this cluster's stored kubeconfig (the admin's, or with `learner`
+   * the learner's), in a private temp folder.
+   */
+  private async handle(name: string, user: ClusterAccess = 'admin'): Promise<ClusterHandle & { dispose(): Promise<void> }> {
     const cluster = await this.find(name);
-    const kubeconfig = await this.storedKubeconfig(name, false);
+    const kubeconfig = user === 'learner' ? await this.learnerKubeconfig(name, false) : await this.storedKubeconfig(name, false);
     const dir = await mkdtemp(join(tmpdir(), 'kubelab-kubeconfig-'));
     const path = join(dir, 'config');
     await writeFile(path, kubeconfig, { mode: 0o600 });
@@ -286,9 +349,11 @@ export class KindProvider implements ClusterProvider {
   async create(spec: ClusterSpec, status: Status, signal: AbortSignal): Promise<Cluster> {
     validateName(spec.name);
     validateProfile(spec.profile);
-    const context: CreateContext = { spec, nodeImage: '', createdNetwork: false, startedKind: false, storedKubeconfigs: false };
+    const access = spec.access ?? 'admin';
+    validateAccess(access);
+    const context: CreateContext = { spec, access, nodeImage: '', createdNetwork: false, startedKind: false, storedKubeconfigs: false };
     // A lab shows its learner these steps and errors: each action's failure is made fit for that first.
-    const actions = this.createActions().map(
+    const actions = this.createActions(context).map(
       (action): Action<CreateContext> => ({
         ...action,
         run: (c, step, s) =>
@@ -318,8 +383,14 @@ export class KindProvider implements ClusterProvider {
     await this.delete(name).catch(() => {});
   }
 
-  /** kind's create flow, as an ordered list of small actions; a failure in any of them removes what was made. */
-  private createActions(): Action<CreateContext>[] {
+  /**
+   * kind's create flow, as an ordered list of small actions; a failure in any of them removes what was made. A
+   * learner-mode cluster has a few more, all before create() returns: nothing is handed to a learner (a lab, or
+   * the warm pool) half-hardened.
+   */
+  private createActions({ access }: CreateContext): Action<CreateContext>[] {
+    const learner = access === 'learner';
+    const limits = nodeLimitFlags(this.nodeLimits);
     return [
       {
         id: 'check-engine',
@@ -354,8 +425,11 @@ export class KindProvider implements ClusterProvider {
           const { spec } = context;
           await run([
             'docker', 'network', 'create',
+            // A name the host firewall matches (kl-+), in every access mode.
+            '--opt', `com.docker.network.bridge.name=${labBridgeName(spec.name)}`,
             '--label', `${labels.cluster}=${spec.name}`,
             '--label', `${labels.profile}=${spec.profile}`,
+            '--label', `${labels.access}=${context.access}`,
             '--label', `${labels.createdAt}=${new Date().toISOString()}`,
             networkName(spec.name),
           ]);
@@ -373,7 +447,7 @@ export class KindProvider implements ClusterProvider {
             const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', scratch, '--wait', '0s'];
             if (spec.retain) argv.push('--retain');
             await run(argv, {
-              input: kindClusterConfig(spec.name, spec.profile),
+              input: kindClusterConfig(spec.name, spec.profile, context.access),
               env: { ...process.env, KIND_EXPERIMENTAL_DOCKER_NETWORK: networkName(spec.name) },
               signal,
               onLine: (line) => {
@@ -384,13 +458,26 @@ export class KindProvider implements ClusterProvider {
           });
         },
       },
+      ...(limits.length
+        ? [
+            {
+              id: 'limit-nodes',
+              title: 'Limiting the nodes (memory, processes, CPU)',
+              run: async ({ spec }: CreateContext) => {
+                const nodes = (await this.find(spec.name)).nodes.map((n) => n.name);
+                await run(['docker', 'update', ...limits, ...nodes]);
+                return limits.join(' ');
+              },
+            },
+          ]
+        : []),
       {
         id: 'capture-kubeconfig',
-        title: "Keeping the cluster's kubeconfig",
+        title: learner ? "Keeping the cluster's kubeconfigs and minting the learner's" : "Keeping the cluster's kubeconfig",
         run: async (context) => {
           // Now, while nothing but kind has touched the nodes: from here on the stored copy is all Kubelab uses.
           context.storedKubeconfigs = true;
-          await this.captureKubeconfigs(context.spec.name);
+          await this.captureKubeconfigs(context.spec.name, learner ? await this.mintLearnerKubeconfig(context.spec.name) : undefined);
           context.handle = await this.handle(context.spec.name);
         },
       },
@@ -411,6 +498,13 @@ export class KindProvider implements ClusterProvider {
             gatewayCrds,
             (await readFile(join(addonsDir, 'traefik.yaml'), 'utf8')).replaceAll('__TRAEFIK_IMAGE__', componentImages.traefik),
             (await readFile(join(addonsDir, 'metrics-server.yaml'), 'utf8')).replaceAll('__METRICS_SERVER_IMAGE__', componentImages.metricsServer),
+            ...(learner
+              ? [
+                  await readFile(join(addonsDir, 'workshop-rbac.yaml'), 'utf8'),
+                  await readFile(join(addonsDir, 'workshop-policy.yaml'), 'utf8'),
+                  ...learnerNamespaceObjects('default').map((object) => JSON.stringify(object)),
+                ]
+              : []),
           ];
           // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation.
           await this.retry(
@@ -428,7 +522,101 @@ export class KindProvider implements ClusterProvider {
           run: async (context, _status, signal) => this.retry(() => check.probe(context.handle!), this.readyTimeoutMs, signal),
         }),
       ),
+      ...(learner
+        ? [
+            {
+              id: 'remove-bootstrap-token',
+              title: "Removing kind's bootstrap token",
+              // Every node has joined (nodes-ready counted them): nothing needs it, and anyone who knows kind knows it.
+              run: ({ spec, handle }: CreateContext) => this.removeBootstrapTokens(spec.name, handle!),
+            },
+            {
+              id: 'verify-learner',
+              title: 'Checking what the learner may do',
+              run: ({ spec }: CreateContext) => this.verifyLearner(spec.name),
+            },
+          ]
+        : []),
     ];
+  }
+
+  /**
+   * Mints the learner's client certificate with the cluster's CA, on the control plane (`kubeadm kubeconfig
+   * user`, which writes a kubeconfig to stdout and keeps nothing on the node), and rebuilds it from the allowlist.
+   * Its server is the internal name, the toolbox's.
+   */
+  private async mintLearnerKubeconfig(name: string): Promise<string> {
+    const controlPlane = `${kindName(name)}-control-plane`;
+    const { stdout } = await run([
+      'docker', 'exec', controlPlane,
+      'kubeadm', 'kubeconfig', 'user',
+      `--client-name=${learnerUser}`, `--org=${learnerGroup}`,
+      `--validity-period=${learnerCertificateValidity}`,
+      '--config', '/kind/kubeadm.conf',
+    ]);
+    return renderKubeconfig(sanitizeKubeconfig(parseYaml(stdout), { name: learnerKubeconfigName(name), what: `the learner kubeconfig minted for cluster ${name}` }));
+  }
+
+  /**
+   * Deletes kind's bootstrap token (its secret in kube-system), and any other bootstrap token there is, then
+   * checks that none is left: with one, anyone could join a "node" and act as it.
+   */
+  private async removeBootstrapTokens(name: string, handle: ClusterHandle): Promise<string> {
+    const controlPlane = `${kindName(name)}-control-plane`;
+    await run(['docker', 'exec', controlPlane, 'kubeadm', 'token', 'delete', kindBootstrapTokenId, '--kubeconfig', '/etc/kubernetes/admin.conf']);
+    const selector = ['-n', 'kube-system', '--field-selector', 'type=bootstrap.kubernetes.io/token'];
+    await handle.kubectl(['delete', 'secrets', ...selector, '--ignore-not-found']);
+    const left = (await handle.kubectl(['get', 'secrets', ...selector, '-o', 'name'])).trim();
+    if (left) {
+      throw new KubelabError('E_NOT_READY', `bootstrap tokens are still there after deleting them: ${left.split('\n').join(', ')}`, {
+        hint: 'Delete the cluster and create it again; if it happens again, the log has the details.',
+      });
+    }
+    return 'no bootstrap token left';
+  }
+
+  /**
+   * The learner's credential works and is not an admin's, and Pod Security and RBAC hold: a check of the
+   * hardening itself, so a cluster whose API server silently ignored its admission configuration never reaches a
+   * learner. Everything here runs with the learner's kubeconfig and changes nothing (server-side dry run).
+   */
+  private async verifyLearner(name: string): Promise<string> {
+    const learner = await this.handle(name, 'learner');
+    const refuse = (message: string) => new KubelabError('E_NOT_READY', `the learner credential of cluster ${name} ${message}`, {
+      hint: 'Delete the cluster and create it again. If it happens again, run `npx kubelab doctor` and rebuild the node image with npm run setup.',
+    });
+    try {
+      const who = JSON.parse(await learner.kubectl(['auth', 'whoami', '-o', 'json'])) as { status?: { userInfo?: { username?: string; groups?: string[] } } };
+      const groups = who.status?.userInfo?.groups ?? [];
+      if (who.status?.userInfo?.username !== learnerUser || !groups.includes(learnerGroup) || groups.includes('system:masters') || groups.includes('kubeadm:cluster-admins')) {
+        throw refuse(`authenticates as ${who.status?.userInfo?.username} (${groups.join(', ')})`);
+      }
+      // `auth can-i` answers "no" with status 1; any other failure is not an answer.
+      const can = async (...args: string[]) =>
+        (
+          await learner.kubectl(['auth', 'can-i', ...args]).catch((error: unknown) => {
+            if (error instanceof KubelabError && error.cause instanceof CommandError && error.cause.exitCode === 1) return 'no';
+            throw error;
+          })
+        ).trim();
+      if ((await can('*', '*', '--all-namespaces')) !== 'no') throw refuse('may do anything anywhere');
+      if ((await can('create', 'pods', '-n', 'kube-system')) !== 'no') throw refuse('may create pods in kube-system');
+      if ((await can('create', 'deployments', '-n', 'default')) !== 'yes') throw refuse('may not create deployments in default');
+      const privileged = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'kubelab-verify-privileged', namespace: 'default' },
+        spec: { containers: [{ name: 'c', image: 'kubelab/toolbox:1.0', securityContext: { privileged: true } }] },
+      });
+      const outcome = await learner.kubectl(['create', '--dry-run=server', '-f', '-'], privileged).then(
+        () => 'accepted',
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      if (!/PodSecurity/.test(outcome)) throw refuse(`may create a privileged pod in default (${outcome.split('\n')[0]})`);
+      return `${learnerUser} (${learnerGroup}): no privileged pods, no kube-system writes`;
+    } finally {
+      await learner.dispose();
+    }
   }
 
   /** Calls `attempt` until it resolves or the deadline passes; the last error says what was still wrong. */
@@ -466,7 +654,7 @@ export class KindProvider implements ClusterProvider {
     if (!starting) {
       starting = (async () => {
         await this.requireEngine();
-        return startToolbox(name, () => this.kubeconfig(name, { internal: true }));
+        return startToolbox(name, () => this.toolboxKubeconfig(name));
       })()
         .catch((error: unknown) => {
           throw forLearners(error);
@@ -497,4 +685,9 @@ export class KindProvider implements ClusterProvider {
       });
     }
   }
+}
+
+/** A cluster's access mode from its network's labels; none (an older cluster) is admin. */
+function accessOf(networkLabels: Record<string, string> | undefined): ClusterAccess {
+  return networkLabels?.[labels.access] === 'learner' ? 'learner' : 'admin';
 }

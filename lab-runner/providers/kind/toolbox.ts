@@ -1,9 +1,9 @@
 /**
  * The toolbox: one container per cluster where the learner's shell runs (kubectl, helm, curl, jq, an editor).
  * It sits on the cluster's own Docker network and holds nothing from the host but that cluster's internal
- * kubeconfig (the copy the provider stored when it made the cluster), at /root/.kube/config; no host directory is
- * mounted. PID 1 is docker-init with `sleep infinity`, so it does nothing until a shell is exec'd into it and stops
- * at once. Like the cluster's network, it carries the io.kubelab.cluster label, so it can be found (and removed)
+ * kubeconfig (the copy the provider stored when it made the cluster: the learner's, in a learner-mode cluster),
+ * at /root/.kube/config; no host directory is mounted. PID 1 is docker-init with `sleep infinity`, so it does
+ * nothing until a shell is exec'd into it and stops at once. Like the cluster's network, it carries the io.kubelab.cluster label, so it can be found (and removed)
  * from Docker alone after a restart.
  */
 import { CommandError, run, succeeds } from '@kubelab/kit/exec';
@@ -19,17 +19,30 @@ export const toolboxRole = 'toolbox';
 const kubeconfigPath = '/root/.kube/config';
 
 /**
- * Limits for a container that runs whatever a learner types. The capabilities are Docker's defaults minus those a
- * kubectl/helm/curl/editor shell never needs (mknod, binding low ports, chroot, setting file capabilities, audit
- * writes); NET_RAW stays for ping.
+ * Limits for a container that runs whatever a learner types (security review M3). The capabilities are Docker's
+ * defaults minus those a kubectl/helm/curl/editor shell never needs (mknod, binding low ports, chroot, setting
+ * file capabilities, audit writes, raw sockets: no ARP or packet games on the cluster network). One CPU, memory
+ * with swap pinned to it, 1024 processes and 4096 open files. The root filesystem is read-only: what the learner
+ * writes lands in tmpfs (home 0700, and /tmp), which counts toward the memory limit instead of the host's disk,
+ * and is gone when the toolbox restarts (startToolbox then writes the kubeconfig again).
+ *
+ * Without NET_RAW, ping needs ICMP datagram sockets (Docker opens net.ipv4.ping_group_range to every group in the
+ * container); Debian's ping carries the file capability cap_net_raw+ep, which the kernel refuses to exec outside the
+ * bounding set, so ping works once the toolbox image drops that capability (labs/images/toolbox).
  */
 const hardening = [
   '--cap-drop', 'ALL',
   '--cap-add', 'CHOWN', '--cap-add', 'DAC_OVERRIDE', '--cap-add', 'FOWNER', '--cap-add', 'FSETID',
-  '--cap-add', 'KILL', '--cap-add', 'SETUID', '--cap-add', 'SETGID', '--cap-add', 'NET_RAW',
+  '--cap-add', 'KILL', '--cap-add', 'SETUID', '--cap-add', 'SETGID',
   '--security-opt', 'no-new-privileges',
   '--pids-limit', '1024',
+  '--cpus', '1',
   '--memory', '1g',
+  '--memory-swap', '1g',
+  '--ulimit', 'nofile=4096:4096',
+  '--read-only',
+  '--tmpfs', '/root:rw,exec,size=512m,mode=0700',
+  '--tmpfs', '/tmp:rw,exec,size=256m,mode=1777',
 ];
 
 export const toolboxContainerName = (name: string): string => `${clusterPrefix}${name}-toolbox`;
