@@ -1,0 +1,120 @@
+/**
+ * What a learner-mode cluster (a workshop server's) holds besides kind's defaults, in one place: who the learner
+ * is, which namespaces are the system's, and what every learner namespace gets. The kind provider applies these to
+ * `default` when it makes the cluster; the lab-runner's namespace reconciler (sessions/namespaces.ts) applies them
+ * to every other learner namespace as it appears. Not kind-specific: any provider of learner-mode clusters uses it.
+ */
+
+/** The learner's client certificate: CN and O. workshop-rbac.yaml and workshop-policy.yaml name the group. */
+export const learnerUser = 'kubelab-learner';
+export const learnerGroup = 'kubelab:learners';
+/** How long a learner certificate is valid: longer than any lab lives (a workshop's TTL is at most a week). */
+export const learnerCertificateValidity = '720h';
+
+/**
+ * Namespaces that are the system's: the learner gets no write, exec or token rights there (no RoleBinding), and
+ * workshop-policy.yaml keeps them from being deleted. kube-system and local-path-storage are also the only ones
+ * Pod Security exempts (scripts/node-image/manifests/admission.yaml).
+ */
+export const systemNamespaces: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', 'traefik', 'kubelab-system'];
+
+export const isLearnerNamespace = (namespace: string): boolean => !systemNamespaces.includes(namespace);
+
+const managedBy = { 'app.kubernetes.io/managed-by': 'kubelab' };
+
+/** The names of what a learner namespace gets (RoleBinding names may hold a colon; the others may not). */
+export const learnerNamespaceNames = { roleBinding: 'kubelab:learner-admin', limitRange: 'kubelab-learner', resourceQuota: 'kubelab-learner' } as const;
+
+/**
+ * Per container, unless the pod says otherwise: small defaults (lessons' pods rarely set resources, and the quota
+ * needs requests on every pod) and a ceiling well under a node's memory limit.
+ */
+export const learnerLimitRange = {
+  apiVersion: 'v1',
+  kind: 'LimitRange',
+  metadata: { name: learnerNamespaceNames.limitRange, labels: managedBy },
+  spec: {
+    limits: [
+      {
+        type: 'Container',
+        default: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '1Gi' },
+        defaultRequest: { cpu: '50m', memory: '64Mi', 'ephemeral-storage': '64Mi' },
+        max: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '2Gi' },
+      },
+      { type: 'PersistentVolumeClaim', max: { storage: '2Gi' } },
+    ],
+  },
+} as const;
+
+/**
+ * Per namespace: compute, ephemeral storage (a pod's writable layer, logs and emptyDirs all land on the host's
+ * disk) and object counts. A learner can make many namespaces, so the node containers' Docker limits are what
+ * bound a whole cluster; this keeps one runaway namespace from taking all of it.
+ */
+export const learnerResourceQuota = {
+  apiVersion: 'v1',
+  kind: 'ResourceQuota',
+  metadata: { name: learnerNamespaceNames.resourceQuota, labels: managedBy },
+  spec: {
+    hard: {
+      'requests.cpu': '2',
+      'limits.cpu': '4',
+      'requests.memory': '1536Mi',
+      'limits.memory': '3Gi',
+      'requests.ephemeral-storage': '2Gi',
+      'limits.ephemeral-storage': '8Gi',
+      'requests.storage': '10Gi',
+      persistentvolumeclaims: '10',
+      pods: '30',
+      services: '20',
+      'services.nodeports': '10',
+      configmaps: '50',
+      secrets: '50',
+      replicationcontrollers: '10',
+      'count/deployments.apps': '30',
+      'count/replicasets.apps': '100',
+      'count/statefulsets.apps': '10',
+      'count/daemonsets.apps': '10',
+      'count/jobs.batch': '50',
+      'count/cronjobs.batch': '10',
+    },
+  },
+} as const;
+
+/** The built-in `admin` ClusterRole in one namespace, for the learner group. */
+export const learnerRoleBinding = {
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind: 'RoleBinding',
+  metadata: { name: learnerNamespaceNames.roleBinding, labels: managedBy },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+  subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: learnerGroup }],
+} as const;
+
+/** Everything a learner namespace gets, as objects for `namespace`. */
+export function learnerNamespaceObjects(namespace: string): Record<string, unknown>[] {
+  return [learnerRoleBinding, learnerLimitRange, learnerResourceQuota].map((object) => ({
+    ...object,
+    metadata: { ...object.metadata, namespace },
+  }));
+}
+
+/**
+ * Limits on each node container (`docker update`), from the lab server's configuration; 0 means none. Memory
+ * and swap are pinned together, so a node cannot swap past its limit.
+ */
+export interface NodeLimits {
+  memoryMiB: number;
+  cpus: number;
+  pids: number;
+}
+
+export const noNodeLimits: NodeLimits = { memoryMiB: 0, cpus: 0, pids: 0 };
+
+/** The `docker update` flags for `limits`, or none when every limit is 0. */
+export function nodeLimitFlags(limits: NodeLimits): string[] {
+  return [
+    ...(limits.memoryMiB > 0 ? ['--memory', `${limits.memoryMiB}m`, '--memory-swap', `${limits.memoryMiB}m`] : []),
+    ...(limits.pids > 0 ? ['--pids-limit', String(limits.pids)] : []),
+    ...(limits.cpus > 0 ? ['--cpus', String(limits.cpus)] : []),
+  ];
+}
