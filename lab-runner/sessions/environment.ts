@@ -2,11 +2,16 @@ import type { FastifyBaseLogger } from 'fastify';
 import { contextFromKubeconfig, type CheckContext } from '@kubelab/checkers';
 import type { Cluster, ClusterProvider } from '../providers/provider.ts';
 import { TerminalSession } from '../terminal/bridge.ts';
+import { NamespaceReconciler } from './namespaces.ts';
 
 /**
  * What a session holds of one cluster: its kubeconfig, the checkers' context, the toolbox and the terminal. A
  * Recreate (or the end of the session) disposes it and a new cluster gets a new Environment, so work that awaited
  * something asks `session.environment === env` to know whether its result still belongs to the session.
+ *
+ * For a learner-mode cluster it also runs the namespace reconciler (namespaces.ts) from the moment the session
+ * holds the cluster (a new lab, or one restored after a restart) until it is disposed: the learner is admin in
+ * every namespace but the system's, including the ones it creates.
  */
 export class Environment {
   readonly cluster: string;
@@ -16,12 +21,33 @@ export class Environment {
   #checkContext: Promise<CheckContext> | undefined;
   #toolbox: Promise<void> | undefined;
   #terminal: TerminalSession | undefined;
+  #namespaces: NamespaceReconciler | undefined;
   #disposed = false;
 
   constructor(cluster: string, provider: ClusterProvider, log: FastifyBaseLogger) {
     this.cluster = cluster;
     this.#provider = provider;
     this.#log = log;
+    this.#reconcileNamespaces().catch((error: unknown) => this.#log.warn({ err: error, cluster }, 'could not start the namespace reconciler'));
+  }
+
+  /** Whether the namespace reconciler runs (a learner-mode cluster whose environment is not disposed). */
+  get reconcilingNamespaces(): boolean {
+    return this.#namespaces !== undefined && !this.#namespaces.stopped;
+  }
+
+  /**
+   * Starts the namespace reconciler if the cluster is learner-mode. A provider without access() makes only
+   * admin-mode clusters; a cluster that is gone says nothing here (the session learns it on next use).
+   */
+  async #reconcileNamespaces(): Promise<void> {
+    if (!this.#provider.access) return;
+    const access = await this.#provider.access(this.cluster).catch(() => 'gone' as const);
+    if (access !== 'learner' || this.#disposed) return;
+    const kubeconfig = await this.#provider.kubeconfig(this.cluster);
+    if (this.#disposed) return;
+    this.#namespaces = new NamespaceReconciler({ kubeconfig, cluster: this.cluster, log: this.#log.child({ component: 'namespaces', cluster: this.cluster }) }).start();
+    this.#log.debug({ cluster: this.cluster }, 'reconciling the learner namespaces');
   }
 
   get disposed(): boolean {
@@ -91,6 +117,7 @@ export class Environment {
   /** Closes the terminal and drops what was cached; the cluster itself is the caller's to delete. */
   dispose(): void {
     this.#disposed = true;
+    void this.#namespaces?.stop();
     this.#terminal?.dispose();
     this.#terminal = undefined;
     this.#kubeconfig = undefined;

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { EventStatus } from '@kubelab/kit/status';
-import type { Cluster, ClusterProvider } from '../providers/provider.ts';
+import type { Cluster, ClusterAccess, ClusterProvider } from '../providers/provider.ts';
 import type { Profile } from '@kubelab/labs/profiles';
 import type { Store } from '../store/store.ts';
 import { newClusterName } from './ids.ts';
@@ -13,10 +13,15 @@ const RETRY_AFTER_FAILURE_MS = 60_000;
  * a crash the next start on the same data directory can adopt the ready ones and remove half-made ones; on a clean
  * close they are deleted. The directory's lock (store/lock.ts) makes those rows one server's alone: another
  * server, with a data directory of its own, never sees them.
+ *
+ * `access` is the access mode of every cluster this lab server makes, warm or not (provision.ts reads it here):
+ * `learner` on a workshop server. A warm cluster of another mode (left by a run with another profile) is never
+ * handed out.
  */
 export class WarmPool {
   readonly size: number;
   readonly profile: Profile = 'single';
+  readonly access: ClusterAccess;
   private readonly provider: ClusterProvider;
   private readonly store: Store;
   private readonly log: FastifyBaseLogger;
@@ -25,11 +30,17 @@ export class WarmPool {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
-  constructor(options: { provider: ClusterProvider; store: Store; size: number; log: FastifyBaseLogger }) {
+  constructor(options: { provider: ClusterProvider; store: Store; size: number; log: FastifyBaseLogger; access?: ClusterAccess }) {
     this.provider = options.provider;
     this.store = options.store;
     this.size = options.size;
     this.log = options.log;
+    this.access = options.access ?? 'admin';
+  }
+
+  /** Whether `cluster` was made with this pool's access mode (a provider that says none makes admin clusters). */
+  private fits(cluster: Cluster): boolean {
+    return (cluster.access ?? 'admin') === this.access;
   }
 
   counts(): { ready: number; creating: number } {
@@ -43,7 +54,7 @@ export class WarmPool {
     const existing = new Map((await this.provider.list()).map((c) => [c.name, c]));
     for (const row of rows) {
       const cluster = existing.get(row.name);
-      if (row.state === 'ready' && cluster && cluster.nodes.every((n) => n.state === 'running') && this.ready.length < this.size) {
+      if (row.state === 'ready' && cluster && this.fits(cluster) && cluster.nodes.every((n) => n.state === 'running') && this.ready.length < this.size) {
         this.ready.push(cluster);
         this.log.info({ cluster: row.name }, 'adopted a warm cluster from the previous run');
         continue;
@@ -85,7 +96,7 @@ export class WarmPool {
     let taken: Cluster | undefined;
     for (const candidate of candidates) {
       const cluster = alive.get(candidate.name);
-      const usable = cluster !== undefined && cluster.nodes.length > 0 && cluster.nodes.every((node) => node.state === 'running');
+      const usable = cluster !== undefined && this.fits(cluster) && cluster.nodes.length > 0 && cluster.nodes.every((node) => node.state === 'running');
       if (taken) {
         this.ready.push(candidate);
         continue;
@@ -125,7 +136,7 @@ export class WarmPool {
     });
     const began = Date.now();
     const done = this.provider
-      .create({ name, profile: this.profile }, status, controller.signal)
+      .create({ name, profile: this.profile, access: this.access }, status, controller.signal)
       .then((cluster) => {
         if (this.closed) {
           // close() is waiting for us; it deletes what is ready.

@@ -98,7 +98,8 @@ export async function provisionCluster(context: ProvisionContext, status: Status
   const getCluster = [...(context.replacing ? [removeOld] : []), ...(pool.hasReady(session.profile) ? [takeWarm] : [])];
   await runPipeline(getCluster, context, status, signal);
   if (!context.environment) {
-    const cluster = await provider.create({ name: session.cluster, profile: session.profile }, status, signal);
+    // The lab server's access mode (learner on a workshop server), as for its warm clusters.
+    const cluster = await provider.create({ name: session.cluster, profile: session.profile, access: pool.access }, status, signal);
     context.environment = session.useCluster(cluster);
   }
   await runPipeline([startTerminal, prepareExercises], context, status, signal);
