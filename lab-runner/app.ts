@@ -1,8 +1,8 @@
 /**
  * The lab-runner as a Fastify plugin (server.ts only listens). Layered like the Fastify demo: the HTTP edge
  * (Host, Origin, the launch token, security headers, rate limits) before anything else, external plugins
- * (OpenAPI, WebSocket), then one plugin per service (store, provider, pool, sessions; each names what it depends
- * on), then routes, then the site. Tests build it with buildApp() and use app.inject, or listen on port 0 for
+ * (OpenAPI, WebSocket), then one plugin per service (store, provider, pool, the admin token, the reaper, sessions;
+ * each names what it depends on), then routes, then the site. Tests build it with buildApp() and use app.inject, or listen on port 0 for
  * real HTTP and WebSocket clients.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
@@ -18,6 +18,8 @@ import storePlugin from './plugins/store.ts';
 import providerPlugin from './plugins/provider.ts';
 import poolPlugin from './plugins/pool.ts';
 import sessionsPlugin from './plugins/sessions.ts';
+import reaperPlugin from './plugins/reaper.ts';
+import adminPlugin from './plugins/admin.ts';
 import sitePlugin from './plugins/site.ts';
 import type { ClusterProvider } from './providers/provider.ts';
 import type { Lessons } from './sessions/manager.ts';
@@ -27,6 +29,8 @@ import metaRoutes from './routes/meta.ts';
 import sessionRoutes from './routes/sessions.ts';
 import eventRoutes from './routes/events.ts';
 import terminalRoutes from './routes/terminal.ts';
+import adminRoutes from './routes/admin.ts';
+import type { Clock } from './sessions/lifetime.ts';
 
 export interface AppOptions {
   /** The configuration; loadConfig() (defaults + environment) if not given. */
@@ -37,6 +41,8 @@ export interface AppOptions {
   store?: Store;
   /** Where sessions find lessons; the course under labs/lessons if not given. */
   lessons?: Lessons;
+  /** The clock session lifetimes are measured with; the system's if not given (tests). */
+  clock?: Clock;
 }
 
 /** The whole lab-runner, as a plugin. It is not encapsulated: its decorators and handlers land on the instance that registers it. */
@@ -59,12 +65,15 @@ export const kubelabApp = fp<AppOptions>(
     await app.register(storePlugin, { store: options.store });
     await app.register(providerPlugin, { provider: options.provider });
     await app.register(poolPlugin);
-    await app.register(sessionsPlugin, { lessons: options.lessons });
+    await app.register(adminPlugin);
+    await app.register(reaperPlugin);
+    await app.register(sessionsPlugin, { lessons: options.lessons, clock: options.clock });
 
     await app.register(metaRoutes);
     await app.register(sessionRoutes);
     await app.register(eventRoutes);
     await app.register(terminalRoutes);
+    await app.register(adminRoutes);
     await app.register(sitePlugin);
   },
   { name: 'kubelab-app', fastify: '5.x' },

@@ -24,13 +24,16 @@ function queryToken(request: FastifyRequest): string | undefined {
 /**
  * preValidation hooks that authenticate a session route before anything else runs (for the terminal, before the
  * WebSocket upgrade). HTTP routes take the token from `Authorization: Bearer`; the event stream and the
- * terminal take it from `?token=`, because EventSource and WebSocket cannot set headers.
+ * terminal take it from `?token=`, because EventSource and WebSocket cannot set headers. An authenticated request
+ * is the learner's activity: the idle timeout starts again (the site never polls, so an open tab alone does not).
  */
 export function sessionAuth(where: 'header' | 'query'): preValidationAsyncHookHandler {
   return async function authenticate(this, request: FastifyRequest, _reply: FastifyReply) {
     const { id } = request.params as { id?: string };
     const token = where === 'header' ? bearerToken(request) : queryToken(request);
-    request.labSession = await this.sessions.authenticate(String(id ?? ''), token, where);
+    const session = await this.sessions.authenticate(String(id ?? ''), token, where);
+    session.touch();
+    request.labSession = session;
   };
 }
 

@@ -12,6 +12,8 @@ export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   // 401 without a launch token; a wrong one is answered 403 (withStatus).
   E_LAUNCH_REQUIRED: 401,
   E_TOKEN_INVALID: 403,
+  // 401 without the admin token; a wrong one (a learner's token, the launch token) is answered 403 (withStatus).
+  E_ADMIN_TOKEN: 401,
   // A page of another site (cross-site request or WebSocket).
   E_BAD_ORIGIN: 403,
   E_NOT_FOUND: 404,
@@ -26,6 +28,10 @@ export const httpStatusOf: Partial<Record<ErrorCode, number>> = {
   // The cluster vanished between our own look-ups: the same situation as E_CLUSTER_GONE.
   E_CLUSTER_NOT_FOUND: 409,
   E_ABORTED: 409,
+  // A lesson that needs node access, on a workshop server.
+  E_SELF_PACED_ONLY: 409,
+  // The lab ended without its learner asking (time limit, idle timeout, the host): gone for good.
+  E_SESSION_EXPIRED: 410,
   E_PAYLOAD_TOO_LARGE: 413,
   E_UNSUPPORTED_MEDIA_TYPE: 415,
   // A Host this server does not answer to (DNS rebinding, or a misconfigured KUBELAB_PUBLIC_HOST).

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { Clock } from '../sessions/lifetime.ts';
 import { courseLessons, SessionManager, type Lessons } from '../sessions/manager.ts';
 
 declare module 'fastify' {
@@ -11,12 +12,15 @@ declare module 'fastify' {
 export interface SessionsPluginOptions {
   /** The course under labs/lessons if not given. */
   lessons?: Lessons | undefined;
+  /** The clock session lifetimes are measured with; the system's if not given (tests give their own). */
+  clock?: Clock | undefined;
 }
 
 /**
  * Learner sessions. On ready they restore the labs of the previous run; on close (preClose,
  * before the server stops accepting) provisioning stops, terminals close and event streams end. Clusters of live
- * sessions are kept: they come back after a restart.
+ * sessions are kept: they come back after a restart. The server's profile and limits decide which lessons start
+ * and how long labs live (plugins/reaper.ts ends them).
  */
 export default fp<SessionsPluginOptions>(
   async function sessionsPlugin(app, options) {
@@ -28,6 +32,9 @@ export default fp<SessionsPluginOptions>(
       maxSessions: app.config.maxSessions,
       log: app.log.child({ component: 'sessions' }),
       lessons,
+      serverProfile: app.config.profile,
+      limits: app.config,
+      ...(options.clock ? { clock: options.clock } : {}),
     });
     app.decorate('lessons', lessons);
     app.decorate('sessions', sessions);

@@ -60,7 +60,11 @@ export default fp<StorePluginOptions>(
     app.decorate('store', store);
     app.addHook('onListen', async () => {
       const address = app.server.address();
-      if (address && typeof address === 'object') lock.setPort(address.port);
+      if (!address || typeof address !== 'object') return;
+      // What a client on this machine opens (`npx kubelab session` finds the server through the lock).
+      const local = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
+      const tls = app.hasDecorator('tlsCertificate') ? app.tlsCertificate : null;
+      lock.setListening({ port: address.port, address: local, tlsFingerprint: tls?.fingerprint });
     });
     app.addHook('onClose', async () => {
       try {

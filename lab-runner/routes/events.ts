@@ -91,8 +91,16 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
             send('failed', event.error);
             stop();
             break;
+          case 'ended': {
+            const { code, message, hint } = event.error ?? errors.notReady(session.id, 'ended');
+            send('failed', { code, message, ...(hint ? { hint } : {}) });
+            stop();
+            break;
+          }
           case 'shutdown':
             stop();
+            break;
+          case 'expiring':
             break;
         }
       });

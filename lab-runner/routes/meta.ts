@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Health, LessonList } from '../schemas/api.ts';
+import { startsLabsFor } from '../sessions/manager.ts';
 
 /** Health, the OpenAPI document and the course catalog: the routes that need no session. */
 const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -13,13 +14,22 @@ const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/api/lessons',
-    { schema: { summary: 'The lessons this server can start labs for, in course order', tags: ['lessons'], response: { 200: LessonList } } },
+    {
+      schema: {
+        summary: 'The course, in order, and which lessons this server starts labs for',
+        description: 'A workshop server does not start labs for lessons that need node access (startable: false): they are self-paced only.',
+        tags: ['lessons'],
+        response: { 200: LessonList },
+      },
+    },
     async () =>
       (await app.lessons.all()).map((lesson) => ({
         slug: lesson.slug,
         title: lesson.page.title,
         profile: lesson.profile,
         exercises: lesson.exercises.map(({ id, title }) => ({ id, title })),
+        nodeAccess: lesson.page.nodeAccess === true,
+        startable: startsLabsFor(app.config.profile, lesson),
       })),
   );
 };

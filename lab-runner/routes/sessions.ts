@@ -11,6 +11,7 @@ import {
   ExerciseReset,
   SessionParams,
 } from '../schemas/api.ts';
+import { LIFETIME } from '../sessions/lifetime.ts';
 
 /** Starting a lab: the launch cookie, or the launch token as a bearer token (OpenAPI: either one). */
 const launchSecurity: Record<string, string[]>[] = [{ launchCookie: [] }, { launchToken: [] }];
@@ -33,11 +34,12 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Start a lab for a lesson',
         description:
           'Returns at once; the environment is provisioned in the background (follow GET /api/sessions/{id}/events). Needs the launch token: ' +
-          'the cookie the launch link (/?launch=<token>) sets, or "Authorization: Bearer <launch token>".',
+          'the cookie the launch link (/?launch=<token>) sets, or "Authorization: Bearer <launch token>". ' +
+          '409 E_SELF_PACED_ONLY: the lesson needs node access, which a workshop server does not give (GET /api/lessons says which).',
         tags,
         security: launchSecurity,
         body: CreateSessionBody,
-        response: { 201: CreatedSession, ...errorResponses(400, 401, 403, 404, 429) },
+        response: { 201: CreatedSession, ...errorResponses(400, 401, 403, 404, 409, 429) },
       },
     },
     async (request, reply) => {
@@ -123,6 +125,26 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       await app.sessions.recreate(sessionOf(request));
       return reply.code(202).send({ state: 'provisioning' as const });
     },
+  );
+
+  app.post(
+    '/api/sessions/:id/extend',
+    {
+      preValidation: auth,
+      preHandler: perSession,
+      schema: {
+        summary: "Extend the lab's time limit",
+        description:
+          `Adds ${LIFETIME.extendMinutes} minutes (at most the limit itself) to a lab on a server with a time limit (a workshop), at most ${LIFETIME.maxExtensions} times per lab; ` +
+          'the answer is the lab\'s new lifetime. 400 E_BAD_REQUEST: the server sets no time limit, or the lab has had every extension. ' +
+          'The idle timeout starts again with any request, this one included.',
+        tags,
+        security: bearerSecurity,
+        params: SessionParams,
+        response: { 200: Type.Ref('Lifetime'), ...errorResponses(400, 401, 403, 404, 410, 429) },
+      },
+    },
+    async (request) => app.sessions.extend(sessionOf(request)),
   );
 
   app.delete(

@@ -4,6 +4,7 @@ import { sessionAuth, sessionOf } from '../plugins/auth.ts';
 import { isUpgrade } from '../plugins/edge.ts';
 import { errorResponses, querySecurity, SessionParams, TokenQuery } from '../schemas/api.ts';
 import type { TerminalSession } from '../terminal/bridge.ts';
+import { ClientOp } from '../terminal/protocol.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -50,9 +51,21 @@ const terminalRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
     },
     wsHandler: (socket, request) => {
+      const session = sessionOf(request);
+      // Keystrokes are the learner's activity (resizes and acks are the browser's): the idle timeout starts again.
+      socket.on('message', (data: unknown) => {
+        if (firstByte(data) === ClientOp.input) session.touch();
+      });
       request.labTerminal!.attach(socket);
     },
   });
 };
+
+/** The opcode of a WebSocket message (a Buffer, an ArrayBuffer or fragments), or undefined for an empty one. */
+function firstByte(data: unknown): number | undefined {
+  if (Array.isArray(data)) return firstByte(data[0]);
+  if (data instanceof ArrayBuffer) return data.byteLength > 0 ? new Uint8Array(data)[0] : undefined;
+  return data instanceof Uint8Array ? data[0] : undefined;
+}
 
 export default terminalRoutes;

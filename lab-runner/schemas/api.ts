@@ -51,6 +51,25 @@ export const Step = Type.Object(
 export const Criterion = CriterionSchema;
 export const CheckResult = CheckResultSchema;
 
+export const Lifetime = Type.Object(
+  {
+    expiresAt: Type.Optional(Type.String({ description: 'When the lab reaches its time limit (with its extensions), ISO 8601; absent when it has none.' })),
+    expiresInMs: Type.Optional(
+      Type.Integer({ minimum: 0, description: "The same, from the server's clock when it answered: what a client counts down from, whatever its own clock says." }),
+    ),
+    warnBeforeMs: Type.Optional(Type.Integer({ minimum: 0, description: 'The warning window before the time limit.' })),
+    warning: Type.Optional(Type.Boolean({ description: 'The lab is in its warning window: it ends soon unless extended.' })),
+    extensionsLeft: Type.Optional(Type.Integer({ minimum: 0, description: 'How many more times POST /api/sessions/{id}/extend may add time.' })),
+    extendMinutes: Type.Optional(Type.Integer({ minimum: 0, description: 'What one extension adds.' })),
+    idleMinutes: Type.Optional(Type.Integer({ minimum: 1, description: 'The lab ends after this long without terminal input or API use.' })),
+    idleEndsAt: Type.Optional(Type.String({ description: 'When it ends for want of use, if nothing happens before (ISO 8601).' })),
+  },
+  {
+    $id: 'Lifetime',
+    description: 'Absent on a server whose labs live until the learner ends them (self-paced); a workshop has a time limit and an idle timeout.',
+  },
+);
+
 export const SessionSummary = Type.Object(
   {
     id: Type.String(),
@@ -61,12 +80,13 @@ export const SessionSummary = Type.Object(
     steps: Type.Array(Type.Ref('Step')),
     results: Type.Record(Type.String(), Type.Ref('CheckResult'), { description: 'The latest check of each exercise, by exercise id.' }),
     error: Type.Optional(Type.Ref('ErrorDetail')),
+    lifetime: Type.Optional(Type.Ref('Lifetime')),
   },
   { $id: 'SessionSummary' },
 );
 
 /** Shared schemas, added once with app.addSchema so routes and the OpenAPI document refer to them by $id. */
-export const sharedSchemas = [ErrorDetail, ErrorBody, Step, CheckResult, SessionSummary];
+export const sharedSchemas = [ErrorDetail, ErrorBody, Step, CheckResult, Lifetime, SessionSummary];
 
 export const Health = Type.Object({
   status: Type.Literal('ok'),
@@ -80,6 +100,10 @@ export const LessonList = Type.Array(
     title: Type.String(),
     profile: Profile,
     exercises: Type.Array(Type.Object({ id: Type.String(), title: Type.String() })),
+    nodeAccess: Type.Boolean({ description: "The lesson needs the cluster's nodes themselves (static pods, kubectl debug node, etcd snapshots)." }),
+    startable: Type.Boolean({
+      description: 'Whether this server starts labs for it: false for a lesson that needs node access on a workshop server (self-paced only; POST /api/sessions answers 409 E_SELF_PACED_ONLY).',
+    }),
   }),
 );
 
@@ -97,6 +121,26 @@ export const ExerciseParams = Type.Object({ id: SessionId, exercise: Type.String
 export const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ description: 'The session token.' })) });
 
 export const ExerciseReset = Type.Object({ exercise: Type.String(), reset: Type.Literal(true) });
+
+/** A lab as the host sees it (GET /api/admin/sessions): with its cluster's name, which learners are never shown. */
+export const AdminSession = Type.Object({
+  id: Type.String(),
+  lesson: Type.String(),
+  state: SessionState,
+  cluster: Type.String({ description: 'The Docker/kind cluster the lab holds (npx kubelab cluster list).' }),
+  createdAt: Type.String(),
+  lastActivityAt: Type.String({ description: "The learner's last terminal input or API request (to the minute)." }),
+  expiresAt: Type.Optional(Type.String({ description: 'When it reaches its time limit; absent when it has none.' })),
+  idleEndsAt: Type.Optional(Type.String({ description: 'When it ends for want of use, if nothing happens before.' })),
+  extensions: Type.Integer({ minimum: 0 }),
+  error: Type.Optional(Type.Ref('ErrorDetail')),
+});
+
+export const AdminSessionList = Type.Object({
+  profile: Type.Union([Type.Literal('self-paced'), Type.Literal('workshop')]),
+  capacity: Type.Integer({ minimum: 0 }),
+  sessions: Type.Array(AdminSession, { description: 'Every lab that has not ended, oldest first.' }),
+});
 export const EnvironmentReset = Type.Object({ state: Type.Literal('provisioning') });
 
 /** What `Type.Ref('<id>')` points at, so `Static<>` sees through the refs. */
@@ -105,6 +149,7 @@ type Refs = {
   ErrorBody: typeof ErrorBody;
   Step: typeof Step;
   CheckResult: typeof CheckResult;
+  Lifetime: typeof Lifetime;
   SessionSummary: typeof SessionSummary;
 };
 
@@ -115,6 +160,7 @@ export type SessionState = Static<typeof SessionState>;
 export type Step = Static<typeof Step>;
 export type Criterion = Static<typeof Criterion>;
 export type CheckResult = Static<typeof CheckResult>;
+export type Lifetime = Static<typeof Lifetime>;
 export type SessionSummary = Static<typeof SessionSummary, Refs>;
 export type SessionNode = SessionSummary['nodes'][number];
 export type Health = Static<typeof Health>;
@@ -122,6 +168,9 @@ export type LessonList = Static<typeof LessonList>;
 export type CreatedSession = Static<typeof CreatedSession>;
 export type ExerciseReset = Static<typeof ExerciseReset>;
 export type EnvironmentReset = Static<typeof EnvironmentReset>;
+export type AdminSession = Static<typeof AdminSession, Refs>;
+export type AdminSessionList = Static<typeof AdminSessionList, Refs>;
 
 export const bearerSecurity = [{ sessionToken: [] }];
 export const querySecurity = [{ sessionTokenQuery: [] }];
+export const adminSecurity = [{ adminToken: [] }];

@@ -76,6 +76,43 @@ export const errors = {
     new KubelabError('E_CLUSTER_GONE', "the lab environment's cluster no longer exists", {
       hint: `POST /api/sessions/${id}/reset recreates the environment on a fresh cluster; the check history is kept.`,
     }),
+  /**
+   * Why a lab ended without its learner asking: its time limit, too long without use, or the host ending it. The
+   * same code for all three, since the learner does the same next (start a lab again); the check history is kept.
+   */
+  expired: (why: 'ttl' | 'idle' | 'host', minutes = 0) =>
+    new KubelabError(
+      'E_SESSION_EXPIRED',
+      why === 'ttl'
+        ? `this lab reached its time limit (${formatMinutes(minutes)}) and has ended`
+        : why === 'idle'
+          ? `this lab ended after ${formatMinutes(minutes)} without use`
+          : 'the host of this lab server ended this lab',
+      { hint: 'Start a new lab (POST /api/sessions); your check results are kept.' },
+    ),
+  /** A lesson that needs the nodes themselves, on a server whose learners are kept off them. */
+  selfPacedOnly: (slug: string) =>
+    new KubelabError('E_SELF_PACED_ONLY', `the lesson "${slug}" needs access to the cluster's nodes, which a workshop server does not give`, {
+      hint: 'Do this lesson on your own machine (npm start runs Kubelab self-paced, with every lesson); the other lessons run here.',
+    }),
+  /** No more time to add: the lab has no limit, or has had every extension. */
+  cannotExtend: (why: 'unbounded' | 'used' | 'ended', max = 0) =>
+    new KubelabError(
+      'E_BAD_REQUEST',
+      why === 'unbounded'
+        ? 'this lab has no time limit to extend'
+        : why === 'used'
+          ? `this lab has been extended ${max} ${max === 1 ? 'time' : 'times'}, the most a lab may be`
+          : 'this lab has ended',
+      {
+        hint:
+          why === 'used'
+            ? 'Save what you need; when it ends, start a new lab (your check results are kept).'
+            : why === 'ended'
+              ? 'Start a new lab (POST /api/sessions).'
+              : 'Nothing to do: it lives until you end it.',
+      },
+    ),
   /** The cluster a lab was being prepared on vanished under it (deleted by someone else). */
   clusterVanished: (id: string, cause: unknown) =>
     new KubelabError('E_CLUSTER_GONE', "the lab environment's cluster disappeared while it was being prepared", {
@@ -83,3 +120,11 @@ export const errors = {
       cause,
     }),
 };
+
+/** 240 → "4 h", 90 → "1 h 30 min", 45 → "45 min". */
+export function formatMinutes(minutes: number): string {
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  if (hours === 0) return `${rest} min`;
+  return rest === 0 ? `${hours} h` : `${hours} h ${rest} min`;
+}

@@ -1,19 +1,27 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { findLesson, loadLessons, type CatalogLesson } from '@kubelab/labs/catalog';
+import type { KubelabError } from '@kubelab/kit/errors';
+import type { ServerProfile } from '../config.ts';
 import type { Cluster, ClusterProvider } from '../providers/provider.ts';
-import type { ErrorDetail } from '../schemas/api.ts';
+import type { AdminSession, ErrorDetail, Lifetime } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
 import type { TerminalSession } from '../terminal/bridge.ts';
 import { ClusterProbe, Environment, nodesOf } from './environment.ts';
 import { errors } from './errors.ts';
 import { Exercises } from './exercises.ts';
+import { expiresAt, idleEndsAt, lifetimePolicy, systemClock, type Clock, type LifetimePolicy } from './lifetime.ts';
 import { hashToken, newClusterName, newSessionId, newToken, tokenMatches } from './ids.ts';
 import type { WarmPool } from './pool.ts';
 import { provision } from './provision.ts';
 import { Session } from './session.ts';
 
 /** What the lab-runner needs of a lesson (the catalog's CatalogLesson, which has more, is one). */
-export type LabLesson = Pick<CatalogLesson, 'slug' | 'profile' | 'exercises'> & { page: Pick<CatalogLesson['page'], 'title'> };
+export type LabLesson = Pick<CatalogLesson, 'slug' | 'profile' | 'exercises'> & {
+  page: Pick<CatalogLesson['page'], 'title'> & Partial<Pick<CatalogLesson['page'], 'nodeAccess'>>;
+};
+
+/** Whether a server of this profile starts labs for the lesson: not one that needs node access, in a workshop. */
+export const startsLabsFor = (profile: ServerProfile, lesson: LabLesson): boolean => !(profile === 'workshop' && lesson.page.nodeAccess === true);
 
 /** Where sessions find their lessons: the course under labs/lessons, or a test's own. */
 export interface Lessons {
@@ -31,6 +39,22 @@ export interface SessionManagerOptions {
   maxSessions: number;
   log: FastifyBaseLogger;
   lessons?: Lessons;
+  /** Who the server is for: a workshop refuses lessons that need node access. Self-paced if not given. */
+  serverProfile?: ServerProfile;
+  /** The time limit and idle timeout (config.sessionTtlMinutes, config.idleMinutes); none if not given. */
+  limits?: { sessionTtlMinutes: number; idleMinutes: number };
+  /** The clock lifetimes are measured with (tests give their own). */
+  clock?: Clock;
+}
+
+/** What one pass of the reaper did (for the log and the tests). */
+export interface ReapReport {
+  /** Sessions ended by their time limit, idleness or both: id → why. */
+  expired: Record<string, 'ttl' | 'idle'>;
+  /** Sessions that entered their warning window. */
+  warned: string[];
+  /** Ready sessions whose cluster was gone (deleted behind the lab server's back): now failed, their slot free. */
+  clusterGone: string[];
 }
 
 /**
@@ -47,6 +71,10 @@ export class SessionManager {
   readonly #log: FastifyBaseLogger;
   readonly #lessons: Lessons;
   readonly #sessions = new Map<string, Session>();
+  readonly serverProfile: ServerProfile;
+  readonly policy: LifetimePolicy;
+  readonly #clock: Clock;
+  #reaping: Promise<ReapReport> | undefined;
 
   constructor(options: SessionManagerOptions) {
     this.#store = options.store;
@@ -55,6 +83,9 @@ export class SessionManager {
     this.maxSessions = options.maxSessions;
     this.#log = options.log;
     this.#lessons = options.lessons ?? courseLessons;
+    this.serverProfile = options.serverProfile ?? 'self-paced';
+    this.policy = lifetimePolicy(options.limits ?? { sessionTtlMinutes: 0, idleMinutes: 0 });
+    this.#clock = options.clock ?? systemClock;
     this.exercises = new Exercises({ store: this.#store, clusters: new ClusterProbe(this.#provider), log: this.#log });
   }
 
@@ -66,6 +97,7 @@ export class SessionManager {
   async create(lessonSlug: string): Promise<{ session: Session; token: string }> {
     const lesson = await this.#lessons.find(lessonSlug);
     if (!lesson) throw errors.unknownLesson(lessonSlug, (await this.#lessons.all()).map((l) => l.slug));
+    if (!startsLabsFor(this.serverProfile, lesson)) throw errors.selfPacedOnly(lesson.slug);
     // From here to the insert nothing awaits, so two concurrent requests cannot both take the last place.
     if (this.#store.liveSessionCount() >= this.maxSessions) throw errors.capacityReached(this.maxSessions);
     const token = newToken();
@@ -77,7 +109,7 @@ export class SessionManager {
       profile: lesson.profile,
       state: 'provisioning',
       nodes: [],
-      createdAt: new Date().toISOString(),
+      createdAt: new Date(this.#clock()).toISOString(),
     };
     this.#store.createSession(row);
     const session = this.#session(row, lesson);
@@ -107,10 +139,119 @@ export class SessionManager {
     session.provision((signal) => provision(context, status, signal, this.#log));
   }
 
-  /** Ends the session: stops provisioning, closes the terminal, deletes the cluster (and its toolbox). */
-  async end(session: Session): Promise<void> {
-    await session.end((cluster) => this.#provider.delete(cluster));
+  /**
+   * Ends the session: stops provisioning, closes the terminal, deletes the cluster (and its toolbox). `why`, when
+   * the learner did not ask for it (E_SESSION_EXPIRED), is what the learner is told from then on.
+   */
+  async end(session: Session, why?: KubelabError): Promise<void> {
+    await session.end((cluster) => this.#provider.delete(cluster), why);
     this.#sessions.delete(session.id);
+  }
+
+  /** One more extension of the session's time limit (E_BAD_REQUEST without a limit or past the last one). */
+  extend(session: Session): Lifetime {
+    return session.extend();
+  }
+
+  // ── The host's view ──────────────────────────────────────────────────────────────────────────────────────
+
+  /** Every session that has not ended, oldest first, as the host sees it (cluster names included). */
+  async adminList(): Promise<AdminSession[]> {
+    const out: AdminSession[] = [];
+    for (const row of this.#store.openSessions()) {
+      const session = await this.#get(row.id);
+      if (!session || session.state === 'ended') continue;
+      const times = session.times;
+      const expires = expiresAt(this.policy, times);
+      const idle = idleEndsAt(this.policy, times);
+      out.push({
+        id: session.id,
+        lesson: session.lessonSlug,
+        state: session.state,
+        cluster: session.cluster,
+        createdAt: session.createdAt,
+        lastActivityAt: new Date(session.lastActivity).toISOString(),
+        ...(expires !== undefined ? { expiresAt: new Date(expires).toISOString() } : {}),
+        ...(idle !== undefined ? { idleEndsAt: new Date(idle).toISOString() } : {}),
+        extensions: session.extensions,
+        ...(session.error ? { error: session.error } : {}),
+      });
+    }
+    return out;
+  }
+
+  /** The host ends a session (whatever its learner is doing): E_SESSION_NOT_FOUND for an unknown id. */
+  async endByHost(id: string): Promise<void> {
+    const session = await this.#get(id);
+    if (!session) throw errors.sessionNotFound(id);
+    if (session.state === 'ended') return;
+    this.#log.info({ session: id, cluster: session.cluster }, 'the host ends a session');
+    await this.end(session, errors.expired('host'));
+  }
+
+  // ── The reaper ───────────────────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * One pass of the reaper (plugins/reaper.ts runs it every minute): ends the labs past their time limit or idle
+   * timeout and frees their clusters (the check history is kept), tells the labs entering their warning window,
+   * and reconciles ready sessions against the provider: a cluster deleted behind the lab server's back (`npx
+   * kubelab cluster delete`, `docker rm`) fails its session with E_CLUSTER_GONE, which frees its slot and offers
+   * the learner Recreate. Overlapping calls share one pass.
+   */
+  reap(): Promise<ReapReport> {
+    this.#reaping ??= this.#reap().finally(() => {
+      this.#reaping = undefined;
+    });
+    return this.#reaping;
+  }
+
+  async #reap(): Promise<ReapReport> {
+    const report: ReapReport = { expired: {}, warned: [], clusterGone: [] };
+    const open: Session[] = [];
+    for (const row of this.#store.openSessions()) {
+      const session = await this.#get(row.id);
+      if (session && session.state !== 'ended') open.push(session);
+    }
+    const minutes = { ttl: Math.round(this.policy.ttlMs / 60_000), idle: Math.round(this.policy.idleMs / 60_000) };
+    for (const session of open) {
+      const why = session.expiry();
+      if (why) {
+        try {
+          await this.end(session, errors.expired(why, minutes[why]));
+          report.expired[session.id] = why;
+        } catch (error) {
+          this.#log.warn({ err: error, session: session.id }, 'could not end an expired session; trying again at the next pass');
+        }
+      } else if (session.warnIfExpiring()) {
+        report.warned.push(session.id);
+        this.#log.info({ session: session.id }, 'session enters its warning window');
+      }
+    }
+    report.clusterGone = await this.#reconcile(open.filter((session) => session.state === 'ready'));
+    return report;
+  }
+
+  /** Ready sessions whose cluster the provider no longer has: failed (E_CLUSTER_GONE), so their slot is free. */
+  async #reconcile(ready: Session[]): Promise<string[]> {
+    // What each session held before the provider was asked: one recreated meanwhile is on another cluster.
+    const held = ready.map((session) => ({ session, env: session.environment })).filter(({ env }) => env !== undefined);
+    if (held.length === 0) return [];
+    let names: Set<string>;
+    try {
+      names = new Set((await this.#provider.list()).map((cluster) => cluster.name));
+    } catch (error) {
+      this.#log.warn({ err: error }, 'cannot list clusters; the reaper reconciles at its next pass');
+      return [];
+    }
+    const gone: string[] = [];
+    for (const { session, env } of held) {
+      if (names.has(env!.cluster) || session.state !== 'ready' || session.environment !== env) continue;
+      this.#log.info({ session: session.id, cluster: env!.cluster }, 'the cluster of a ready session is gone; its slot is freed');
+      const { code, message, hint } = errors.clusterGone(session.id);
+      session.markFailed({ code, message, ...(hint ? { hint } : {}) });
+      gone.push(session.id);
+    }
+    return gone;
   }
 
   /**
@@ -156,6 +297,8 @@ export class SessionManager {
       store: this.#store,
       environment: (cluster) => new Environment(cluster, this.#provider, this.#log),
       log: this.#log,
+      policy: this.policy,
+      clock: this.#clock,
     });
   }
 

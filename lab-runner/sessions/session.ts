@@ -1,9 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Cluster } from '../providers/provider.ts';
-import type { ErrorDetail, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
+import { KubelabError } from '@kubelab/kit/errors';
+import type { ErrorDetail, Lifetime, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
 import { nodesOf, type Environment } from './environment.ts';
 import { errors, type BusyWork } from './errors.ts';
+import { describeLifetime, expiryReason, inWarning, LIFETIME, type Clock, type LabTimes, type LifetimePolicy } from './lifetime.ts';
 import type { LabLesson } from './manager.ts';
 import { StepList } from './steps.ts';
 
@@ -11,6 +13,10 @@ export type SessionEvent =
   | { type: 'step'; step: Step }
   | { type: 'ready'; summary: SessionSummary }
   | { type: 'failed'; error: ErrorDetail }
+  /** The lab entered the warning window before its time limit. */
+  | { type: 'expiring'; lifetime: Lifetime }
+  /** The lab ended (its time limit, idleness, the host, or the learner): close the stream. */
+  | { type: 'ended'; error: ErrorDetail | undefined }
   /** The server is shutting down: close the stream (the client reconnects). */
   | { type: 'shutdown' };
 
@@ -19,9 +25,12 @@ export interface SessionDeps {
   /** A new Environment for a cluster (the provider and the log are the manager's). */
   environment(cluster: string): Environment;
   log: FastifyBaseLogger;
+  /** The server's time limit and idle timeout. */
+  policy: LifetimePolicy;
+  clock: Clock;
 }
 
-const now = (): string => new Date().toISOString();
+const ERROR_DETAIL = (error: KubelabError): ErrorDetail => ({ code: error.code, message: error.message, ...(error.hint ? { hint: error.hint } : {}) });
 
 /**
  * One learner's lab, live or ended: its row in the store plus what exists only in memory (the environment,
@@ -50,6 +59,10 @@ export class Session {
   #work: { controller: AbortController; done: Promise<void> } | undefined;
   #ending: Promise<void> | undefined;
   #busy: BusyWork | undefined;
+  #lastActivity: number;
+  #activityWritten: number;
+  #extensions: number;
+  #warned = false;
 
   constructor(row: SessionRow, lesson: LabLesson | undefined, deps: SessionDeps) {
     this.id = row.id;
@@ -63,6 +76,9 @@ export class Session {
     this.#cluster = row.cluster;
     this.#error = row.error;
     this.#nodes = row.nodes;
+    this.#lastActivity = Date.parse(row.lastActivityAt ?? row.createdAt);
+    this.#activityWritten = this.#lastActivity;
+    this.#extensions = row.extensions ?? 0;
     // A ready row (restored after a restart) has a cluster to use; its toolbox is started again on first use.
     if (row.state === 'ready') this.#environment = deps.environment(row.cluster);
   }
@@ -93,24 +109,95 @@ export class Session {
     return this.#ending ? 'ended' : this.#state;
   }
 
+  /** A session's clock: when it started, when its learner last did something, how often it was extended. */
+  get times(): LabTimes {
+    return { createdAt: Date.parse(this.createdAt), lastActivityAt: this.#lastActivity, extensions: this.#extensions };
+  }
+
+  /** Why a session is refused work: not ready (E_SESSION_NOT_READY), or ended by its time limit (E_SESSION_EXPIRED). */
+  #notReady(state: SessionState): KubelabError {
+    if (state === 'ended' && this.#error?.code === 'E_SESSION_EXPIRED') {
+      return new KubelabError('E_SESSION_EXPIRED', this.#error.message, this.#error.hint ? { hint: this.#error.hint } : {});
+    }
+    return errors.notReady(this.id, state);
+  }
+
   /**
    * The environment of a ready session. With `expected`, also that it is still that one: work begun on an
    * environment must not land on its successor (Recreate) or on an ended session.
    */
   requireEnvironment(expected?: Environment): Environment {
     const state = this.#visibleState;
-    if (state !== 'ready' || !this.#environment) throw errors.notReady(this.id, state);
-    if (expected && this.#environment !== expected) throw errors.notReady(this.id, state);
+    if (state !== 'ready' || !this.#environment) throw this.#notReady(state);
+    if (expected && this.#environment !== expected) throw this.#notReady(state);
     return this.#environment;
   }
 
   /** Recreate needs a session that is neither starting nor over. */
   requireRecreatable(): void {
     const state = this.#visibleState;
-    if (state === 'provisioning' || state === 'ended') throw errors.notReady(this.id, state);
+    if (state === 'provisioning' || state === 'ended') throw this.#notReady(state);
+  }
+
+  // ── Lifetime ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  /** When the learner last typed in the terminal or used the API (ms since the epoch). */
+  get lastActivity(): number {
+    return this.#lastActivity;
+  }
+
+  get extensions(): number {
+    return this.#extensions;
+  }
+
+  /**
+   * The learner did something (terminal input, an API request): the idle timeout starts again. Written to the
+   * store at most once a minute, so a restart loses at most that much of it.
+   */
+  touch(): void {
+    if (this.#visibleState === 'ended') return;
+    const at = this.#deps.clock();
+    if (at <= this.#lastActivity) return;
+    this.#lastActivity = at;
+    if (at - this.#activityWritten < LIFETIME.persistActivityEveryMs) return;
+    this.#activityWritten = at;
+    this.#deps.store.updateSession(this.id, { lastActivityAt: new Date(at).toISOString() });
+  }
+
+  /** The lab's time limit and idle timeout as they stand; undefined on a server that bounds neither. */
+  lifetime(): Lifetime | undefined {
+    return describeLifetime(this.#deps.policy, this.times, this.#deps.clock());
+  }
+
+  /** Adds one extension to the time limit; refused without a limit, past the last extension, or once ended. */
+  extend(): Lifetime {
+    const policy = this.#deps.policy;
+    if (this.#visibleState === 'ended') throw errors.cannotExtend('ended');
+    if (policy.ttlMs === 0) throw errors.cannotExtend('unbounded');
+    if (this.#extensions >= policy.maxExtensions) throw errors.cannotExtend('used', policy.maxExtensions);
+    this.#extensions++;
+    this.#warned = inWarning(policy, this.times, this.#deps.clock());
+    this.#deps.store.updateSession(this.id, { extensions: this.#extensions });
+    this.#deps.log.info({ session: this.id, extensions: this.#extensions }, 'session extended');
+    return this.lifetime()!;
+  }
+
+  /** Why the session is over by now (its time limit, or idleness), if it is. */
+  expiry(): 'ttl' | 'idle' | undefined {
+    if (this.#visibleState === 'ended') return undefined;
+    return expiryReason(this.#deps.policy, this.times, this.#deps.clock());
+  }
+
+  /** Tells the subscribers once that the warning window has begun; true when it did so now. */
+  warnIfExpiring(): boolean {
+    if (this.#warned || this.#visibleState === 'ended' || !inWarning(this.#deps.policy, this.times, this.#deps.clock())) return false;
+    this.#warned = true;
+    this.#publish({ type: 'expiring', lifetime: this.lifetime()! });
+    return true;
   }
 
   summary(): SessionSummary {
+    const lifetime = this.#state === 'ended' ? undefined : this.lifetime();
     const results = Object.fromEntries(
       Object.entries(this.#deps.store.latestChecks(this.id)).map(([exercise, { passed, criteria, durationMs }]) => [
         exercise,
@@ -126,6 +213,7 @@ export class Session {
       steps: this.#steps.snapshot(),
       results,
       ...(this.#error ? { error: this.#error } : {}),
+      ...(lifetime ? { lifetime } : {}),
     };
   }
 
@@ -173,7 +261,7 @@ export class Session {
 
   markReady(): void {
     this.#state = 'ready';
-    this.#deps.store.updateSession(this.id, { state: 'ready', readyAt: now(), error: null });
+    this.#deps.store.updateSession(this.id, { state: 'ready', readyAt: this.#now(), error: null });
     this.#deps.log.info({ session: this.id, cluster: this.#cluster }, 'session ready');
     this.#publish({ type: 'ready', summary: this.summary() });
   }
@@ -188,12 +276,17 @@ export class Session {
     this.#publish({ type: 'failed', error });
   }
 
-  /** An ended session (also one that could not be restored after a restart, with why). */
+  /** An ended session (also one that could not be restored after a restart, or that expired, with why). */
   markEnded(error?: ErrorDetail): void {
     this.#dropEnvironment();
     this.#state = 'ended';
     if (error) this.#error = error;
-    this.#deps.store.updateSession(this.id, { state: 'ended', endedAt: now(), ...(error ? { error } : {}) });
+    this.#deps.store.updateSession(this.id, { state: 'ended', endedAt: this.#now(), ...(error ? { error } : {}) });
+    this.#publish({ type: 'ended', error });
+  }
+
+  #now(): string {
+    return new Date(this.#deps.clock()).toISOString();
   }
 
   /**
@@ -237,8 +330,11 @@ export class Session {
     this.#work = { controller, done };
   }
 
-  /** Ends the session: stops provisioning, drops the environment, then `remove`s the cluster. */
-  end(remove: (cluster: string) => Promise<void>): Promise<void> {
+  /**
+   * Ends the session: stops provisioning, drops the environment, then `remove`s the cluster. `why`: the session
+   * did not end at its learner's request (E_SESSION_EXPIRED), shown to the learner from then on.
+   */
+  end(remove: (cluster: string) => Promise<void>, why?: KubelabError): Promise<void> {
     if (this.#state === 'ended') return Promise.resolve();
     this.#ending ??= (async () => {
       await this.#stopWork();
@@ -249,8 +345,8 @@ export class Session {
         this.#ending = undefined;
         throw error;
       }
-      this.markEnded();
-      this.#deps.log.info({ session: this.id, cluster: this.#cluster }, 'session ended');
+      this.markEnded(why ? ERROR_DETAIL(why) : undefined);
+      this.#deps.log.info({ session: this.id, cluster: this.#cluster, ...(why ? { reason: why.message } : {}) }, 'session ended');
     })();
     return this.#ending;
   }

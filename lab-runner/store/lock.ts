@@ -9,6 +9,13 @@ export interface LockOwner {
   hostname: string;
   port: number;
   startedAt: string;
+  /**
+   * Once it listens: the address a client on this machine reaches it at (127.0.0.1 for a server on every address),
+   * for `npx kubelab session`.
+   */
+  address?: string;
+  /** Once it listens over HTTPS: its certificate's SHA-256 fingerprint, which `npx kubelab session` pins. */
+  tlsFingerprint?: string;
 }
 
 /** A lock file with no readable owner is another server still writing it, unless it is older than this. */
@@ -58,6 +65,21 @@ export class DataDirLock {
     writeFileSync(this.path, JSON.stringify(this.#owner));
   }
 
+  /** Records where the server listens, once it does: port, the address a local client uses, and its TLS fingerprint. */
+  setListening(listening: { port: number; address: string; tlsFingerprint?: string | undefined }): void {
+    if (this.#released) return;
+    const { tlsFingerprint, ...rest } = listening;
+    this.#owner = { ...this.#owner, ...rest, ...(tlsFingerprint ? { tlsFingerprint } : {}) };
+    writeFileSync(this.path, JSON.stringify(this.#owner));
+  }
+
+  /** The server that holds `dataDir`'s lock, if one does and its process is alive on this machine. */
+  static running(dataDir: string): LockOwner | undefined {
+    const held = read(lockFile(dataDir));
+    if (typeof held !== 'object' || held.pid <= 0 || isStale(held) || held.hostname !== hostname()) return undefined;
+    return held;
+  }
+
   /** Removes the lock file, if it is still ours. */
   release(): void {
     if (this.#released) return;
@@ -96,7 +118,14 @@ function read(path: string): LockOwner | 'gone' | 'unreadable' {
   try {
     const owner = JSON.parse(text) as Partial<LockOwner>;
     if (typeof owner.pid === 'number' && typeof owner.hostname === 'string') {
-      return { pid: owner.pid, hostname: owner.hostname, port: Number(owner.port ?? 0), startedAt: String(owner.startedAt ?? '') };
+      return {
+        pid: owner.pid,
+        hostname: owner.hostname,
+        port: Number(owner.port ?? 0),
+        startedAt: String(owner.startedAt ?? ''),
+        ...(typeof owner.address === 'string' ? { address: owner.address } : {}),
+        ...(typeof owner.tlsFingerprint === 'string' ? { tlsFingerprint: owner.tlsFingerprint } : {}),
+      };
     }
   } catch {
     // fall through: half-written or not ours

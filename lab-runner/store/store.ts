@@ -22,6 +22,10 @@ export interface SessionRow {
   createdAt: string;
   readyAt?: string;
   endedAt?: string;
+  /** The last terminal input or API request of the learner (written at most once a minute); createdAt until then. */
+  lastActivityAt?: string;
+  /** How many times the learner extended the lab's time limit. */
+  extensions?: number;
 }
 
 export interface StoredCheck extends CheckResult {
@@ -70,6 +74,9 @@ const migrations = [
      state       TEXT NOT NULL CHECK (state IN ('creating', 'ready')),
      created_at  TEXT NOT NULL
    );`,
+  // Session lifetime: the learner's last activity (for the idle timeout) and the extensions of the time limit.
+  `ALTER TABLE sessions ADD COLUMN last_activity_at TEXT;
+   ALTER TABLE sessions ADD COLUMN extensions INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 interface RawSession {
@@ -84,6 +91,8 @@ interface RawSession {
   created_at: string;
   ready_at: string | null;
   ended_at: string | null;
+  last_activity_at: string | null;
+  extensions: number;
 }
 
 interface RawCheck {
@@ -107,6 +116,8 @@ function toSession(raw: RawSession): SessionRow {
     createdAt: raw.created_at,
     ...(raw.ready_at ? { readyAt: raw.ready_at } : {}),
     ...(raw.ended_at ? { endedAt: raw.ended_at } : {}),
+    ...(raw.last_activity_at ? { lastActivityAt: raw.last_activity_at } : {}),
+    ...(raw.extensions ? { extensions: raw.extensions } : {}),
   };
 }
 
@@ -161,8 +172,8 @@ export class Store {
   createSession(row: SessionRow): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id, token_hash, lesson, cluster, profile, state, error, nodes, created_at, ready_at, ended_at)
-         VALUES (:id, :tokenHash, :lesson, :cluster, :profile, :state, :error, :nodes, :createdAt, :readyAt, :endedAt)`,
+        `INSERT INTO sessions (id, token_hash, lesson, cluster, profile, state, error, nodes, created_at, ready_at, ended_at, last_activity_at, extensions)
+         VALUES (:id, :tokenHash, :lesson, :cluster, :profile, :state, :error, :nodes, :createdAt, :readyAt, :endedAt, :lastActivityAt, :extensions)`,
       )
       .run({
         id: row.id,
@@ -176,6 +187,8 @@ export class Store {
         createdAt: row.createdAt,
         readyAt: row.readyAt ?? null,
         endedAt: row.endedAt ?? null,
+        lastActivityAt: row.lastActivityAt ?? null,
+        extensions: row.extensions ?? 0,
       });
   }
 
@@ -187,15 +200,17 @@ export class Store {
   /** Updates the given fields; `error: null` clears a stored error. */
   updateSession(
     id: string,
-    patch: Partial<Pick<SessionRow, 'cluster' | 'state' | 'nodes' | 'readyAt' | 'endedAt'>> & { error?: ErrorDetail | null },
+    patch: Partial<Pick<SessionRow, 'cluster' | 'state' | 'nodes' | 'readyAt' | 'endedAt' | 'lastActivityAt' | 'extensions'>> & { error?: ErrorDetail | null },
   ): void {
-    const columns: Record<string, string | null> = {};
+    const columns: Record<string, string | number | null> = {};
     if (patch.cluster !== undefined) columns.cluster = patch.cluster;
     if (patch.state !== undefined) columns.state = patch.state;
     if (patch.nodes !== undefined) columns.nodes = JSON.stringify(patch.nodes);
     if (patch.readyAt !== undefined) columns.ready_at = patch.readyAt;
     if (patch.endedAt !== undefined) columns.ended_at = patch.endedAt;
     if (patch.error !== undefined) columns.error = patch.error ? JSON.stringify(patch.error) : null;
+    if (patch.lastActivityAt !== undefined) columns.last_activity_at = patch.lastActivityAt;
+    if (patch.extensions !== undefined) columns.extensions = patch.extensions;
     const names = Object.keys(columns);
     if (names.length === 0) return;
     this.db.prepare(`UPDATE sessions SET ${names.map((n) => `${n} = :${n}`).join(', ')} WHERE id = :id`).run({ ...columns, id });
@@ -204,6 +219,11 @@ export class Store {
   /** Sessions that hold (or are getting) a cluster: what capacity counts. */
   liveSessions(): SessionRow[] {
     return (this.db.prepare(`SELECT * FROM sessions WHERE state IN ('provisioning', 'ready') ORDER BY created_at`).all() as unknown as RawSession[]).map(toSession);
+  }
+
+  /** Sessions that have not ended (live, or failed and waiting for Recreate), oldest first: what the host lists. */
+  openSessions(): SessionRow[] {
+    return (this.db.prepare(`SELECT * FROM sessions WHERE state != 'ended' ORDER BY created_at`).all() as unknown as RawSession[]).map(toSession);
   }
 
   liveSessionCount(): number {

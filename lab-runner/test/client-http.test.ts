@@ -36,7 +36,7 @@ async function apiError(promise: Promise<unknown>, status: number, code: string)
 
 describe('the typed lab client', () => {
   test('a lab goes from create to ready through the event stream, then checks and ends', async () => {
-    assert.deepEqual(await api.lessons(), [{ slug: 'probe', title: 'Probe', profile: 'single', exercises: [{ id: 'probe', title: 'Probe the cluster' }] }]);
+    assert.deepEqual(await api.lessons(), [{ slug: 'probe', title: 'Probe', profile: 'single', exercises: [{ id: 'probe', title: 'Probe the cluster' }], nodeAccess: false, startable: true }]);
     const created = await api.createSession('probe');
     assert.equal(created.state, 'provisioning');
     const steps: Step[] = [];

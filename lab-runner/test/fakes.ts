@@ -13,6 +13,7 @@ import type { Status } from '@kubelab/kit/status';
 import type { Profile } from '@kubelab/labs/profiles';
 import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../providers/provider.ts';
 import type { LabLesson, Lessons } from '../sessions/manager.ts';
+import type { Clock } from '../sessions/lifetime.ts';
 import { buildApp } from '../app.ts';
 import type { Timeouts } from '../plugins/edge.ts';
 import { loadConfig, type Config } from '../config.ts';
@@ -223,9 +224,9 @@ export class CheckGate {
 
 /**
  * One fake lesson, "probe": single-node, with one exercise whose check is the gate's and whose setup and cleanup
- * are no-op scripts (run for real by bash, with the fake kubeconfig).
+ * are no-op scripts (run for real by bash, with the fake kubeconfig). `extra` lessons come after it.
  */
-export function fakeLessons(gate = new CheckGate()): { lessons: Lessons; lesson: LabLesson; gate: CheckGate } {
+export function fakeLessons(gate = new CheckGate(), extra: readonly LabLesson[] = []): { lessons: Lessons; lesson: LabLesson; gate: CheckGate } {
   const lesson: LabLesson = {
     slug: 'probe',
     profile: 'single',
@@ -244,11 +245,56 @@ export function fakeLessons(gate = new CheckGate()): { lessons: Lessons; lesson:
       },
     ],
   };
+  const all = [lesson, ...extra];
   return {
     lesson,
     gate,
-    lessons: { all: async () => [lesson], find: async (slug) => (slug === lesson.slug ? lesson : undefined) },
+    lessons: { all: async () => all, find: async (slug) => all.find((candidate) => candidate.slug === slug) },
   };
+}
+
+/**
+ * A lesson that needs node access ("static pods"), marked `nodeAccess: true` as its frontmatter would: a
+ * workshop server refuses its lab. Its one exercise passes at once.
+ */
+export function nodeAccessLesson(slug = 'static-pods'): LabLesson {
+  return {
+    slug,
+    profile: 'single',
+    page: { title: 'Static pods', nodeAccess: true },
+    exercises: [
+      {
+        id: 'manifest',
+        title: 'Write a static pod manifest',
+        hints: ['The kubelet watches /etc/kubernetes/manifests.'],
+        solution: 'true',
+        cleanup: ': cleanup',
+        nearMisses: [{ name: 'nothing', apply: 'true', failsOn: 'probe' }],
+        check: async () => [{ id: 'probe', description: 'Nothing to check', passed: true }],
+        timeoutMs: 15_000,
+      },
+    ],
+  };
+}
+
+/** A clock the test moves by hand (Date.now() when made). */
+export class TestClock {
+  #now: number;
+
+  constructor(start = Date.now()) {
+    this.#now = start;
+  }
+
+  readonly now: Clock = () => this.#now;
+
+  advance(ms: number): void {
+    this.#now += ms;
+  }
+
+  /** Minutes, as the lifetimes are configured. */
+  advanceMinutes(minutes: number): void {
+    this.advance(minutes * 60_000);
+  }
 }
 
 /** A temporary directory for one test, removed by the returned function. */
@@ -297,9 +343,13 @@ export async function fakeServer(options: {
   timeouts?: Partial<Timeouts>;
   /** Where the JSON log lines go (at info); silent otherwise, unless KUBELAB_TEST_LOGS=1. */
   logStream?: NodeJS.WritableStream;
+  /** Lessons beside "probe" (nodeAccessLesson(), for one). */
+  extraLessons?: readonly LabLesson[];
+  /** The clock session lifetimes are measured with (a TestClock's `now`). */
+  clock?: Clock;
 }): Promise<FakeServer> {
   const provider = options.provider ?? new FakeProvider();
-  const { lessons, gate } = fakeLessons(options.gate);
+  const { lessons, gate } = fakeLessons(options.gate, options.extraLessons);
   const config = loadConfig(
     {},
     {
@@ -313,7 +363,7 @@ export async function fakeServer(options: {
     },
   );
   const logger = options.logStream !== undefined || process.env.KUBELAB_TEST_LOGS === '1';
-  const app = await buildApp({ config, provider, lessons, logger, logStream: options.logStream, timeouts: options.timeouts });
+  const app = await buildApp({ config, provider, lessons, logger, logStream: options.logStream, timeouts: options.timeouts, ...(options.clock ? { clock: options.clock } : {}) });
   await app.ready();
   const server: FakeServer = {
     app,

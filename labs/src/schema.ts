@@ -49,6 +49,13 @@ export const lessonFrontmatter = z.object({
   goals: z.array(z.string().min(3)).min(1),
   /** Usual time to complete, in minutes. */
   minutes: z.number().int().positive(),
+  /**
+   * The lesson needs the cluster's nodes themselves: static pods in /etc/kubernetes/manifests, `kubectl debug node`,
+   * crictl, an etcd snapshot taken on the control plane, hostPath. A workshop server (its learners are not
+   * cluster-admin, and Pod Security keeps them off the nodes) refuses its lab with 409 E_SELF_PACED_ONLY and its
+   * lab panel says "self-paced only"; a self-paced server (the learner's own machine) runs it as any other.
+   */
+  nodeAccess: z.boolean().default(false),
 });
 
 export type LessonFrontmatter = z.output<typeof lessonFrontmatter>;

@@ -27,6 +27,11 @@ export default fp(
               name: 'kubelab-launch-<port>',
               description: 'Set by opening the launch link (/?launch=<token>); __Host-kubelab-launch-<port> over HTTPS.',
             },
+            adminToken: {
+              type: 'http',
+              scheme: 'bearer',
+              description: "The host's admin token (/api/admin only): made at each start, kept 0600 in the data directory as admin-token; `npx kubelab session` uses it.",
+            },
           },
         },
       },
