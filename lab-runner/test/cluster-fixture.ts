@@ -7,17 +7,23 @@ import { run } from '@kubelab/kit/exec';
 import { EventStatus } from '@kubelab/kit/status';
 import { toolPath } from '@kubelab/kit/artifacts';
 import { KindProvider } from '../providers/kind/provider.ts';
+import type { NodeLimits } from '../providers/workshop.ts';
+import { NamespaceReconciler } from '../sessions/namespaces.ts';
 
-export { KindProvider };
-import type { Cluster } from '../providers/provider.ts';
+/** labs:test --profile workshop runs the lab-runner's namespace reconciler beside its learner-mode cluster. */
+export { KindProvider, NamespaceReconciler };
+import type { Cluster, ClusterAccess } from '../providers/provider.ts';
 import type { Profile } from '@kubelab/labs/profiles';
 
 /** A real cluster for a test file: created through the provider, with kubectl and helm bound to it. */
 export interface TestCluster {
   cluster: Cluster;
+  /** The admin's kubeconfig (the host's, as the lab-runner uses it). */
   kubeconfigPath: string;
   kubectl(args: string[], input?: string): Promise<string>;
   helm(args: string[]): Promise<string>;
+  /** A learner-mode cluster's: the learner's kubeconfig with the host's server address. */
+  learnerKubeconfigPath?: string;
   status: EventStatus;
   dispose(): Promise<void>;
 }
@@ -28,24 +34,30 @@ export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(3
  * A kind provider whose clusters' kubeconfigs are kept in a data directory of this test process (removed when it
  * exits), not in the user's own: `<dataDir>/clusters`, as a lab server with KUBELAB_DATA_DIR=<dataDir> keeps them.
  */
-export function testProvider(options: { readyTimeoutMs?: number } = {}): KindProvider & { dataDir: string } {
+export function testProvider(options: { readyTimeoutMs?: number; nodeLimits?: NodeLimits } = {}): KindProvider & { dataDir: string } {
   const dataDir = mkdtempSync(join(tmpdir(), 'kubelab-test-data-'));
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   return Object.assign(new KindProvider({ ...options, stateDir: join(dataDir, 'clusters') }), { dataDir });
 }
 
-export async function createTestCluster(provider: KindProvider, profile: Profile, prefix = 'test'): Promise<TestCluster> {
+export async function createTestCluster(provider: KindProvider, profile: Profile, prefix = 'test', access: ClusterAccess = 'admin'): Promise<TestCluster> {
   const name = uniqueName(prefix);
   const status = new EventStatus((event) => {
     if (event.type === 'done' || event.type === 'fail') process.stderr.write(`  [${name}] ${event.type} ${event.id} ${event.elapsedMs}ms\n`);
   });
-  const cluster = await provider.create({ name, profile }, status, AbortSignal.timeout(900_000));
+  const cluster = await provider.create({ name, profile, access }, status, AbortSignal.timeout(900_000));
   const dir = await mkdtemp(join(tmpdir(), 'kubelab-test-'));
   const kubeconfigPath = join(dir, 'kubeconfig');
   await writeFile(kubeconfigPath, await provider.kubeconfig(name), { mode: 0o600 });
+  let learnerKubeconfigPath: string | undefined;
+  if (access === 'learner') {
+    learnerKubeconfigPath = join(dir, 'learner.kubeconfig');
+    await writeFile(learnerKubeconfigPath, await provider.kubeconfig(name, { user: 'learner' }), { mode: 0o600 });
+  }
   return {
     cluster,
     kubeconfigPath,
+    ...(learnerKubeconfigPath ? { learnerKubeconfigPath } : {}),
     status,
     kubectl: async (args, input) => (await run([toolPath('kubectl'), '--kubeconfig', kubeconfigPath, ...args], { input })).stdout,
     helm: async (args) => (await run([toolPath('helm'), '--kubeconfig', kubeconfigPath, ...args])).stdout,

@@ -19,7 +19,13 @@ export interface HarnessRow {
 }
 
 export interface HarnessOptions {
+  /** The admin's kubeconfig: setup and cleanup run with it, and the check reads the cluster with it, as the lab server's do. */
   kubeconfig: string;
+  /**
+   * The learner's kubeconfig, on a learner-mode cluster (`labs:test --profile workshop`): the solution and the
+   * near-misses run with it, as a workshop's learner would type them. Without it they run as admin too.
+   */
+  learnerKubeconfig?: string;
   /** Called as each row completes, so a long run shows progress. */
   onRow?: (row: HarnessRow) => void;
   signal?: AbortSignal;
@@ -47,11 +53,15 @@ function judge(row: HarnessRow, result: CheckResult): string | undefined {
 /**
  * Proves one exercise's check right on a real cluster: it fails on the pristine state, passes after the
  * reference solution, and fails after each near-miss, on the criterion the near-miss names. Each scenario starts
- * from cleanup + setup, so scenarios never see each other's leftovers.
+ * from cleanup + setup, so scenarios never see each other's leftovers. Setup and cleanup run as admin; the
+ * solution and near-misses as the learner when options.learnerKubeconfig is given.
  */
 export async function proveExercise(lesson: Pick<Lesson, 'slug'>, exercise: Exercise, options: HarnessOptions): Promise<HarnessRow[]> {
   const cluster = contextFromKubeconfig(options.kubeconfig);
-  const script = (what: string, body: string) => runExerciseScript(`${exercise.id} ${what}`, body, options.kubeconfig, { signal: options.signal });
+  const script = (what: string, body: string, as: 'admin' | 'learner' = 'admin') =>
+    runExerciseScript(`${exercise.id} ${what}${as === 'learner' && options.learnerKubeconfig ? ' (as the learner)' : ''}`, body, as === 'learner' ? (options.learnerKubeconfig ?? options.kubeconfig) : options.kubeconfig, {
+      signal: options.signal,
+    });
   const reset = async () => {
     await script('cleanup', exercise.cleanup);
     if (exercise.setup) await script('setup', exercise.setup);
@@ -72,7 +82,7 @@ export async function proveExercise(lesson: Pick<Lesson, 'slug'>, exercise: Exer
     const began = performance.now();
     try {
       await reset();
-      if (apply) await script(scenario, apply);
+      if (apply) await script(scenario, apply, 'learner');
       row.prepareMs = Math.round(performance.now() - began);
       row.result = await runCheck(exercise.id, (signal) => exercise.check(cluster, signal), { timeoutMs: exercise.timeoutMs });
       row.surprise = judge(row, row.result);
