@@ -12,6 +12,7 @@ import type {
   ExerciseReset,
   Health,
   LessonList,
+  Lifetime,
   SessionSummary,
 } from '../schemas/api.ts';
 
@@ -95,6 +96,11 @@ export class LabApi {
   /** Recreate: a new cluster for the same session; its steps stream on the events again. */
   recreate(c: Credentials, signal?: AbortSignal): Promise<EnvironmentReset> {
     return this.#request('POST', `${sessionPath(c.id)}/reset`, { token: c.token, body: {}, signal });
+  }
+
+  /** Adds time to the lab's time limit (a workshop's); its new lifetime. 400 E_BAD_REQUEST past the last extension. */
+  extend(c: Credentials, signal?: AbortSignal): Promise<Lifetime> {
+    return this.#request('POST', `${sessionPath(c.id)}/extend`, { token: c.token, body: {}, signal });
   }
 
   check(c: Credentials, exercise: string, signal?: AbortSignal): Promise<CheckResult> {

@@ -11,6 +11,7 @@ export type {
   Criterion,
   ErrorDetail,
   LessonList,
+  Lifetime,
   Profile,
   SessionState,
   SessionSummary,

@@ -2,7 +2,7 @@
 import { clusterProfiles } from '@kubelab/labs/profiles';
 import { labController, type LabPhase, type LabSnapshot } from '../lab/controller.ts';
 import type { Profile, Step } from '../lab/api.ts';
-import { errorTitle } from '../lab/messages.ts';
+import { errorTitle, lifetimeWords, SELF_PACED_ONLY } from '../lab/messages.ts';
 import { store } from '../lab/store.ts';
 import { confirmDialog } from '../lib/confirm.ts';
 import { formatDuration, sentence } from '../lib/format.ts';
@@ -25,6 +25,7 @@ const BADGE: Record<LabPhase, [text: string, state: string]> = {
   provisioning: ['Starting…', 'busy'],
   ready: ['Lab ready', 'ready'],
   failed: ['Lab needs attention', 'failed'],
+  unavailable: [SELF_PACED_ONLY.badge, 'none'],
 };
 
 const STATUS: Record<LabPhase, string> = {
@@ -34,13 +35,22 @@ const STATUS: Record<LabPhase, string> = {
   provisioning: 'Starting',
   ready: 'Lab ready',
   failed: 'Stopped by an error',
+  unavailable: SELF_PACED_ONLY.badge,
 };
+
+/** How often the time left is redrawn (it is shown to the minute). */
+const LIFETIME_TICK_MS = 15_000;
 
 class KubelabLab extends HTMLElement {
   #stepSeen = new Map<string, number>();
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastPhase: LabPhase | undefined;
   #readyAfter: number | undefined;
+  #lifetimeTimer: ReturnType<typeof setInterval> | undefined;
+  /** The deadline whose warning has been announced (once per deadline: an extension moves it). */
+  #warnedFor: number | undefined;
+  /** Why the last Extend was refused, shown in the lifetime line until the lab changes. */
+  #extendProblem: string | undefined;
 
   /** The terminal element; its methods exist once its module has loaded (when a lab starts), hence `?.()`. */
   get #terminal(): KubelabTerminal | null {
@@ -70,6 +80,18 @@ class KubelabLab extends HTMLElement {
       if (!ok) return;
       await lab.end();
       this.querySelector<HTMLElement>('[data-action="start"]')?.focus();
+    });
+    this.#on('[data-action="extend"]', async (button) => {
+      button.disabled = true;
+      try {
+        await lab.extend();
+        this.#extendProblem = undefined;
+      } catch (error) {
+        this.#extendProblem = sentence(error instanceof Error ? error.message : String(error));
+      } finally {
+        button.disabled = false;
+        this.#renderLifetime(lab.snapshot);
+      }
     });
     this.#on('[data-action="collapse"]', () => this.#setCollapsed(true));
     this.#on('[data-action="expand"]', () => this.#setCollapsed(false));
@@ -164,10 +186,51 @@ class KubelabLab extends HTMLElement {
     this.#renderIdle(s);
     this.#renderProvisioning(s);
     if (s.phase === 'failed') this.#renderFailed(s);
+    if (s.phase === 'unavailable') this.#renderUnavailable();
+    this.#renderLifetime(s);
     this.#renderChrome(s);
     if (previous !== s.phase) {
       this.#announce(s);
       if (focusInPanel) this.#moveFocus(s.phase, previous);
+    }
+  }
+
+  #renderUnavailable() {
+    part(this, '[data-unavailable-title]').textContent = SELF_PACED_ONLY.title;
+    part(this, '[data-unavailable-body]').innerHTML = inlineMarkdown(SELF_PACED_ONLY.body);
+  }
+
+  /**
+   * The lab's time limit above the terminal (a workshop's; nothing for a self-paced lab): the time left, and from
+   * the warning on, what happens and Extend. Redrawn every few seconds while the lab is ready; the warning is
+   * announced once.
+   */
+  #renderLifetime(s: LabSnapshot) {
+    const line = part(this, '[data-lifetime]');
+    const lifetime = s.phase === 'ready' ? s.lifetime : undefined;
+    if (lifetime && !this.#lifetimeTimer) {
+      this.#lifetimeTimer = setInterval(() => {
+        const lab = labController();
+        if (lab) this.#renderLifetime(lab.snapshot);
+      }, LIFETIME_TICK_MS);
+    } else if (!lifetime && this.#lifetimeTimer) {
+      clearInterval(this.#lifetimeTimer);
+      this.#lifetimeTimer = undefined;
+      this.#extendProblem = undefined;
+    }
+    line.hidden = !lifetime;
+    if (!lifetime) return;
+    const ms = lifetime.deadline - Date.now();
+    const warning = ms <= lifetime.warnBeforeMs;
+    const words = lifetimeWords({ ms, warning, extensionsLeft: lifetime.extensionsLeft, extendMinutes: lifetime.extendMinutes });
+    line.dataset['state'] = warning ? 'warning' : 'quiet';
+    part(this, '[data-lifetime-text]').textContent = this.#extendProblem && warning ? `${words.text} ${this.#extendProblem}` : words.text;
+    const extend = part<HTMLButtonElement>(this, '[data-action="extend"]');
+    extend.hidden = !words.canExtend;
+    extend.textContent = words.extendLabel;
+    if (warning && this.#warnedFor !== lifetime.deadline) {
+      this.#warnedFor = lifetime.deadline;
+      part(this, '[data-announce]').textContent = words.text;
     }
   }
 

@@ -6,12 +6,15 @@ import { ApiError, LabApi } from '@kubelab/lab-runner/client';
 import { PROBLEMS, type Problem, type ProblemCode } from './messages.ts';
 
 export { ApiError, followSessionEvents } from '@kubelab/lab-runner/client';
-export type { CheckResult, ConnectionState, Credentials, Criterion, ErrorDetail, Profile, SessionSummary, Step } from '@kubelab/lab-runner/client';
+export type { CheckResult, ConnectionState, Credentials, Criterion, ErrorDetail, Lifetime, Profile, SessionSummary, Step } from '@kubelab/lab-runner/client';
 
 export const api = new LabApi();
 
-/** The codes with which the server says it does not know this session (or this token) any more. */
-const SESSION_GONE_CODES: ReadonlySet<string> = new Set(['E_TOKEN_MISSING', 'E_TOKEN_INVALID', 'E_SESSION_NOT_FOUND']);
+/**
+ * The codes with which the server says it does not know this session (or this token) any more, or that it ended
+ * the lab itself (its time limit, idleness, the host: E_SESSION_EXPIRED).
+ */
+const SESSION_GONE_CODES: ReadonlySet<string> = new Set(['E_TOKEN_MISSING', 'E_TOKEN_INVALID', 'E_SESSION_NOT_FOUND', 'E_SESSION_EXPIRED']);
 
 /**
  * Whether the server no longer knows the session: forget it. Other 4xx answers (an unknown exercise, a launch

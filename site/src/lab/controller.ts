@@ -10,8 +10,20 @@
  * The session ({id, token}) is kept in localStorage per lesson, so a reload reconnects to the same cluster; when
  * the server no longer knows it, it is forgotten.
  */
-import { api, ApiError, followSessionEvents, isSessionGone, LabError, problemOf, type CheckResult, type Credentials, type Profile, type SessionSummary } from './api.ts';
-import { CLUSTER_GONE_CODES, NOTICES, PROBLEMS, type Problem } from './messages.ts';
+import {
+  api,
+  ApiError,
+  followSessionEvents,
+  isSessionGone,
+  LabError,
+  problemOf,
+  type CheckResult,
+  type Credentials,
+  type Lifetime,
+  type Profile,
+  type SessionSummary,
+} from './api.ts';
+import { CLUSTER_GONE_CODES, expiredNotice, NOTICES, PROBLEMS, type Problem } from './messages.ts';
 import { initialSnapshot, reduce, type LabEvent, type LabSnapshot } from './reducer.ts';
 import { store, type StoredSession } from './store.ts';
 import type * as TerminalModule from '../terminal/kubelab-terminal.ts';
@@ -39,15 +51,18 @@ const REFOLLOW_MS = 1000;
 export class LabController extends EventTarget {
   readonly lesson: string;
   readonly profile: Profile;
+  /** The lesson needs the nodes themselves: a workshop server runs no lab for it (self-paced only). */
+  readonly nodeAccess: boolean;
   #snapshot: LabSnapshot = initialSnapshot;
   #session: StoredSession | undefined;
   #attempt: Attempt = { id: 0, signal: new AbortController().signal, abort() {} };
   #terminal: KubelabTerminal | undefined;
 
-  constructor(lesson: string, profile: Profile) {
+  constructor(lesson: string, profile: Profile, nodeAccess = false) {
     super();
     this.lesson = lesson;
     this.profile = profile;
+    this.nodeAccess = nodeAccess;
   }
 
   get snapshot(): Readonly<LabSnapshot> {
@@ -62,8 +77,15 @@ export class LabController extends EventTarget {
     return this.#snapshot.phase === 'ready';
   }
 
-  /** Picks up the session remembered for this lesson, if the server still has it. */
+  /**
+   * Picks up the session remembered for this lesson, if the server still has it. A lesson that needs node access
+   * first asks the server whether it runs labs for it (a workshop does not): if not, the panel says so.
+   */
   async resume(): Promise<void> {
+    if (this.nodeAccess && !(await this.#startable())) {
+      this.#dispatch({ type: 'unavailable', attempt: this.#attempt.id });
+      return;
+    }
     const stored = store.session(this.lesson);
     if (!stored) return;
     this.#session = stored;
@@ -87,6 +109,28 @@ export class LabController extends EventTarget {
   /** Try again after a failure: recreate when there is a session, else start afresh. */
   retry(): Promise<void> {
     return this.#launch(this.#session && this.#snapshot.canRecreate ? 'recreate' : 'start');
+  }
+
+  /**
+   * Extend: more time before the lab's time limit. Resolves with the new lifetime (the panel shows it); a refusal
+   * (no extension left) is thrown for the panel to show, and leaves the lab as it is.
+   */
+  async extend(): Promise<Lifetime> {
+    return this.#whileReady(async (credentials, signal) => {
+      const lifetime = await api.extend(credentials, signal);
+      this.#dispatch({ type: 'extended', attempt: this.#attempt.id, lifetime, at: Date.now() });
+      return lifetime;
+    });
+  }
+
+  /** Whether this server starts labs for the lesson (GET /api/lessons); true when it cannot tell. */
+  async #startable(): Promise<boolean> {
+    try {
+      const lesson = (await api.lessons()).find((candidate) => candidate.slug === this.lesson);
+      return lesson?.startable !== false;
+    } catch {
+      return true; // the server does not answer: Start lab will say so
+    }
   }
 
   /** End lab: delete the session and its cluster. */
@@ -143,6 +187,7 @@ export class LabController extends EventTarget {
         return this.#launch('start');
       }
       this.#dispatch({ type: 'failed', attempt: attempt.id, error: problemOf(error), canRecreate: how === 'recreate' });
+      if (error instanceof ApiError && error.code === 'E_SELF_PACED_ONLY') this.#dispatch({ type: 'unavailable', attempt: attempt.id });
       return;
     }
     this.#session = session;
@@ -164,9 +209,9 @@ export class LabController extends EventTarget {
   async #apply(attempt: Attempt, summary: SessionSummary): Promise<void> {
     if (summary.state !== 'ready') this.#terminal?.disconnect();
     if (summary.state === 'ended') this.#forget();
-    this.#dispatch({ type: 'summary', attempt: attempt.id, summary });
+    this.#dispatch({ type: 'summary', attempt: attempt.id, summary, at: Date.now() });
     if (summary.state === 'provisioning') await this.#follow(attempt);
-    else if (summary.state === 'ready') await this.#becomeReady(attempt, summary);
+    else if (summary.state === 'ready') await this.#becomeReady(attempt, summary, Date.now());
   }
 
   /** Follows the provisioning events (the server replays the steps so far) until the lab is ready or failed. */
@@ -174,17 +219,21 @@ export class LabController extends EventTarget {
     const session = this.#session;
     if (!session) return;
     let ready: SessionSummary | undefined;
+    let readyAt = 0;
     const end = await followSessionEvents(
       api,
       session,
       {
         onStep: (step) => this.#dispatch({ type: 'step', attempt: attempt.id, step }),
-        onReady: (summary) => (ready = summary),
+        onReady: (summary) => {
+          ready = summary;
+          readyAt = Date.now();
+        },
         onFailed: (error) => this.#dispatch({ type: 'failed', attempt: attempt.id, error, canRecreate: true }),
       },
       { signal: attempt.signal },
     );
-    if (end === 'ready' && ready) return this.#becomeReady(attempt, ready);
+    if (end === 'ready' && ready) return this.#becomeReady(attempt, ready, readyAt);
     if (end === 'closed') {
       // The stream dropped (the server restarted, the network blinked): ask where things stand, then go on.
       await sleep(REFOLLOW_MS, attempt.signal);
@@ -192,7 +241,8 @@ export class LabController extends EventTarget {
     }
   }
 
-  async #becomeReady(attempt: Attempt, summary: SessionSummary): Promise<void> {
+  /** `at`: when the summary arrived (the lab's time limit counts from there). */
+  async #becomeReady(attempt: Attempt, summary: SessionSummary, at: number): Promise<void> {
     const { KubelabTerminal } = await loadTerminal();
     const session = this.#session;
     if (attempt.signal.aborted || !session) return; // the import is the one wait nothing can cancel
@@ -202,7 +252,7 @@ export class LabController extends EventTarget {
       this.#terminal = element;
       element.addEventListener('statuschange', (event) => this.#onTerminalStatus((event as CustomEvent<TerminalStatus>).detail));
     }
-    this.#dispatch({ type: 'ready', attempt: attempt.id, summary });
+    this.#dispatch({ type: 'ready', attempt: attempt.id, summary, at });
     element.connect(api.terminalUrl(session));
   }
 
@@ -237,7 +287,7 @@ export class LabController extends EventTarget {
     } catch (error) {
       if (attempt.signal.aborted) throw new LabError(PROBLEMS.labChanged);
       if (error instanceof ApiError && CLUSTER_GONE_CODES.has(error.code)) this.#clusterGone(attempt, error.detail);
-      else if (isSessionGone(error)) this.#lose(attempt, NOTICES.sessionLost);
+      else if (isSessionGone(error)) this.#lose(attempt, goneNotice(error, NOTICES.sessionLost));
       throw error;
     }
   }
@@ -256,12 +306,12 @@ export class LabController extends EventTarget {
    * Runs the rest of an attempt. Cancelled work ends quietly; a session the server forgot ends the lab with a
    * notice; any other error is shown, with Recreate when there is a session to recreate.
    */
-  async #guard(attempt: Attempt, work: () => Promise<void>, goneNotice: string = NOTICES.sessionLost): Promise<void> {
+  async #guard(attempt: Attempt, work: () => Promise<void>, notice: string = NOTICES.sessionLost): Promise<void> {
     try {
       await work();
     } catch (error) {
       if (attempt.signal.aborted) return;
-      if (isSessionGone(error)) this.#lose(attempt, goneNotice);
+      if (isSessionGone(error)) this.#lose(attempt, goneNotice(error, notice));
       else this.#dispatch({ type: 'failed', attempt: attempt.id, error: problemOf(error), canRecreate: this.#session !== undefined });
     }
   }
@@ -292,6 +342,11 @@ export class LabController extends EventTarget {
   }
 }
 
+/** What the panel says once the server no longer has the session: why it ended, when the server ended it itself. */
+function goneNotice(error: unknown, otherwise: string): string {
+  return error instanceof ApiError && error.code === 'E_SESSION_EXPIRED' ? expiredNotice(error) : otherwise;
+}
+
 /** Waits, or stops early (throwing the abort reason) when the signal fires. */
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -312,13 +367,13 @@ let controller: LabController | undefined;
 
 /**
  * The page's lab controller: one lesson per page, read from the lab panel (<kubelab-lab data-lesson
- * data-profile>). Undefined on pages without a lab.
+ * data-profile data-node-access>). Undefined on pages without a lab.
  */
 export function labController(): LabController | undefined {
   if (controller) return controller;
   const host = document.querySelector<HTMLElement>('kubelab-lab');
   const lesson = host?.dataset['lesson'];
   if (!lesson) return undefined;
-  controller = new LabController(lesson, host.dataset['profile'] === 'multi' ? 'multi' : 'single');
+  controller = new LabController(lesson, host.dataset['profile'] === 'multi' ? 'multi' : 'single', host.dataset['nodeAccess'] === 'true');
   return controller;
 }

@@ -38,6 +38,8 @@ export const ERROR_TITLES: Partial<Record<ProblemCode, string>> = {
   E_UNKNOWN_LESSON: 'The lab server does not know this lesson',
   E_NO_ENGINE: 'Docker is not available to the lab server',
   E_NOT_SET_UP: 'Kubelab is not set up on this machine',
+  E_SESSION_EXPIRED: 'Your lab has ended',
+  E_SELF_PACED_ONLY: 'This lesson is self-paced only',
 };
 
 /** The failure view's heading for a problem: its own title, or whether the lab could start at all. */
@@ -58,6 +60,9 @@ const LEARNER_HINTS: Partial<Record<ProblemCode, string>> = {
   E_CLUSTER_GONE: CLUSTER_GONE_HINT,
   E_CLUSTER_NOT_FOUND: CLUSTER_GONE_HINT,
   E_SESSION_NOT_READY: 'Wait until the lab panel shows the terminal, then try again. If the panel offers Recreate or Start lab, press it first.',
+  E_SESSION_EXPIRED: 'Press Start lab for a new cluster. Your check results are kept.',
+  E_SELF_PACED_ONLY:
+    'Read the lesson here, and do its lab on your own machine: `npm start` runs Kubelab there, with every lesson. The other lessons of this workshop run here.',
 };
 
 /** The codes that mean "your session is fine, its cluster is not": the panel offers Recreate. */
@@ -97,6 +102,47 @@ export const PROBLEMS = {
     hint: 'Reload the page and try again.',
   }),
 } satisfies Record<string, Problem | ((error: unknown) => Problem)>;
+
+/**
+ * A lesson that needs the cluster's nodes, on a workshop server: the panel says so instead of offering Start lab
+ * (the server would refuse it with E_SELF_PACED_ONLY).
+ */
+export const SELF_PACED_ONLY = {
+  badge: 'Self-paced only',
+  title: 'This lesson is self-paced only',
+  body:
+    'Its lab needs access to the cluster’s nodes (static pods, `kubectl debug node`, etcd snapshots), which this workshop server does not give its learners. ' +
+    LEARNER_HINTS.E_SELF_PACED_ONLY!,
+} as const;
+
+/** "2 h 05 min", "9 min", "under a minute": what is left of a lab, to the minute. */
+export function timeLeft(ms: number): string {
+  const minutes = Math.floor(Math.max(0, ms) / 60_000);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}
+
+/** What the lab panel says of a lab's time limit: a quiet line, or the warning with what Extend gives. */
+export function lifetimeWords(left: { ms: number; warning: boolean; extensionsLeft: number; extendMinutes: number }): { text: string; canExtend: boolean; extendLabel: string } {
+  const extendLabel = `Extend by ${left.extendMinutes} min`;
+  if (left.ms <= 0) return { text: 'Your lab’s time is up: it is being ended, and its cluster deleted. Your check results are kept.', canExtend: false, extendLabel };
+  if (!left.warning) return { text: `Lab time left: ${timeLeft(left.ms)}`, canExtend: false, extendLabel };
+  const canExtend = left.extensionsLeft > 0;
+  return {
+    text: canExtend
+      ? `Your lab ends in ${timeLeft(left.ms)}, and its cluster is deleted. Need longer? Extend it (${left.extensionsLeft} ${left.extensionsLeft === 1 ? 'extension' : 'extensions'} left).`
+      : `Your lab ends in ${timeLeft(left.ms)}, and its cluster is deleted; it cannot be extended again. Your check results are kept.`,
+    canExtend,
+    extendLabel,
+  };
+}
+
+/** The notice under Start lab after the server ended a lab (its time limit, idleness, the host): why, and what now. */
+export function expiredNotice(error: { message: string }): string {
+  const why = error.message.trim().replace(/\.$/, '');
+  return `${why[0]!.toUpperCase()}${why.slice(1)} (E_SESSION_EXPIRED). Its cluster is deleted; your check results are kept. Press Start lab for a new one.`;
+}
 
 /** What the panel says after a lab ended, under Start lab. */
 export const NOTICES = {

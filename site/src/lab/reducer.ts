@@ -6,12 +6,13 @@
  *   idle ──resuming──▶ resuming ──summary──▶ provisioning | failed | idle (ended)   ──ready──▶ ready
  *   idle | failed ──started──▶ starting ──created──▶ provisioning ──step*──▶ ──ready──▶ ready
  *   any ──failed──▶ failed      ready ──gone──▶ failed (Recreate)      any ──lost | ended──▶ idle (with a notice)
+ *   idle ──unavailable──▶ unavailable (a lesson this server runs no lab for: self-paced only)
  *
  * Every event names the lab attempt it belongs to. `resuming`, `started` and `ended` open a new attempt; any
  * other event of an older attempt is stale (a response that arrived after End or Recreate) and changes nothing.
  */
-import type { ConnectionState, SessionSummary, Step } from '@kubelab/lab-runner/client';
-import { forLearner, NOTICES, PROBLEMS, type Problem } from './messages.ts';
+import type { ConnectionState, Lifetime, SessionSummary, Step } from '@kubelab/lab-runner/client';
+import { expiredNotice, forLearner, NOTICES, PROBLEMS, type Problem } from './messages.ts';
 
 export type LabPhase =
   /** No lab: the panel offers Start lab. */
@@ -24,7 +25,20 @@ export type LabPhase =
   | 'provisioning'
   | 'ready'
   /** Something went wrong; `error` says what, `canRecreate` whether the session can be recreated. */
-  | 'failed';
+  | 'failed'
+  /** This server starts no lab for the lesson (it needs node access, and this is a workshop): self-paced only. */
+  | 'unavailable';
+
+/**
+ * A lab's time limit, on the page's clock: `deadline` is when it ends (the server's expiresInMs counted from when
+ * its answer arrived, so the two clocks need not agree). Absent for a lab without a limit (self-paced).
+ */
+export interface LabLifetime {
+  deadline: number;
+  warnBeforeMs: number;
+  extensionsLeft: number;
+  extendMinutes: number;
+}
 
 export interface LabSnapshot {
   phase: LabPhase;
@@ -40,6 +54,8 @@ export interface LabSnapshot {
   terminal: ConnectionState | undefined;
   /** A note after the lab ended, e.g. "Lab ended: its cluster is deleted." */
   notice: string | undefined;
+  /** The lab's time limit, when the server sets one. */
+  lifetime: LabLifetime | undefined;
 }
 
 export type LabEvent =
@@ -49,11 +65,15 @@ export type LabEvent =
   | { type: 'started'; attempt: number; at: number }
   /** The server accepted: the cluster is being made. */
   | { type: 'created'; attempt: number }
-  /** Where the session stands, from GET /api/sessions/:id (after a reload, or when the event stream dropped). */
-  | { type: 'summary'; attempt: number; summary: SessionSummary }
+  /** Where the session stands, from GET /api/sessions/:id (after a reload, or when the event stream dropped). `at`: when it arrived. */
+  | { type: 'summary'; attempt: number; summary: SessionSummary; at?: number }
   | { type: 'step'; attempt: number; step: Step }
-  /** The cluster is ready and the terminal code is loaded. */
-  | { type: 'ready'; attempt: number; summary: SessionSummary }
+  /** The cluster is ready and the terminal code is loaded. `at`: when the summary arrived. */
+  | { type: 'ready'; attempt: number; summary: SessionSummary; at?: number }
+  /** Extend answered: the lab's new lifetime, arrived at `at`. */
+  | { type: 'extended'; attempt: number; lifetime: Lifetime; at: number }
+  /** The server starts no lab for this lesson here (self-paced only). */
+  | { type: 'unavailable'; attempt: number }
   | { type: 'failed'; attempt: number; error: Problem; canRecreate: boolean }
   /** The session lives but its cluster is gone (a check or reset answered E_CLUSTER_GONE): offer Recreate. */
   | { type: 'gone'; attempt: number; error: Problem }
@@ -73,6 +93,7 @@ export const initialSnapshot: LabSnapshot = {
   startedAt: undefined,
   terminal: undefined,
   notice: undefined,
+  lifetime: undefined,
 };
 
 const OPENS_ATTEMPT: ReadonlySet<LabEvent['type']> = new Set(['resuming', 'started', 'ended']);
@@ -97,16 +118,29 @@ export function reduce(s: LabSnapshot, event: LabEvent): LabSnapshot {
         startedAt: event.at,
         summary: undefined,
         terminal: undefined,
+        lifetime: undefined,
       };
     case 'created':
       return s.phase === 'starting' ? { ...s, phase: 'provisioning', canRecreate: true } : s;
     case 'summary':
-      return s.phase === 'idle' ? s : fromSummary(s, event.summary);
+      return s.phase === 'idle' || s.phase === 'unavailable' ? s : fromSummary({ ...s, lifetime: labLifetime(event.summary.lifetime, event.at) ?? s.lifetime }, event.summary);
     case 'step':
       return s.phase === 'provisioning' ? { ...s, steps: upsert(s.steps, event.step) } : s;
     case 'ready':
       if (!UNDERWAY.has(s.phase)) return s;
-      return { ...s, phase: 'ready', summary: event.summary, steps: event.summary.steps, error: undefined, canRecreate: true };
+      return {
+        ...s,
+        phase: 'ready',
+        summary: event.summary,
+        steps: event.summary.steps,
+        error: undefined,
+        canRecreate: true,
+        lifetime: labLifetime(event.summary.lifetime, event.at),
+      };
+    case 'extended':
+      return s.phase === 'ready' ? { ...s, lifetime: labLifetime(event.lifetime, event.at) } : s;
+    case 'unavailable':
+      return s.phase === 'idle' || s.phase === 'resuming' || s.phase === 'failed' ? { ...initialSnapshot, attempt: s.attempt, phase: 'unavailable' } : s;
     case 'failed':
       if (s.phase === 'idle') return s;
       return { ...s, phase: 'failed', error: forLearner(event.error), canRecreate: event.canRecreate, terminal: undefined };
@@ -143,8 +177,23 @@ function fromSummary(s: LabSnapshot, summary: SessionSummary): LabSnapshot {
         error: forLearner(summary.error ?? PROBLEMS.provisioningFailed),
       };
     case 'ended':
-      return { ...initialSnapshot, attempt: s.attempt, notice: NOTICES.previousEnded };
+      return {
+        ...initialSnapshot,
+        attempt: s.attempt,
+        notice: summary.error?.code === 'E_SESSION_EXPIRED' ? expiredNotice(summary.error) : NOTICES.previousEnded,
+      };
   }
+}
+
+/** The server's lifetime on the page's clock, when it has a time limit and we know when its answer arrived. */
+function labLifetime(lifetime: Lifetime | undefined, at: number | undefined): LabLifetime | undefined {
+  if (!lifetime || lifetime.expiresInMs === undefined || at === undefined) return undefined;
+  return {
+    deadline: at + lifetime.expiresInMs,
+    warnBeforeMs: lifetime.warnBeforeMs ?? 0,
+    extensionsLeft: lifetime.extensionsLeft ?? 0,
+    extendMinutes: lifetime.extendMinutes ?? 0,
+  };
 }
 
 /** The steps with this one added, or replacing the step with its id. */
