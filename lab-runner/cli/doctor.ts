@@ -2,7 +2,8 @@ import { statfs } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { run, which } from '@kubelab/kit/exec';
 import { readNodeImage, toolPath } from '@kubelab/kit/artifacts';
-import { lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
+import { isRoot, lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
+import { checkRules, execStatus, families, firewallRules, forwardHookOf, hostNameservers, offlineMode, shellCommands } from '@kubelab/kit/firewall';
 import { courseImages } from '@kubelab/labs/images';
 import { cacheDir } from '@kubelab/kit/cache';
 import { defaultStateDir } from '../providers/kind/provider.ts';
@@ -11,6 +12,8 @@ interface Finding {
   ok: boolean;
   what: string;
   fix?: string;
+  /** Something to know that is not a problem (shown with !, not counted). */
+  note?: boolean;
 }
 
 async function engineFindings(): Promise<Finding[]> {
@@ -83,6 +86,38 @@ function inotifyFinding(): Finding {
   }
 }
 
+/**
+ * The host firewall for lab networks (scripts/lib/firewall.ts): its chains and jumps, for iptables and (IPv6 on)
+ * ip6tables, as setup installs them. Reading iptables needs root, so a user's doctor says it could not look.
+ */
+async function firewallFindings(env: NodeJS.ProcessEnv = process.env): Promise<Finding[]> {
+  if (process.platform !== 'linux') return [];
+  const offline = offlineMode(env);
+  const nameservers = hostNameservers();
+  if (!isRoot()) {
+    return [{ ok: true, note: true, what: 'host firewall for lab networks: not checked (reading iptables needs root)', fix: 'sudo npx kubelab doctor; `sudo npm run setup` installs it' }];
+  }
+  if (!(await which('iptables'))) {
+    return [{ ok: false, what: 'iptables is not installed: the host firewall for lab networks (from lab containers to this host, cloud metadata and the LAN) is missing', fix: 'apt-get install iptables, then npm run setup' }];
+  }
+  const findings: Finding[] = [];
+  for (const family of families()) {
+    const name = family === 4 ? 'iptables' : 'ip6tables';
+    const rules = firewallRules(family, { offline, nameservers }, await forwardHookOf(execStatus, family));
+    const { changes } = await checkRules(execStatus, rules);
+    findings.push(
+      changes.length === 0
+        ? { ok: true, what: `host firewall for lab networks (${name}${offline ? ', offline: no egress' : ''}): lab containers cannot reach this host, metadata or private networks` }
+        : {
+            ok: false,
+            what: `host firewall for lab networks (${name}): missing or out of date${offline ? ' for KUBELAB_OFFLINE=1' : ''} (${changes.length} command(s) to fix); lab containers may reach this host, cloud metadata and the LAN`,
+            fix: `npm run setup (as root) installs them; or run:\n      ${shellCommands(rules).join('\n      ')}`,
+          },
+    );
+  }
+  return findings;
+}
+
 /** Prints one line per fact, with a fix under each problem. Returns true when nothing is missing. */
 export async function doctor(out: (line: string) => void): Promise<boolean> {
   const findings = [
@@ -92,11 +127,12 @@ export async function doctor(out: (line: string) => void): Promise<boolean> {
     ...(await imageFindings()),
     await diskFinding(),
     inotifyFinding(),
+    ...(await firewallFindings()),
     { ok: true, what: `cache: ${cacheDir()}` },
     { ok: true, what: `cluster kubeconfigs: ${defaultStateDir()} (KUBELAB_DATA_DIR/clusters)` },
   ];
   for (const f of findings) {
-    out(`${f.ok ? '✓' : '✗'} ${f.what}`);
+    out(`${f.note ? '!' : f.ok ? '✓' : '✗'} ${f.what}`);
     if (f.fix) out(`    fix: ${f.fix}`);
   }
   const problems = findings.filter((f) => !f.ok).length;

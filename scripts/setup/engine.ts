@@ -109,9 +109,15 @@ const hostPackages: Record<string, string> = {
   chromium: 'chromium',
 };
 
+/**
+ * Packages only root needs, because only root uses them: iptables (with ip6tables) for the host firewall for lab
+ * networks (scripts/setup/firewall.ts). A user's setup prints the firewall's commands instead of failing.
+ */
+const rootPackages: Record<string, string> = { iptables: 'iptables' };
+
 export async function ensureHostPackages(step: StepHandle): Promise<void> {
   const missing: string[] = [];
-  for (const [command, pkg] of Object.entries(hostPackages)) {
+  for (const [command, pkg] of Object.entries({ ...hostPackages, ...(isRoot() ? rootPackages : {}) })) {
     if (!(await which(command))) missing.push(pkg);
   }
   if (missing.length === 0) return;

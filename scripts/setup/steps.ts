@@ -12,6 +12,7 @@ import { ensureNodeImage } from './node-image.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { writeNodeImage } from '../lib/artifacts.ts';
 import { ensureGatewayApiManifest } from './gateway-api.ts';
+import { ensureFirewall } from './firewall.ts';
 
 export interface SetupContext {
   /** Filled by the node image step: the tag kind should use. */
@@ -88,6 +89,7 @@ export const setupActions: Action<SetupContext>[] = [
   { id: 'npm', title: 'npm dependencies', run: () => installNodeModules() },
   { id: 'engine', title: 'Container engine', run: (_, step) => ensureEngine(step) },
   { id: 'kernel-limits', title: 'Kernel limits for several clusters', run: () => raiseInotifyLimits() },
+  { id: 'host-firewall', title: 'Host firewall for lab networks', run: (_, step) => ensureFirewall(step) },
   { id: 'go', title: 'Go toolchain', run: () => checkGo() },
   { id: 'kind', title: 'kind', run: (_, step) => ensureTool('kind', step) },
   { id: 'kubectl', title: 'kubectl', run: (_, step) => ensureTool('kubectl', step) },
