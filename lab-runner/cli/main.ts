@@ -9,6 +9,7 @@ import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { clusterProfiles as profiles } from '@kubelab/labs/profiles';
 import { validateAccess, validateProfile } from '../providers/kind/names.ts';
+import { capacity } from './capacity.ts';
 import { doctor } from './doctor.ts';
 import { newExercise, newLesson, type Scaffolded } from './scaffold.ts';
 import { sessionCommand } from './session.ts';
@@ -25,6 +26,9 @@ const usage = `Usage: kubelab <command>
   cluster health <name>       check API, nodes, DNS, CNI, storage, ingress and images
   cluster delete <name>       remove the cluster's containers and network
   doctor                      check the engine, tools, images and kernel facts, and say how to fix what is missing
+  doctor --capacity [--measure]
+                              how many labs this host holds and the node limits for a workshop server, from what
+                              the running clusters use (--measure: a throwaway cluster, about two minutes)
   new lesson <slug> [--module M] [--cluster single|multi] [--exercise ID]
                               start labs/lessons/NN-<slug>/ (the next free NN): its page and a first exercise
   new exercise <lesson> <id>  add exercises/<id>.ts to a lesson, and its <Exercise id> card to the page
@@ -90,6 +94,8 @@ export async function main(argv: string[]): Promise<number> {
       exercise: { type: 'string' },
       host: { type: 'string', multiple: true },
       force: { type: 'boolean', default: false },
+      capacity: { type: 'boolean', default: false },
+      measure: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -105,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const provider = new KindProvider();
-  if (group === 'doctor') return (await doctor(out)) ? 0 : 1;
+  if (group === 'doctor') return (values.capacity ? await capacity({ measure: values.measure }, out) : await doctor(out)) ? 0 : 1;
   if (group !== 'cluster') throw new KubelabError('E_USAGE', `unknown command "${group}"`, { hint: 'Run `npx kubelab --help` for the commands.' });
 
   switch (command) {

@@ -20,6 +20,7 @@ export const errorCodes = [
   'E_IMAGE_BUILD',
   'E_NODE_IMAGE',
   'E_NOT_SET_UP',
+  'E_NOTHING_TO_MEASURE',
   // Clusters (the provider).
   'E_INVALID_NAME',
   'E_UNKNOWN_PROFILE',
