@@ -13,6 +13,8 @@ import type {
   Health,
   LessonList,
   Lifetime,
+  NodeViewList,
+  NodeViewResult,
   SessionSummary,
 } from '../schemas/api.ts';
 
@@ -109,6 +111,16 @@ export class LabApi {
 
   resetExercise(c: Credentials, exercise: string, signal?: AbortSignal): Promise<ExerciseReset> {
     return this.#request('POST', `${exercisePath(c.id, exercise)}/reset`, { token: c.token, body: {}, signal });
+  }
+
+  /** The read-only node views a lab offers (what GET .../nodes/:node/views/:view can run). */
+  nodeViews(signal?: AbortSignal): Promise<NodeViewList> {
+    return this.#request('GET', '/api/node-views', { signal });
+  }
+
+  /** Runs a node view on one of the session cluster's nodes (as its summary names them). */
+  nodeView(c: Credentials, node: string, view: NodeViewResult['view'], signal?: AbortSignal): Promise<NodeViewResult> {
+    return this.#request('GET', `${sessionPath(c.id)}/nodes/${encodeURIComponent(node)}/views/${encodeURIComponent(view)}`, { token: c.token, signal });
   }
 
   /** The provisioning event stream (see events.ts), token in the query as the browser's EventSource needs it. */

@@ -1,5 +1,6 @@
 import type { Status } from '@kubelab/kit/status';
 import type { Profile } from '@kubelab/labs/profiles';
+import type { NodeViewId, NodeViewOutput } from './node-views.ts';
 
 /**
  * The only code that touches the container engine. Modelled on kind's own provider interface: small, and each
@@ -37,6 +38,12 @@ export interface ClusterProvider {
   startToolbox(name: string): Promise<{ container: string }>;
   /** The command for an interactive login shell in the toolbox: what the terminal bridge spawns in its pty. */
   shellArgv(name: string): string[];
+  /**
+   * Runs one of the fixed read-only node views (node-views.ts) in node `node` of cluster `name`, bounded in size
+   * and time. Throws E_CLUSTER_NOT_FOUND, or E_NOT_FOUND for a node the cluster does not have (or a control-plane
+   * view on a worker).
+   */
+  nodeView(name: string, node: string, view: NodeViewId): Promise<NodeViewOutput>;
   /**
    * Removes the cluster's containers (its toolbox too) and its network. Deleting a cluster that does not exist is
    * not an error.

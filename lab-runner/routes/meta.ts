@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Health, LessonList } from '../schemas/api.ts';
+import { nodeViewIds, nodeViews, type NodeView } from '../providers/node-views.ts';
+import { Health, LessonList, NodeViewList } from '../schemas/api.ts';
 import { startsLabsFor } from '../sessions/manager.ts';
 
 /** Health, the OpenAPI document and the course catalog: the routes that need no session. */
@@ -31,6 +32,24 @@ const metaRoutes: FastifyPluginAsyncTypebox = async (app) => {
         nodeAccess: lesson.page.nodeAccess === true,
         startable: startsLabsFor(app.config.profile, lesson),
       })),
+  );
+
+  app.get(
+    '/api/node-views',
+    {
+      schema: {
+        summary: 'The read-only node views a lab offers',
+        description:
+          "Fixed commands the lab server runs in a node of the learner's own cluster (GET /api/sessions/{id}/nodes/{node}/views/{view}): a look inside a node for a learner who has no node shell, as in a workshop.",
+        tags: ['lessons'],
+        response: { 200: NodeViewList },
+      },
+    },
+    async () =>
+      nodeViewIds.map((id) => {
+        const view: NodeView = nodeViews[id];
+        return { id, title: view.title, description: view.description, controlPlaneOnly: view.controlPlaneOnly === true };
+      }),
   );
 };
 

@@ -9,6 +9,8 @@ import {
   errorResponses,
   ExerciseParams,
   ExerciseReset,
+  NodeViewParams,
+  NodeViewResult,
   SessionParams,
 } from '../schemas/api.ts';
 import { LIFETIME } from '../sessions/lifetime.ts';
@@ -124,6 +126,29 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
     async (request, reply) => {
       await app.sessions.recreate(sessionOf(request));
       return reply.code(202).send({ state: 'provisioning' as const });
+    },
+  );
+
+  app.get(
+    '/api/sessions/:id/nodes/:node/views/:view',
+    {
+      config: { longRunning: true },
+      preValidation: auth,
+      preHandler: perSession,
+      schema: {
+        summary: "Look inside a node of the session's cluster, read-only",
+        description:
+          'Runs the view\'s fixed command in the node (GET /api/node-views lists them); nothing of the request reaches a command line but the choice of view and of one of the cluster\'s own nodes. ' +
+          'Bounded in size and time. 404 E_NOT_FOUND: the cluster has no such node (or a control-plane view was asked of a worker). 409 E_SESSION_BUSY: another view, a check or a reset is running.',
+        tags,
+        security: bearerSecurity,
+        params: NodeViewParams,
+        response: { 200: NodeViewResult, ...errorResponses(401, 403, 404, 409, 429) },
+      },
+    },
+    async (request) => {
+      const { node, view } = request.params;
+      return { view, node, ...(await app.sessions.nodeView(sessionOf(request), node, view)) };
     },
   );
 

@@ -2,6 +2,7 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 import { errorCodes } from '@kubelab/kit/errors';
 import { profileNames } from '@kubelab/labs/profiles';
 import { CheckResultSchema, CriterionSchema } from '@kubelab/checkers';
+import { nodeViewIds, NODE_VIEW_MAX_BYTES } from '../providers/node-views.ts';
 
 /**
  * The HTTP API's schemas, and the single source of its types: request validation, response serialization, the
@@ -143,6 +144,28 @@ export const AdminSessionList = Type.Object({
 });
 export const EnvironmentReset = Type.Object({ state: Type.Literal('provisioning') });
 
+export const NodeViewId = Type.Enum(nodeViewIds, { description: 'A read-only node view (GET /api/node-views lists them).' });
+export const NodeViewList = Type.Array(
+  Type.Object({
+    id: NodeViewId,
+    title: Type.String(),
+    description: Type.String(),
+    controlPlaneOnly: Type.Boolean({ description: 'Only a control-plane node has it.' }),
+  }),
+);
+export const NodeViewParams = Type.Object({
+  id: SessionId,
+  node: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{0,99}$', description: "A node of the session's cluster, as its summary names it." }),
+  view: NodeViewId,
+});
+export const NodeViewResult = Type.Object({
+  view: NodeViewId,
+  node: Type.String(),
+  output: Type.String({ description: `What the view printed (stdout and stderr), at most ${NODE_VIEW_MAX_BYTES / 1024} KiB.` }),
+  exitCode: Type.Integer({ description: '-1 when it was stopped (too long, or too much output).' }),
+  truncated: Type.Boolean(),
+});
+
 /** What `Type.Ref('<id>')` points at, so `Static<>` sees through the refs. */
 type Refs = {
   ErrorDetail: typeof ErrorDetail;
@@ -168,6 +191,8 @@ export type LessonList = Static<typeof LessonList>;
 export type CreatedSession = Static<typeof CreatedSession>;
 export type ExerciseReset = Static<typeof ExerciseReset>;
 export type EnvironmentReset = Static<typeof EnvironmentReset>;
+export type NodeViewList = Static<typeof NodeViewList>;
+export type NodeViewResult = Static<typeof NodeViewResult>;
 export type AdminSession = Static<typeof AdminSession, Refs>;
 export type AdminSessionList = Static<typeof AdminSessionList, Refs>;
 

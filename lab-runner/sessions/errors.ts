@@ -1,9 +1,9 @@
 import { KubelabError } from '@kubelab/kit/errors';
 
 /** The work a session runs one at a time: each runs commands on the host or the cluster. */
-export type BusyWork = 'check' | 'reset' | 'recreate';
+export type BusyWork = 'check' | 'reset' | 'recreate' | 'view';
 
-const busyWords: Record<BusyWork, string> = { check: 'a check', reset: 'an exercise reset', recreate: 'a recreate' };
+const busyWords: Record<BusyWork, string> = { check: 'a check', reset: 'an exercise reset', recreate: 'a recreate', view: 'a node view' };
 
 /**
  * The sessions domain's errors. Hints speak to API clients (what to call next); the site words them for learners

@@ -3,6 +3,7 @@ import { findLesson, loadLessons, type CatalogLesson } from '@kubelab/labs/catal
 import type { KubelabError } from '@kubelab/kit/errors';
 import type { ServerProfile } from '../config.ts';
 import type { Cluster, ClusterProvider } from '../providers/provider.ts';
+import type { NodeViewId, NodeViewOutput } from '../providers/node-views.ts';
 import type { AdminSession, ErrorDetail, Lifetime } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
 import type { TerminalSession } from '../terminal/bridge.ts';
@@ -130,6 +131,22 @@ export class SessionManager {
       if (session.state === 'failed' && this.#store.liveSessionCount() >= this.maxSessions) throw errors.capacityReached(this.maxSessions);
       this.#log.info({ session: session.id, old: session.cluster }, 'recreating the environment');
       this.#provision(session, session.cluster);
+    });
+  }
+
+  /**
+   * Runs a read-only node view (providers/node-views.ts) on a node of the session's cluster: one at a time per
+   * session (E_SESSION_BUSY), like checks, so a learner cannot pile up processes on the host.
+   */
+  async nodeView(session: Session, node: string, view: NodeViewId): Promise<NodeViewOutput> {
+    const env = session.requireEnvironment();
+    return session.exclusive('view', async () => {
+      try {
+        return await this.#provider.nodeView(env.cluster, node, view);
+      } catch (error) {
+        if ((error as KubelabError).code === 'E_CLUSTER_NOT_FOUND') await this.exercises.live(session, env);
+        throw error;
+      }
     });
   }
 

@@ -12,13 +12,14 @@ import { KubelabError } from '@kubelab/kit/errors';
 import type { Status } from '@kubelab/kit/status';
 import type { Profile } from '@kubelab/labs/profiles';
 import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../providers/provider.ts';
+import { nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../providers/node-views.ts';
 import type { LabLesson, Lessons } from '../sessions/manager.ts';
 import type { Clock } from '../sessions/lifetime.ts';
 import { buildApp } from '../app.ts';
 import type { Timeouts } from '../plugins/edge.ts';
 import { loadConfig, type Config } from '../config.ts';
 
-export type FakeMethod = 'info' | 'create' | 'list' | 'kubeconfig' | 'health' | 'startToolbox' | 'delete';
+export type FakeMethod = 'info' | 'create' | 'list' | 'kubeconfig' | 'health' | 'startToolbox' | 'nodeView' | 'delete';
 
 /** A call of the fake provider that waits for the test. */
 export interface Held {
@@ -176,6 +177,17 @@ export class FakeProvider implements ClusterProvider {
   /** A shell that needs no container: the terminal tests of the route, not of the toolbox. */
   shellArgv(): string[] {
     return ['sh'];
+  }
+
+  /** Answers with the view's argv, so a test sees which fixed command would have run, and where. */
+  async nodeView(name: string, node: string, view: NodeViewId): Promise<NodeViewOutput> {
+    await this.#enter('nodeView', name);
+    const cluster = this.#clusters.get(name);
+    if (!cluster) throw notFound(name);
+    const found = cluster.nodes.find((n) => n.name === node);
+    const spec: NodeView = nodeViews[view];
+    if (!found || (spec.controlPlaneOnly && found.role !== 'control-plane')) throw new KubelabError('E_NOT_FOUND', `cluster ${name} has no node named "${node}"`);
+    return { output: `${found.name}$ ${spec.argv.join(' ')}\n`, exitCode: 0, truncated: false };
   }
 
   async delete(name: string): Promise<void> {

@@ -52,7 +52,7 @@ describe('two learners and an outsider', () => {
     assert.equal(server.provider.callsOf('create').length, before, 'no cluster was created');
   });
 
-  test("A's token opens nothing of B's: read, events, check, exercise reset, recreate, end, terminal", async () => {
+  test("A's token opens nothing of B's: read, events, check, exercise reset, recreate, node view, end, terminal", async () => {
     const aOnB: Credentials = { id: b.id, token: a.token };
     const clustersBefore = server.provider.names();
     await refused(learner.session(aOnB), 403, 'E_TOKEN_INVALID');
@@ -60,6 +60,11 @@ describe('two learners and an outsider', () => {
     await refused(learner.check(aOnB, 'probe'), 403, 'E_TOKEN_INVALID');
     await refused(learner.resetExercise(aOnB, 'probe'), 403, 'E_TOKEN_INVALID');
     await refused(learner.recreate(aOnB), 403, 'E_TOKEN_INVALID');
+    const bNode = (await learner.session(b)).nodes[0]!.name;
+    await refused(learner.nodeView(aOnB, bNode, 'containers'), 403, 'E_TOKEN_INVALID');
+    // With its own token, A asks for B's node by name: not a node of A's cluster.
+    await refused(learner.nodeView(a, bNode, 'containers'), 404, 'E_NOT_FOUND');
+    assert.equal(server.provider.callsOf('nodeView').filter((cluster) => cluster !== server.app.store.getSession(a.id)?.cluster).length, 0, 'no view ran on B’s cluster');
     await refused(learner.endSession(aOnB), 403, 'E_TOKEN_INVALID');
     const port = Number(new URL(base).port);
     const terminal = await upgradeRequest(port, `/api/sessions/${b.id}/terminal?token=${encodeURIComponent(a.token)}`);

@@ -98,3 +98,55 @@ export async function which(command: string): Promise<string | undefined> {
     return undefined;
   }
 }
+
+export interface BoundedResult {
+  /** stdout, then stderr, as they arrived: at most `maxBytes` bytes of UTF-8. */
+  output: string;
+  /** The exit status; null when the command could not start or was stopped at the deadline. */
+  exitCode: number | null;
+  truncated: boolean;
+  timedOut: boolean;
+}
+
+/**
+ * Runs argv (no shell) and keeps the first `maxBytes` of what it prints, stdout and stderr together; past that, or
+ * past `timeoutMs`, the command is killed. Never throws for the command's own failure: for output shown to a
+ * person as it is (a node view), where a huge or endless output must cost the host nothing.
+ */
+export function runBounded(argv: readonly string[], options: { maxBytes: number; timeoutMs: number; env?: NodeJS.ProcessEnv }): Promise<BoundedResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new TypeError('runBounded() needs a command');
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let truncated = false;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, options.timeoutMs);
+    const take = (chunk: Buffer) => {
+      if (truncated) return;
+      const room = options.maxBytes - size;
+      if (chunk.length > room) {
+        chunks.push(chunk.subarray(0, room));
+        size = options.maxBytes;
+        truncated = true;
+        child.kill('SIGKILL');
+        return;
+      }
+      chunks.push(chunk);
+      size += chunk.length;
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
+    const finish = (exitCode: number | null) => {
+      clearTimeout(timer);
+      // A cut may fall inside a multi-byte character: TextDecoder turns the partial one into U+FFFD.
+      resolve({ output: new TextDecoder().decode(Buffer.concat(chunks)), exitCode: truncated || timedOut ? null : exitCode, truncated, timedOut });
+    };
+    child.on('error', () => finish(null));
+    child.on('close', (code) => finish(code));
+  });
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse as parseYaml } from 'yaml';
-import { CommandError, run, succeeds } from '@kubelab/kit/exec';
+import { CommandError, run, runBounded, succeeds } from '@kubelab/kit/exec';
 import { KubelabError } from '@kubelab/kit/errors';
 import { renderKubeconfig, sanitizeKubeconfig } from '@kubelab/kit/kubeconfig';
 import { describeForLearner, redactHostPaths } from '@kubelab/kit/redact';
@@ -15,6 +15,7 @@ import { componentImages, gatewayApiManifestPath, readNodeImage, toolPath } from
 import { labBridgeName } from '@kubelab/kit/host';
 import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
 import { learnerCertificateValidity, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
+import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
 import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
@@ -667,6 +668,23 @@ export class KindProvider implements ClusterProvider {
 
   shellArgv(name: string): string[] {
     return toolboxShellArgv(name);
+  }
+
+  async nodeView(name: string, node: string, view: NodeViewId): Promise<NodeViewOutput> {
+    const cluster = await this.find(name);
+    const found = cluster.nodes.find((n) => n.name === node);
+    const spec: NodeView = nodeViews[view];
+    if (!found || (spec.controlPlaneOnly && found.role !== 'control-plane')) {
+      throw new KubelabError('E_NOT_FOUND', `this cluster has no ${spec.controlPlaneOnly ? 'control-plane ' : ''}node named "${node}"`, {
+        hint: `Its nodes: ${cluster.nodes.map((n) => `${n.name} (${n.role})`).join(', ')}.`,
+      });
+    }
+    // found.name comes from Docker's own list, not from the caller; the argv is the view's, fixed.
+    const result = await runBounded(['docker', 'exec', found.name, ...spec.argv], { maxBytes: NODE_VIEW_MAX_BYTES, timeoutMs: NODE_VIEW_TIMEOUT_MS });
+    if (result.timedOut) {
+      return { output: `${result.output}\n[stopped after ${NODE_VIEW_TIMEOUT_MS / 1000} s]`, exitCode: -1, truncated: true };
+    }
+    return { output: result.output, exitCode: result.exitCode ?? -1, truncated: result.truncated };
   }
 
   async delete(name: string): Promise<void> {
