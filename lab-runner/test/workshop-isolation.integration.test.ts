@@ -21,7 +21,7 @@ import { run } from '@kubelab/kit/exec';
 import { labBridgeName } from '@kubelab/kit/host';
 import type { ClusterAccess } from '../providers/provider.ts';
 import { toolboxContainerName } from '../providers/kind/toolbox.ts';
-import { learnerGroup, learnerUser, systemNamespaces } from '../providers/workshop.ts';
+import { learnerCpuShares, learnerGroup, learnerUser, systemNamespaces } from '../providers/workshop.ts';
 import { Environment } from '../sessions/environment.ts';
 import { createTestCluster, testProvider, type TestCluster } from './cluster-fixture.ts';
 
@@ -179,15 +179,17 @@ describe(`a workshop learner (${access}-mode cluster)`, { timeout: 1_800_000 }, 
     assert.equal(who.stdout.trim(), access === 'learner' ? learnerUser : 'kubernetes-admin', 'the fresh tmpfs home got the kubeconfig again');
   });
 
-  test('node containers carry the configured limits; the network has its kl- bridge', async () => {
+  test('node containers carry the configured limits and the learner CPU weight; the network has its kl- bridge', async () => {
     for (const node of c.cluster.nodes) {
-      const [info] = JSON.parse((await run(['docker', 'inspect', node.name])).stdout) as { HostConfig: { Memory: number; MemorySwap: number; PidsLimit: number; NanoCpus: number } }[];
+      const [info] = JSON.parse((await run(['docker', 'inspect', node.name])).stdout) as { HostConfig: { Memory: number; MemorySwap: number; PidsLimit: number; NanoCpus: number; CpuShares: number } }[];
       assert.deepEqual(
-        { memory: info!.HostConfig.Memory, swap: info!.HostConfig.MemorySwap, pids: info!.HostConfig.PidsLimit, cpus: info!.HostConfig.NanoCpus },
-        { memory: limits.memoryMiB * 1024 * 1024, swap: limits.memoryMiB * 1024 * 1024, pids: limits.pids, cpus: limits.cpus * 1e9 },
+        { memory: info!.HostConfig.Memory, swap: info!.HostConfig.MemorySwap, pids: info!.HostConfig.PidsLimit, cpus: info!.HostConfig.NanoCpus, shares: info!.HostConfig.CpuShares },
+        { memory: limits.memoryMiB * 1024 * 1024, swap: limits.memoryMiB * 1024 * 1024, pids: limits.pids, cpus: limits.cpus * 1e9, shares: learnerCpuShares },
         node.name,
       );
     }
+    const toolbox = (await run(['docker', 'inspect', '--format', '{{.HostConfig.CpuShares}}', toolboxContainerName(name)])).stdout.trim();
+    assert.equal(Number(toolbox), learnerCpuShares, "the toolbox's CPU weight is a learner's too");
     const options = JSON.parse((await run(['docker', 'network', 'inspect', '--format', '{{json .Options}}', c.cluster.network])).stdout) as Record<string, string>;
     assert.equal(options['com.docker.network.bridge.name'], labBridgeName(name));
     assert.ok(existsSync(`/sys/class/net/${labBridgeName(name)}`), 'the bridge exists on the host under that name');

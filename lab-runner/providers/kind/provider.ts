@@ -14,7 +14,7 @@ import { poll } from '@kubelab/kit/poll';
 import { componentImages, gatewayApiManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { labBridgeName } from '@kubelab/kit/host';
 import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
-import { learnerCertificateValidity, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
+import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
 import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
 import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
@@ -655,7 +655,7 @@ export class KindProvider implements ClusterProvider {
     if (!starting) {
       starting = (async () => {
         await this.requireEngine();
-        return startToolbox(name, () => this.toolboxKubeconfig(name));
+        return startToolbox(name, () => this.toolboxKubeconfig(name), this.nodeLimits.cpus > 0 ? { cpuShares: learnerCpuShares } : {});
       })()
         .catch((error: unknown) => {
           throw forLearners(error);

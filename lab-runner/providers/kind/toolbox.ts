@@ -119,9 +119,10 @@ const failed = (name: string, what: string, cause: unknown) =>
  * Starts the toolbox of cluster `name`, or reuses the one there is (starting it again if it stopped). A new
  * toolbox gets the cluster's internal kubeconfig; a reused one keeps its own (the learner may have changed it,
  * with `kubectl config set-context` for instance) unless it has none. `kubeconfig` must give the internal one,
- * and throws when the cluster does not exist.
+ * and throws when the cluster does not exist. `cpuShares`: its CPU weight on a server that limits its labs
+ * (workshop.ts learnerCpuShares).
  */
-export async function startToolbox(name: string, kubeconfig: () => Promise<string>): Promise<{ container: string }> {
+export async function startToolbox(name: string, kubeconfig: () => Promise<string>, options: { cpuShares?: number } = {}): Promise<{ container: string }> {
   validateName(name);
   const container = toolboxContainerName(name);
   let found = await inspect(container);
@@ -144,6 +145,7 @@ export async function startToolbox(name: string, kubeconfig: () => Promise<strin
         '--label', `${labels.cluster}=${name}`,
         '--label', `${roleLabel}=${toolboxRole}`,
         ...hardening,
+        ...(options.cpuShares ? ['--cpu-shares', String(options.cpuShares)] : []),
         '--workdir', '/root',
         '--entrypoint', 'sleep',
         toolboxImage, 'infinity',
