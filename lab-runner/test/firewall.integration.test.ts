@@ -56,15 +56,16 @@ function hostAddress(): string | undefined {
 }
 
 /**
- * A bash script that tries a TCP connection to each target (3 s each) and prints "<name> open" or "<name> closed",
+ * A bash script that tries a TCP connection to each target (3 s each, all at once) and prints "<name> open" or "<name> closed",
  * so one `docker exec` or one pod answers for all of them.
  */
 function probeScript(targets: Record<string, string>): string {
   return Object.entries(targets)
     .map(([name, target]) => {
       const [host, port] = [target.slice(0, target.lastIndexOf(':')), target.slice(target.lastIndexOf(':') + 1)];
-      return `if timeout 3 bash -c 'exec 3<>/dev/tcp/${host}/${port}' 2>/dev/null; then echo "${name} open"; else echo "${name} closed"; fi`;
+      return `(if timeout 3 bash -c 'exec 3<>/dev/tcp/${host}/${port}' 2>/dev/null; then echo "${name} open"; else echo "${name} closed"; fi) &`;
     })
+    .concat('wait')
     .join('\n');
 }
 
