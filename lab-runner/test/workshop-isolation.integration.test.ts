@@ -423,6 +423,25 @@ describe(`a workshop learner (${access}-mode cluster)`, { timeout: 1_800_000 }, 
     await waitFor('admin in while-down', async () => ((await learner(['auth', 'can-i', 'create', 'pods', '-n', 'while-down'])).ok ? true : undefined), 10_000, 200);
   });
 
+  test('what the learner cannot see from a shell, the node views show: read-only, fixed, bounded', async () => {
+    const statics = await provider.nodeView(name, controlPlane, 'static-pods');
+    assert.equal(statics.exitCode, 0, statics.output);
+    for (const file of ['etcd.yaml', 'kube-apiserver.yaml', 'kube-controller-manager.yaml', 'kube-scheduler.yaml']) assert.match(statics.output, new RegExp(`# ---- ${file.replace('.', '\\.')}`));
+    const containers = await provider.nodeView(name, controlPlane, 'containers');
+    assert.equal(containers.exitCode, 0, containers.output);
+    assert.match(containers.output, /pause/, 'a pause container per pod');
+    const nat = await provider.nodeView(name, controlPlane, 'nat-rules');
+    assert.match(nat.output, /KUBE-SERVICES/);
+    const kubelet = await provider.nodeView(name, controlPlane, 'kubelet-config');
+    assert.match(kubelet.output, /seccompDefault: true/);
+    assert.match((await provider.nodeView(name, controlPlane, 'node-processes')).output, /kubelet/);
+    assert.ok([statics, containers, nat, kubelet].every((view) => !view.truncated));
+    await assert.rejects(provider.nodeView(name, 'kubelab-elsewhere-control-plane', 'containers'), { code: 'E_NOT_FOUND' });
+    // The learner's own credential still cannot do what the view does.
+    refused(await learner(['debug', `node/${controlPlane}`, '--image=kubelab/toolbox:1.0', '--', 'ls', '/host/etc/kubernetes/manifests']), /forbidden|PodSecurity/, 'kubectl debug node');
+    await nothingPrivilegedRuns();
+  });
+
   test('in the end, nothing privileged runs anywhere', async () => {
     await nothingPrivilegedRuns();
   });
