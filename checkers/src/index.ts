@@ -1,6 +1,7 @@
 export { CheckResultSchema, CriterionSchema, type CheckResult, type Criterion } from './types.ts';
 export { contextFromKubeconfig, getOrNull, type CheckContext } from './context.ts';
 export { maxCriterionTextBytes, runCheck, truncateText } from './check.ts';
+export { normalizeImage, sameImage } from './images.ts';
 export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
 export { describePodState, formatLabels, maxLogBytes, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';

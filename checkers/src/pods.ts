@@ -1,6 +1,7 @@
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import { getOrNull, type CheckContext } from './context.ts';
 import { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
+import { sameImage } from './images.ts';
 import type { Criterion } from './types.ts';
 
 /** Reads one pod, or null when it does not exist. */
@@ -163,7 +164,7 @@ export const pod = {
       },
       options,
       {
-        passed: containers.length > 0 && containers.every((c) => c.image === image),
+        passed: containers.length > 0 && containers.every((c) => sameImage(c.image, image)),
         expected: image,
         actual: containers.length ? containers.map((c) => c.image ?? 'no image').join(', ') : missingContainer(target, options.container),
       },
@@ -187,7 +188,7 @@ export const pod = {
       },
       options,
       {
-        passed: have.length === want.length && want.every(([name, image]) => have.some((c) => c.name === name && c.image === image)),
+        passed: have.length === want.length && want.every(([name, image]) => have.some((c) => c.name === name && sameImage(c.image, image))),
         expected: list(want),
         actual: have.length ? list(have.map((c) => [c.name, c.image])) : target ? 'no containers' : 'no pod',
       },

@@ -6,7 +6,7 @@ import { runExerciseScript } from './scripts.ts';
 export interface HarnessRow {
   lesson: string;
   exercise: string;
-  /** "pristine", "solution", or "near-miss: <name>". */
+  /** "pristine", "solution", "variant: <name>" or "near-miss: <name>". */
   scenario: string;
   expected: 'fail' | 'pass';
   /** For near-misses: the criterion that must be among the failed ones. */
@@ -52,7 +52,8 @@ function judge(row: HarnessRow, result: CheckResult): string | undefined {
 
 /**
  * Proves one exercise's check right on a real cluster: it fails on the pristine state, passes after the
- * reference solution, and fails after each near-miss, on the criterion the near-miss names. Each scenario starts
+ * reference solution and after each variant (another correct answer), and fails after each near-miss, on the
+ * criterion the near-miss names. Each scenario starts
  * from cleanup + setup, so scenarios never see each other's leftovers. Setup and cleanup run as admin; the
  * solution and near-misses as the learner when options.learnerKubeconfig is given.
  */
@@ -69,6 +70,7 @@ export async function proveExercise(lesson: Pick<Lesson, 'slug'>, exercise: Exer
   const scenarios: { scenario: string; expected: 'fail' | 'pass'; expectedCriterion?: string; apply?: string }[] = [
     { scenario: 'pristine', expected: 'fail' },
     { scenario: 'solution', expected: 'pass', apply: exercise.solution },
+    ...exercise.variants.map((variant) => ({ scenario: `variant: ${variant.name}`, expected: 'pass' as const, apply: variant.apply })),
     ...exercise.nearMisses.map((nearMiss) => ({
       scenario: `near-miss: ${nearMiss.name}`,
       expected: 'fail' as const,

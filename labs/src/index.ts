@@ -9,4 +9,4 @@
 export * from '@kubelab/checkers';
 export { defineExercise, type ExerciseInput } from './define.ts';
 export { apply, deletes } from './manifests.ts';
-export type { Exercise, ExerciseDefinition, Lesson, NearMiss } from './schema.ts';
+export type { Exercise, ExerciseDefinition, Lesson, NearMiss, Variant } from './schema.ts';

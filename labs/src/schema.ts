@@ -76,20 +76,35 @@ export const nearMissSchema = z.strictObject({
   failsOn: slug,
 });
 
+/**
+ * A correct answer in another style than the reference solution (hand-written YAML instead of `kubectl create`,
+ * extra labels, the image written with its registry, a port by name): labs:test proves the check passes on it, so
+ * the check judges the outcome the task asks for, not the route the solution took.
+ */
+export const variantSchema = z.strictObject({
+  /** Short name, shown in the labs:test table. */
+  name: z.string().min(3),
+  /** Applied after the exercise's setup, instead of the solution. It should wait until the cluster settles. */
+  apply: script,
+});
+
 /** What an exercise file declares (`export default defineExercise({ … })`). Its id is its file name. */
 export const exerciseDefinitionSchema = z.strictObject({
   /** Optional: the file name (exercises/<id>.ts) is the id. If given, it must equal the file name. */
   id: slug.optional(),
   title: z.string().min(3),
-  /** Revealed one at a time, least revealing first. */
-  hints: z.array(z.string().min(3)).min(1),
+  /** Revealed one at a time, least revealing first: at least two, so the first can nudge without telling. */
+  hints: z.array(z.string().min(3)).min(2),
   /** The reference solution: shown behind "Show solution", and applied by labs:test. */
   solution: script,
   /** Puts the cluster in the exercise's starting state (after cleanup). */
   setup: script.optional(),
   /** Removes everything the exercise and the learner made; "Reset exercise" runs it, then setup. */
   cleanup: script,
-  nearMisses: z.array(nearMissSchema).min(1),
+  /** Wrong answers learners really give: at least two, each failing on the criterion that explains it. */
+  nearMisses: z.array(nearMissSchema).min(2),
+  /** Other correct answers: each must pass, as the solution does. */
+  variants: z.array(variantSchema).min(1),
   /** The grading function; see defineExercise. */
   check: z.custom<CheckFunction>((value) => typeof value === 'function', 'check must be a function: async (cluster, signal) => [criteria]'),
   /** The check's deadline. */
@@ -110,7 +125,7 @@ export const lessonSchema = z.object({
 
 /** A lesson as the catalog finds it in labs/lessons/NN-slug. */
 export const catalogLessonSchema = lessonSchema.extend({
-  /** The lesson's folder under labs/lessons, for example "01-pods". */
+  /** The lesson's folder under labs/lessons, for example "03-pods". */
   dir: z.string(),
   /** Its position in the course: the NN of the folder name. */
   order: z.number().int().nonnegative(),
@@ -125,6 +140,7 @@ export const publicExerciseSchema = exerciseSchema.pick({ id: true, title: true,
 export const publicLessonSchema = catalogLessonSchema.omit({ exercises: true }).extend({ exercises: z.array(publicExerciseSchema) });
 
 export type NearMiss = z.output<typeof nearMissSchema>;
+export type Variant = z.output<typeof variantSchema>;
 export type ExerciseDefinition = z.output<typeof exerciseDefinitionSchema>;
 export type Exercise = z.output<typeof exerciseSchema>;
 export type Lesson = z.output<typeof lessonSchema>;

@@ -41,10 +41,14 @@ export const exercise = (extra = '') => `import { defineExercise, deletes, pod }
 export default defineExercise({
   ${extra}
   title: 'Toy exercise',
-  hints: ['none needed'],
+  hints: ['none needed', 'still none'],
   solution: 'true',
   cleanup: deletes('pod/web'),
-  nearMisses: [{ name: 'no pod', apply: 'true', failsOn: 'exists' }],
+  nearMisses: [
+    { name: 'no pod', apply: 'true', failsOn: 'exists' },
+    { name: 'still no pod', apply: 'true', failsOn: 'exists' },
+  ],
+  variants: [{ name: 'the same', apply: 'true' }],
   check: async (cluster) => [pod.exists(await pod.read(cluster, 'web'), 'web')],
 });
 `;

@@ -1,4 +1,7 @@
 import { test } from 'node:test';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { defineExercise, type Exercise } from '../src/index.ts';
 import { proveExercise } from '../src/harness.ts';
@@ -17,10 +20,14 @@ current-context: x
 function toyExercise(check: Exercise['check'], failsOn = 'done'): Exercise {
   const definition = defineExercise({
     title: 'Toy exercise',
-    hints: ['none needed'],
+    hints: ['none needed', 'still none'],
     solution: 'true',
     cleanup: 'true',
-    nearMisses: [{ name: 'almost', apply: 'true', failsOn }],
+    variants: [{ name: 'another way', apply: 'true' }],
+    nearMisses: [
+      { name: 'almost', apply: 'true', failsOn },
+      { name: 'nearly', apply: 'true', failsOn },
+    ],
     check,
   });
   return { ...definition, id: 'toy' };
@@ -33,7 +40,7 @@ test('a check that always passes is caught on the pristine state and on the near
   const rows = await proveExercise(lesson, exercise, { kubeconfig });
   assert.deepEqual(
     rows.map((row) => [row.scenario, Boolean(row.surprise)]),
-    [['pristine', true], ['solution', false], ['near-miss: almost', true]],
+    [['pristine', true], ['solution', false], ['variant: another way', false], ['near-miss: almost', true], ['near-miss: nearly', true]],
   );
   assert.match(rows[0]!.surprise!, /vacuous/);
 });
@@ -50,9 +57,41 @@ test('a near-miss that fails on another criterion than the one it declares is a 
   assert.match(rows.at(-1)!.surprise!, /names criterion "done", which the check never reports/);
 });
 
-test('an exercise without hints or near-misses is refused when it is defined', () => {
+test('an exercise without hints, near-misses or variants is refused when it is defined', () => {
   assert.throws(
-    () => defineExercise({ title: 'Bad one', hints: [], solution: 'true', cleanup: 'true', nearMisses: [], check: async () => [] }),
-    /hints[\s\S]*nearMisses/,
+    () => defineExercise({ title: 'Bad one', hints: [], solution: 'true', cleanup: 'true', nearMisses: [], variants: [], check: async () => [] }),
+    /hints[\s\S]*nearMisses[\s\S]*variants/,
   );
+});
+
+test('one hint or one near-miss is too few: the first hint nudges, and two wrong answers show what the check tells apart', () => {
+  const one = { name: 'almost', apply: 'true', failsOn: 'done' };
+  assert.throws(
+    () => defineExercise({ title: 'Thin one', hints: ['only'], solution: 'true', cleanup: 'true', nearMisses: [one], variants: [{ name: 'v', apply: 'true' }], check: async () => [] }),
+    /hints: Too small[\s\S]*nearMisses: Too small/,
+  );
+});
+
+test('a variant the check rejects is a surprise: the check judges the route, not the outcome', async () => {
+  const marker = join(await mkdtemp(join(tmpdir(), 'kubelab-harness-')), 'answer');
+  const write = (what: string) => `echo ${what} > ${marker}`;
+  const definition = defineExercise({
+    title: 'Route-bound',
+    hints: ['one', 'two'],
+    solution: write('solution'),
+    cleanup: `rm -f ${marker}`,
+    variants: [{ name: 'another way', apply: write('variant') }],
+    nearMisses: [
+      { name: 'almost', apply: write('almost'), failsOn: 'done' },
+      { name: 'nearly', apply: write('nearly'), failsOn: 'done' },
+    ],
+    // A check bound to the solution's route: only the solution's exact answer passes.
+    check: async () => [{ id: 'done', description: 'the answer is the solution', passed: (await readFile(marker, 'utf8').catch(() => '')).trim() === 'solution' }],
+  });
+  const rows = await proveExercise(lesson, { ...definition, id: 'toy' }, { kubeconfig });
+  assert.deepEqual(
+    rows.map((row) => [row.scenario, Boolean(row.surprise)]),
+    [['pristine', false], ['solution', false], ['variant: another way', true], ['near-miss: almost', false], ['near-miss: nearly', false]],
+  );
+  assert.match(rows[2]!.surprise!, /expected a pass, but done failed/);
 });

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defineExercise, deletes, pod } from '../src/index.ts';
 
-const base = { title: 'Typed near-misses', hints: ['a hint'], solution: 'true', cleanup: deletes('pod/web') };
+const base = { title: 'Typed near-misses', hints: ['a hint', 'another hint'], solution: 'true', cleanup: deletes('pod/web'), variants: [{ name: 'another way', apply: 'true' }] };
 
 const check = async () => {
   const web = pod.exists(null, 'web');
@@ -31,19 +31,19 @@ test('a near-miss naming a criterion the check never returns does not compile', 
   const typo = defineExercise({
     ...base,
     // @ts-expect-error 'lable' is not one of 'exists' | 'label' | 'web-image'
-    nearMisses: [{ name: 'typo', apply: 'true', failsOn: 'lable' }],
+    nearMisses: [{ name: 'typo', apply: 'true', failsOn: 'lable' }, { name: 'fine', apply: 'true', failsOn: 'label' }],
     check,
   });
   const overridden = defineExercise({
     ...base,
     // @ts-expect-error an overridden id replaces the default: 'image' is no longer reported
-    nearMisses: [{ name: 'default id', apply: 'true', failsOn: 'image' }],
+    nearMisses: [{ name: 'default id', apply: 'true', failsOn: 'image' }, { name: 'fine', apply: 'true', failsOn: 'label' }],
     check,
   });
   const literal = defineExercise({
     ...base,
     // @ts-expect-error hand-written criteria count too: only 'ready' is reported
-    nearMisses: [{ name: 'literal', apply: 'true', failsOn: 'running' }],
+    nearMisses: [{ name: 'literal', apply: 'true', failsOn: 'running' }, { name: 'fine', apply: 'true', failsOn: 'ready' }],
     check: async (cluster) => {
       const web = await pod.read(cluster, 'web');
       return [{ id: 'ready', description: 'The pod is ready', passed: web !== null }];

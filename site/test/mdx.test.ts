@@ -37,9 +37,9 @@ describe('words on screen', () => {
 
 describe('the <Exercise> check of the mdast plugin', () => {
   const lessonsDir = fileURLToPath(new URL('../../labs/lessons/', import.meta.url));
-  const fileURL = pathToFileURL(`${lessonsDir}01-pods/index.mdx`);
+  const fileURL = pathToFileURL(`${lessonsDir}03-pods/index.mdx`);
   const lesson = (ids: string[]) =>
-    ({ slug: 'pods', dir: '01-pods', order: 1, profile: 'single', page: {}, exercises: ids.map((id) => ({ id, title: id, hints: [], solution: '' })) }) as unknown as CatalogLesson;
+    ({ slug: 'pods', dir: '03-pods', order: 3, profile: 'single', page: {}, exercises: ids.map((id) => ({ id, title: id, hints: [], solution: '' })) }) as unknown as CatalogLesson;
   const card = (id: string) => ({ type: 'mdxJsxFlowElement', name: 'Exercise', attributes: [{ type: 'mdxJsxAttribute', name: 'id', value: id }], children: [] });
   const run = (catalog: () => CatalogLesson[], id: string) => {
     const plugin = kubelabMdastPlugin({ catalog, lessonsDir })({ fileURL, sourceFormat: 'mdx' } as never);

@@ -1,4 +1,4 @@
-import { defineExercise, deletes, pod } from '@kubelab/labs';
+import { apply, defineExercise, deletes, pod } from '@kubelab/labs';
 
 const message = 'hello from kubelab';
 
@@ -12,6 +12,18 @@ export default defineExercise({
   solution: `kubectl run once --restart=Never --image=kubelab/toolbox:1.0 -- echo "${message}"
 kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/once --timeout=120s`,
   cleanup: deletes('pod/once'),
+  variants: [
+    {
+      name: 'YAML with restartPolicy OnFailure and the command under args',
+      apply: `${apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'once' },
+        spec: { restartPolicy: 'OnFailure', containers: [{ name: 'say', image: 'kubelab/toolbox:1.0', command: ['sh'], args: ['-c', `echo '${message}'`] }] },
+      })}
+kubectl wait --for=jsonpath='{.status.phase}'=Succeeded pod/once --timeout=120s`,
+    },
+  ],
   nearMisses: [
     {
       name: 'the default restart policy (Always)',

@@ -1,4 +1,4 @@
-import { defineExercise, deletes, pod } from '@kubelab/labs';
+import { apply, defineExercise, deletes, pod } from '@kubelab/labs';
 
 const image = 'kubelab/web:1.0';
 
@@ -12,6 +12,18 @@ export default defineExercise({
   solution: `kubectl run web --image=${image} --labels=app=web
 kubectl wait --for=condition=Ready pod/web --timeout=120s`,
   cleanup: deletes('pod/web'),
+  variants: [
+    {
+      name: 'hand-written YAML, extra labels, the image with its registry',
+      apply: `${apply({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'web', labels: { tier: 'frontend', app: 'web' }, annotations: { owner: 'me' } },
+        spec: { containers: [{ name: 'server', image: `docker.io/${image}`, ports: [{ name: 'http', containerPort: 5000 }] }] },
+      })}
+kubectl wait --for=condition=Ready pod/web --timeout=120s`,
+    },
+  ],
   nearMisses: [
     {
       name: 'label app=webapp instead of app=web',

@@ -1,17 +1,21 @@
 import { apply, defineExercise, deletes, pod, type V1Pod } from '@kubelab/labs';
 
 /** The two-container pod; the near-misses vary one thing each. */
-function duo(options: { probePort?: number; withProbe?: boolean } = {}): V1Pod {
+function duo(options: { probePort?: number; withProbe?: boolean; probeFirst?: boolean; host?: string } = {}): V1Pod {
   const probe = {
     name: 'probe',
     image: 'kubelab/toolbox:1.0',
-    command: ['sh', '-c', `while true; do curl -s localhost:${options.probePort ?? 5000}/api/v1/health; echo; sleep 2; done`],
+    command: ['sh', '-c', `while true; do curl -s http://${options.host ?? 'localhost'}:${options.probePort ?? 5000}/api/v1/health; echo; sleep 2; done`],
   };
   return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: 'duo', labels: { app: 'duo' } },
-    spec: { containers: [{ name: 'web', image: 'kubelab/web:1.0' }, ...(options.withProbe === false ? [] : [probe])] },
+    spec: {
+      containers: options.probeFirst
+        ? [probe, { name: 'web', image: 'docker.io/kubelab/web:1.0' }]
+        : [{ name: 'web', image: 'kubelab/web:1.0' }, ...(options.withProbe === false ? [] : [probe])],
+    },
   };
 }
 
@@ -28,6 +32,7 @@ export default defineExercise({
   ],
   solution: applyAndSettle(duo()),
   cleanup: deletes('pod/duo'),
+  variants: [{ name: 'the probe listed first, calling 127.0.0.1, web with its registry', apply: applyAndSettle(duo({ probeFirst: true, host: '127.0.0.1' })) }],
   nearMisses: [
     { name: 'only the web container', apply: applyAndSettle(duo({ withProbe: false })), failsOn: 'containers' },
     { name: 'the probe calls the wrong port', apply: applyAndSettle(duo({ probePort: 8080 })), failsOn: 'shared-network' },

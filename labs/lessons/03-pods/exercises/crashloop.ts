@@ -30,6 +30,13 @@ export default defineExercise({
   setup: apply(api()),
   solution: replace(api({ GREETING_MODE: 'friendly' }), 'kubectl wait --for=condition=Ready pod/api --timeout=120s'),
   cleanup: deletes('pod/api'),
+  variants: [
+    {
+      name: 'edited YAML piped to kubectl replace --force, with one more variable',
+      apply: `kubectl get pod api -o json | jq '.spec.containers[0].env = [{"name":"LOG_LEVEL","value":"debug"},{"name":"GREETING_MODE","value":"friendly"}]' | kubectl replace --force -f -
+kubectl wait --for=condition=Ready pod/api --timeout=120s`,
+    },
+  ],
   nearMisses: [
     {
       name: 'GREETING_MODE set to another value',
