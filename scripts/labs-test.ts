@@ -1,12 +1,17 @@
 /**
- * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop]`: proves every exercise's
- * check on a real cluster. Against the pristine state the check must fail; after the reference solution it must
- * pass; after each declared near-miss it must fail, on the criterion the near-miss names. Prints a table and exits
- * non-zero on any surprise. Without --cluster it creates a throwaway cluster per profile and deletes it afterwards.
+ * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop] [-- --jobs N]`: proves every
+ * exercise's check on a real cluster. Against the pristine state the check must fail; after the reference solution
+ * and each variant (another correct answer) it must pass; after each declared near-miss it must fail, on the
+ * criterion the near-miss names. Prints a table and the time per lesson, and exits non-zero on any surprise.
+ *
+ * Without --cluster it creates throwaway clusters and deletes them afterwards: at least one per profile, and up to
+ * --jobs (default 2) side by side, the lessons balanced across them by their scenario count (labs/src/lanes.ts).
+ * Lessons of one cluster run one after another; each exercise's cleanup keeps them from seeing each other.
  *
  * `--profile workshop` proves them as a workshop server's learner meets them: on learner-mode clusters (with the
- * workshop's node limits, and the lab-runner's namespace reconciler running beside them), the solutions and
- * near-misses run with the learner's kubeconfig, setup, cleanup and the checks with the admin's.
+ * workshop's node limits, and the lab-runner's namespace reconciler running beside them), the solutions, variants
+ * and near-misses run with the learner's kubeconfig, setup, cleanup and the checks with the admin's. Lessons that
+ * need node access are skipped: a workshop server does not offer them.
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +24,7 @@ import { profileDefaults, serverProfiles, type ServerProfile } from '@kubelab/la
 import { NamespaceReconciler } from '@kubelab/lab-runner/testing';
 import { loadLessons, type CatalogLesson } from '@kubelab/labs/catalog';
 import { formatTable, proveExercise, type HarnessRow } from '@kubelab/labs/harness';
+import { planLanes, scenarioCount, type Lane, type LaneLesson } from '@kubelab/labs/lanes';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 
 const { values } = parseArgs({
@@ -27,6 +33,7 @@ const { values } = parseArgs({
     cluster: { type: 'string' },
     profile: { type: 'string', default: 'self-paced' },
     'skip-setup': { type: 'boolean' },
+    jobs: { type: 'string' },
   },
 });
 
@@ -51,6 +58,7 @@ async function selectLessons(): Promise<CatalogLesson[]> {
 
 const began = performance.now();
 const rows: HarnessRow[] = [];
+const lessonTimes: { slug: string; profile: string; scenarios: number; ms: number; surprises: number }[] = [];
 const workshop = serverProfile(values.profile!) === 'workshop';
 const limits = profileDefaults.workshop;
 const provider = new KindProvider(workshop ? { nodeLimits: { memoryMiB: limits.nodeMemoryMiB, cpus: limits.nodeCpus, pids: limits.nodePids } } : {});
@@ -60,9 +68,75 @@ const reconcilers: NamespaceReconciler[] = [];
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
 
+function jobCount(value: string | undefined): number {
+  const jobs = Number(value ?? 2);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 8) {
+    throw new KubelabError('E_USAGE', `--jobs must be a whole number from 1 to 8 (got "${value}")`, { hint: 'Each job is a cluster of its own; 2 suits a 2-core machine.' });
+  }
+  return jobs;
+}
+
+/** Makes (or finds) the lane's cluster, then proves its lessons one after another on it. */
+async function runLane(lane: Lane<CatalogLesson & LaneLesson>, index: number, lanes: number): Promise<void> {
+  // With lanes side by side, each line says whose it is.
+  const prefix = lanes > 1 ? `[${index + 1}/${lanes}] ` : '';
+  const say = (text: string) => process.stderr.write(text.replace(/^(?=.)/gm, prefix));
+  let cluster = values.cluster;
+  if (!cluster) {
+    cluster = `labs-${randomBytes(3).toString('hex')}`;
+    say(`\nCreating a throwaway ${lane.profile} ${workshop ? 'learner-mode ' : ''}cluster "${cluster}" for ${lane.lessons.map((l) => l.slug).join(', ')}…\n`);
+    created.push(cluster);
+    await provider.create({ name: cluster, profile: lane.profile, access }, consoleStatus((line) => say(`${line}\n`)), AbortSignal.any([controller.signal, AbortSignal.timeout(900_000)]));
+  }
+  const kubeconfig = await provider.kubeconfig(cluster);
+  const learnerKubeconfig = workshop ? await provider.kubeconfig(cluster, { user: 'learner' }) : undefined;
+  if (learnerKubeconfig) {
+    const who = await runExerciseScript('whoami', 'kubectl auth whoami -o jsonpath={.status.userInfo.username}', learnerKubeconfig);
+    say(`Solutions, variants and near-misses run as ${who.stdout.trim()}; setup, cleanup and checks as admin.\n`);
+  }
+  if (workshop) {
+    // As a workshop server does for each lab: the learner is admin in every namespace it creates.
+    const reconciler = new NamespaceReconciler({ kubeconfig, cluster }).start();
+    reconcilers.push(reconciler);
+    await Promise.race([
+      reconciler.synced(),
+      sleep(60_000, undefined, { ref: false }).then(() => {
+        throw new KubelabError('E_NOT_READY', `the namespace reconciler could not list the namespaces of cluster "${cluster}" within 60s`, { hint: 'Check the cluster with `npx kubelab cluster health`.' });
+      }),
+    ]);
+  }
+  for (const lesson of lane.lessons) {
+    const lessonBegan = performance.now();
+    const lessonRows: HarnessRow[] = [];
+    for (const exercise of lesson.exercises) {
+      say(`\n${lesson.slug}/${exercise.id}\n`);
+      lessonRows.push(
+        ...(await proveExercise(lesson, exercise, {
+          kubeconfig,
+          ...(learnerKubeconfig ? { learnerKubeconfig } : {}),
+          signal: controller.signal,
+          onRow: (row) => say(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatElapsed(row.prepareMs)})\n`),
+        })),
+      );
+    }
+    const ms = performance.now() - lessonBegan;
+    const surprises = lessonRows.filter((row) => row.surprise).length;
+    lessonTimes.push({ slug: lesson.slug, profile: lesson.profile, scenarios: lessonRows.length, ms, surprises });
+    say(`── ${surprises ? '✗' : '✓'} lesson ${lesson.slug}: ${lessonRows.length - surprises}/${lessonRows.length} scenarios as declared, in ${formatElapsed(ms)}\n`);
+    rows.push(...lessonRows);
+  }
+}
+
 try {
   if (!values['skip-setup']) await setup();
-  const lessons = await selectLessons();
+  const jobs = jobCount(values.jobs);
+  let lessons = await selectLessons();
+  if (workshop) {
+    // A workshop server refuses these labs (E_SELF_PACED_ONLY): its learners are kept off the nodes.
+    const selfPacedOnly = lessons.filter((l) => l.page.nodeAccess);
+    if (selfPacedOnly.length) process.stderr.write(`Skipping ${selfPacedOnly.map((l) => l.slug).join(', ')}: self-paced only (the lesson needs node access, which a workshop's learner does not have).\n`);
+    lessons = lessons.filter((l) => !l.page.nodeAccess);
+  }
   if (values.cluster) {
     // One existing cluster has one shape: a multi-node lesson proven on a single node proves nothing.
     const cluster = (await provider.list()).find((c) => c.name === values.cluster);
@@ -81,56 +155,31 @@ try {
       });
     }
   }
-  for (const profile of new Set(lessons.map((l) => l.profile))) {
-    let cluster = values.cluster;
-    if (!cluster) {
-      cluster = `labs-${randomBytes(3).toString('hex')}`;
-      process.stderr.write(`\nCreating a throwaway ${profile} ${workshop ? 'learner-mode ' : ''}cluster "${cluster}" for labs:test…\n`);
-      created.push(cluster);
-      await provider.create({ name: cluster, profile, access }, consoleStatus(), AbortSignal.any([controller.signal, AbortSignal.timeout(900_000)]));
-    }
-    const kubeconfig = await provider.kubeconfig(cluster);
-    const learnerKubeconfig = workshop ? await provider.kubeconfig(cluster, { user: 'learner' }) : undefined;
-    if (learnerKubeconfig) {
-      const who = await runExerciseScript('whoami', 'kubectl auth whoami -o jsonpath={.status.userInfo.username}', learnerKubeconfig);
-      process.stderr.write(`Solutions and near-misses run as ${who.stdout.trim()}; setup, cleanup and checks as admin.\n`);
-    }
-    if (workshop) {
-      // As a workshop server does for each lab: the learner is admin in every namespace it creates.
-      const reconciler = new NamespaceReconciler({ kubeconfig, cluster }).start();
-      reconcilers.push(reconciler);
-      await Promise.race([
-        reconciler.synced(),
-        sleep(60_000, undefined, { ref: false }).then(() => {
-          throw new KubelabError('E_NOT_READY', `the namespace reconciler could not list the namespaces of cluster "${cluster}" within 60s`, { hint: 'Check the cluster with `npx kubelab cluster health`.' });
-        }),
-      ]);
-    }
-    for (const lesson of lessons.filter((l) => l.profile === profile)) {
-      for (const exercise of lesson.exercises) {
-        process.stderr.write(`\n${lesson.slug}/${exercise.id}\n`);
-        rows.push(
-          ...(await proveExercise(lesson, exercise, {
-            kubeconfig,
-            ...(learnerKubeconfig ? { learnerKubeconfig } : {}),
-            signal: controller.signal,
-            onRow: (row) =>
-              process.stderr.write(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatElapsed(row.prepareMs)})\n`),
-          })),
-        );
-      }
-    }
+  const weighed = lessons.map((lesson) => Object.assign(lesson, { scenarios: lesson.exercises.reduce((sum, e) => sum + scenarioCount(e), 0) }));
+  // An existing cluster is one lane: its lessons run one after another on it.
+  const lanes = planLanes(weighed, values.cluster ? 1 : jobs);
+  if (lanes.length > 1) {
+    process.stderr.write(`\n${lanes.length} clusters side by side:\n${lanes.map((lane, i) => `  [${i + 1}/${lanes.length}] ${lane.profile}: ${lane.lessons.map((l) => l.slug).join(', ')} (${lane.scenarios} scenarios)`).join('\n')}\n`);
   }
+  const outcomes = await Promise.allSettled(lanes.map((lane, i) => runLane(lane, i, lanes.length)));
+  const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
+  for (const outcome of failed) process.stderr.write(`\n${formatError(outcome.reason)}\n`);
+  if (failed.length) process.exitCode = 1;
 } catch (error) {
   process.stderr.write(`\n${formatError(error)}\n`);
   process.exitCode = 1;
 } finally {
   for (const reconciler of reconcilers) await reconciler.stop();
-  for (const name of created) await provider.delete(name).catch((error) => process.stderr.write(`${formatError(error)}\n`));
+  await Promise.all(created.map((name) => provider.delete(name).catch((error) => process.stderr.write(`${formatError(error)}\n`))));
 }
 
 if (rows.length) {
   process.stdout.write(`\n${formatTable(rows)}\n`);
+  process.stdout.write(
+    `\nTime per lesson (clusters side by side):\n${lessonTimes
+      .map((t) => `  ${t.surprises ? '✗' : '✓'} ${formatElapsed(t.ms).padStart(7)}  ${t.slug} (${t.profile}, ${t.scenarios} scenarios${t.surprises ? `, ${t.surprises} surprises` : ''})`)
+      .join('\n')}\n`,
+  );
   const surprises = rows.filter((row) => row.surprise).length;
   process.stdout.write(
     `\n${rows.length - surprises}/${rows.length} scenarios behaved as declared, in ${formatElapsed(performance.now() - began)}.\n`,
