@@ -145,13 +145,32 @@ export default defineExercise({
 kubectl wait --for=condition=Ready pod/web --timeout=120s\`,
   // setup: apply({ … }),  // optional: the starting state, for example a broken pod to debug
   cleanup: deletes('pod/web'),
-  // The wrong answers learners really give; labs:test proves each one fails on the criterion it names.
+  // Other correct answers, in another style (YAML instead of kubectl run, extra labels, the image with its
+  // registry); labs:test proves each one passes, so the check judges the outcome, not the route.
+  variants: [
+    {
+      name: 'hand-written YAML, the image with its registry',
+      apply: \`kubectl apply -f - <<'YAML'
+apiVersion: v1
+kind: Pod
+metadata: {name: web, labels: {tier: demo}}
+spec: {containers: [{name: web, image: docker.io/kubelab/web:1.0}]}
+YAML
+kubectl wait --for=condition=Ready pod/web --timeout=120s\`,
+    },
+  ],
+  // The wrong answers learners really give (at least two); labs:test proves each one fails on the criterion it names.
   nearMisses: [
     {
       name: 'the right pod under another name',
       apply: \`kubectl run web-1 --image=kubelab/web:1.0
 kubectl wait --for=condition=Ready pod/web-1 --timeout=120s\`,
       failsOn: 'exists',
+    },
+    {
+      name: 'TODO another wrong answer learners give',
+      apply: \`kubectl run web --image=kubelab/web:2.0\`,
+      failsOn: 'write-this-check',
     },
   ],
   check: async (cluster) => {
