@@ -29,6 +29,23 @@ const percentile = (values: number[], p: number): number => {
 };
 const ms = (value: number) => `${value.toFixed(1)} ms`;
 
+/** A Deployment of the toolbox image running `command`, asking for little and limited to `limits`. */
+const deployment = (name: string, replicas: number, command: string[], limits: Record<string, string>) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name },
+  spec: {
+    replicas,
+    selector: { matchLabels: { app: name } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: {
+        containers: [{ name, image: 'kubelab/toolbox:1.0', imagePullPolicy: 'Never', command, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits } }],
+      },
+    },
+  },
+});
+
 /**
  * A's learner's pods: a fork bomb, two memory hogs at the LimitRange's maximum (restarted each time the kernel kills
  * them) and two CPU burners, each asking for little (requests count against the quota; limits are what they may
@@ -38,75 +55,10 @@ const loadManifest = JSON.stringify({
   apiVersion: 'v1',
   kind: 'List',
   items: [
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'fork-bomb' },
-      spec: {
-        selector: { matchLabels: { app: 'fork-bomb' } },
-        template: {
-          metadata: { labels: { app: 'fork-bomb' } },
-          spec: {
-            containers: [
-              {
-                name: 'bomb',
-                image: 'kubelab/toolbox:1.0',
-                imagePullPolicy: 'Never',
-                command: ['bash', '-c', 'bomb() { bomb | bomb & }; bomb; sleep infinity'],
-                resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '512Mi' } },
-              },
-            ],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'cpu-burner' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'cpu-burner' } },
-        template: {
-          metadata: { labels: { app: 'cpu-burner' } },
-          spec: {
-            containers: [
-              {
-                name: 'burn',
-                image: 'kubelab/toolbox:1.0',
-                imagePullPolicy: 'Never',
-                command: ['sh', '-c', 'while :; do :; done'],
-                resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '64Mi' } },
-              },
-            ],
-          },
-        },
-      },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'memory-hog' },
-      spec: {
-        replicas: 2,
-        selector: { matchLabels: { app: 'memory-hog' } },
-        template: {
-          metadata: { labels: { app: 'memory-hog' } },
-          spec: {
-            containers: [
-              {
-                name: 'hog',
-                image: 'kubelab/toolbox:1.0',
-                imagePullPolicy: 'Never',
-                // tail keeps the whole of an endless line in memory: it grows until the kernel kills it.
-                command: ['tail', '/dev/zero'],
-                resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '1Gi' } },
-              },
-            ],
-          },
-        },
-      },
-    },
+    deployment('fork-bomb', 1, ['bash', '-c', 'bomb() { bomb | bomb & }; bomb; sleep infinity'], { cpu: '1', memory: '512Mi' }),
+    deployment('cpu-burner', 2, ['sh', '-c', 'while :; do :; done'], { cpu: '1', memory: '64Mi' }),
+    // tail keeps the whole of an endless line in memory: it grows until the kernel kills it.
+    deployment('memory-hog', 2, ['tail', '/dev/zero'], { cpu: '1', memory: '1Gi' }),
   ],
 });
 
