@@ -52,6 +52,21 @@ export class LessonPage {
     await this.page.keyboard.press('Enter');
   }
 
+  /**
+   * Types a whole script into the shell, line by line, as a learner pastes an answer, and waits until the shell has
+   * run all of it: a last line prints a marker that only its output, not its echo, contains. History expansion is
+   * turned off first, so a `!` in the answer stays text.
+   */
+  async typeScript(script: string, timeout = 5 * 60_000): Promise<void> {
+    const marker = `done-${Date.now().toString(36)}`;
+    await this.terminal.locator('.xterm').click();
+    for (const line of ['set +H', ...script.split('\n'), `echo ${marker}-$((6*7))`]) {
+      await this.page.keyboard.type(line, { delay: 5 });
+      await this.page.keyboard.press('Enter');
+    }
+    await this.waitForTerminalText(new RegExp(`${marker}-42`), timeout);
+  }
+
   /** The lesson's runnable code block holding exactly `command`. */
   codeBlock(command: string): CodeBlock {
     return new CodeBlock(this.page.locator(`kubelab-code[data-command=${JSON.stringify(command)}]`));
