@@ -1,0 +1,101 @@
+import { apply, defineExercise, deletes, deployment, type V1Deployment } from '@kubelab/labs';
+
+const image = 'kubelab/web:1.0';
+
+/** The starting point: four replicas and the default strategy (maxSurge 25%, maxUnavailable 25%: one each). */
+function site(strategy?: NonNullable<V1Deployment['spec']>['strategy'], env?: Record<string, string>): V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'site', labels: { app: 'site' } },
+    spec: {
+      replicas: 4,
+      selector: { matchLabels: { app: 'site' } },
+      ...(strategy ? { strategy } : {}),
+      template: {
+        metadata: { labels: { app: 'site' } },
+        spec: {
+          containers: [
+            {
+              name: 'web',
+              image,
+              ...(env ? { env: Object.entries(env).map(([name, value]) => ({ name, value })) } : {}),
+              readinessProbe: { httpGet: { path: '/api/v1/health', port: 5000 }, periodSeconds: 2 },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+const settle = 'kubectl rollout status deployment/site --timeout=120s';
+const safeStrategy = `kubectl patch deployment site -p '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}'`;
+
+export default defineExercise({
+  title: 'A rolling update that never drops below four',
+  hints: [
+    'How a Deployment replaces its pods is under `spec.strategy`: `kubectl get deployment site -o yaml` shows it, and `kubectl explain deployment.spec.strategy.rollingUpdate` explains both fields.',
+    'maxSurge is how many pods may exist beyond the four; maxUnavailable is how many of the four may be missing. Changing the strategy alone starts no rollout: only a change to the pod template does, for example `kubectl set env deployment/site RELEASE=2`.',
+    `\`${safeStrategy}\`, then \`kubectl set env deployment/site RELEASE=2\` and \`kubectl rollout status deployment/site\`.`,
+  ],
+  setup: `${apply(site())}
+${settle}`,
+  solution: `${safeStrategy}
+kubectl set env deployment/site RELEASE=2
+${settle}`,
+  cleanup: deletes('deployment/site'),
+  variants: [
+    {
+      name: 'the whole manifest applied again, maxSurge written 25% (one of four) and maxUnavailable 0%',
+      apply: `${apply(site({ type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '0%' } }, { RELEASE: '2' }))}
+${settle}`,
+    },
+    {
+      name: 'env first, strategy after (the rollout may use the old strategy; the result is the same)',
+      apply: `kubectl set env deployment/site RELEASE=2
+${safeStrategy}
+${settle}`,
+    },
+  ],
+  nearMisses: [
+    {
+      name: 'the new revision with the default strategy',
+      apply: `kubectl set env deployment/site RELEASE=2
+${settle}`,
+      failsOn: 'strategy',
+    },
+    {
+      name: 'maxSurge and maxUnavailable swapped',
+      apply: `kubectl patch deployment site -p '{"spec":{"strategy":{"rollingUpdate":{"maxSurge":0,"maxUnavailable":1}}}}'
+kubectl set env deployment/site RELEASE=2
+${settle}`,
+      failsOn: 'strategy',
+    },
+    {
+      name: 'the strategy set, but nothing rolled out',
+      apply: safeStrategy,
+      failsOn: 'env',
+    },
+    {
+      name: 'deleted and created again with the new settings (the history starts over)',
+      apply: `kubectl delete deployment site --wait
+${apply(site({ type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }, { RELEASE: '2' }))}
+${settle}`,
+      failsOn: 'history',
+    },
+  ],
+  check: async (cluster) => {
+    const target = await deployment.read(cluster, 'site');
+    return [
+      deployment.exists(target, 'site'),
+      deployment.strategy(target, { maxSurge: 1, maxUnavailable: 0 }),
+      deployment.env(target, 'RELEASE', '2'),
+      deployment.image(target, image, { hint: 'The task changes the environment only: keep `kubelab/web:1.0`.' }),
+      deployment.revision(target, 2, {
+        description: 'The change rolled out as a new revision of the same Deployment (revision 2 or later)',
+      }),
+      deployment.rolledOut(target),
+    ];
+  },
+});
