@@ -5,6 +5,8 @@ export { normalizeImage, sameImage } from './images.ts';
 export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
 export { describePodState, formatLabels, maxLogBytes, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
+export { firstNode, isMirrorPod, kubeletConfig, mirrorAnnotation, mirrorPodName, mirrorPods, node, readNode } from './nodes.ts';
+export { api, discoverResource, preferredGroupVersion, readCrd, readCustomObject, valueAt, type AnyObject, type ObjectCondition } from './api.ts';
 export { deployment, describeRollout, endpointSlicesOf, formatSelector, getFromService, podsLabelled, readDeployment, readReplicationController, readService, readyAddresses, replicaSetsOf, replicationController, resolveIntOrPercent, revisionAnnotation, revisionOf, selectorMatches, service } from './deployments.ts';
 /** The Kubernetes object types authors build manifests and read results with (`apply(pod: V1Pod)`). */
 export type {
