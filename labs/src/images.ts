@@ -6,6 +6,8 @@
 export const courseImages = {
   web: 'kubelab/web:1.0',
   toolbox: 'kubelab/toolbox:1.0',
+  /** Debian bookworm's redis-server (Redis 7.0): the database of the config lesson's web app. */
+  redis: 'kubelab/redis:7.0',
 } as const;
 
 /** The course image sources, one folder per image (Dockerfile and files). */

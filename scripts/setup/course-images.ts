@@ -46,5 +46,6 @@ export async function ensureCourseImages(step: StepHandle): Promise<string> {
   if (await ensureCourseImage(courseImages.web, webDir, { web: webBinary }, step)) built++;
   const toolboxFiles = { kubectl: toolPath('kubectl'), helm: toolPath('helm') };
   if (await ensureCourseImage(courseImages.toolbox, join(imagesDir, 'toolbox'), toolboxFiles, step)) built++;
+  if (await ensureCourseImage(courseImages.redis, join(imagesDir, 'redis'), {}, step)) built++;
   return `${Object.keys(courseImages).length} images (${built} built)`;
 }
