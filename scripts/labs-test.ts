@@ -1,5 +1,5 @@
 /**
- * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop] [-- --jobs N]`: proves every
+ * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop] [-- --jobs N] [-- --passing-only]`: proves every
  * exercise's check on a real cluster. Against the pristine state the check must fail; after the reference solution
  * and each variant (another correct answer) it must pass; after each declared near-miss it must fail, on the
  * criterion the near-miss names. Prints a table and the time per lesson, and exits non-zero on any surprise.
@@ -12,6 +12,9 @@
  * workshop's node limits, and the lab-runner's namespace reconciler running beside them), the solutions, variants
  * and near-misses run with the learner's kubeconfig, setup, cleanup and the checks with the admin's. Lessons that
  * need node access are skipped: a workshop server does not offer them.
+ *
+ * `--passing-only` runs only the scenarios that must pass (the solutions and variants): npm test uses it for the
+ * workshop run, after the full self-paced run has proven every near-miss with the same checks.
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -34,6 +37,7 @@ const { values } = parseArgs({
     profile: { type: 'string', default: 'self-paced' },
     'skip-setup': { type: 'boolean' },
     jobs: { type: 'string' },
+    'passing-only': { type: 'boolean' },
   },
 });
 
@@ -114,6 +118,7 @@ async function runLane(lane: Lane<CatalogLesson & LaneLesson>, index: number, la
         ...(await proveExercise(lesson, exercise, {
           kubeconfig,
           ...(learnerKubeconfig ? { learnerKubeconfig } : {}),
+          scenarios: values['passing-only'] ? 'passing' : 'all',
           signal: controller.signal,
           onRow: (row) => say(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatElapsed(row.prepareMs)})\n`),
         })),
@@ -155,7 +160,9 @@ try {
       });
     }
   }
-  const weighed = lessons.map((lesson) => Object.assign(lesson, { scenarios: lesson.exercises.reduce((sum, e) => sum + scenarioCount(e), 0) }));
+  const weighed = lessons.map((lesson) =>
+    Object.assign(lesson, { scenarios: lesson.exercises.reduce((sum, e) => sum + (values['passing-only'] ? 1 + e.variants.length : scenarioCount(e)), 0) }),
+  );
   // An existing cluster is one lane: its lessons run one after another on it.
   const lanes = planLanes(weighed, values.cluster ? 1 : jobs);
   if (lanes.length > 1) {

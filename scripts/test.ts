@@ -3,7 +3,8 @@
  * missing first (warm: seconds); lints and type-checks (together: two cores); builds the site; runs the fast
  * tests (unit tests and the orchestrators against a fake provider: no cluster); then the integration tests
  * against real kind clusters, one file at a time so two files never compete for the machine's two cores; then
- * labs:test (as a self-paced learner, then as a workshop's learner) and the browser e2e suite.
+ * labs:test (every scenario as a self-paced learner, then every solution and variant as a workshop's learner) and
+ * the browser e2e suite.
  *
  *   npm test                       everything
  *   npm test -- <file.test.ts>…    just those test files (after setup and the type check)
@@ -72,7 +73,10 @@ await runMain(async () => {
         (await stages({ title: `Fast tests: ${fast.length} files (unit, and the orchestrators on a fake provider; no cluster)`, argv: [node, '--test', ...fast] })) &&
         (await stages({ title: `Integration tests: ${integration.length} files against real kind clusters`, argv: [node, '--test', '--test-concurrency=1', ...integration] })) &&
         (await stages({ title: 'labs:test: every exercise against a real cluster', argv: [node, 'scripts/labs-test.ts', '--skip-setup'] })) &&
-        (await stages({ title: "labs:test --profile workshop: every exercise as a workshop's learner", argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--profile', 'workshop'] })) &&
+        (await stages({
+          title: "labs:test --profile workshop --passing-only: every solution and variant as a workshop's learner",
+          argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--profile', 'workshop', '--passing-only'],
+        })) &&
         (await stages({ title: 'e2e: the learner loop in chromium (Playwright)', argv: ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'] })));
 
   process.stderr.write('\nStage times:\n');

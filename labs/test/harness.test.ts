@@ -95,3 +95,9 @@ test('a variant the check rejects is a surprise: the check judges the route, not
   );
   assert.match(rows[2]!.surprise!, /expected a pass, but done failed/);
 });
+
+test("scenarios 'passing' runs only the solution and the variants", async () => {
+  const exercise = toyExercise(async () => [{ id: 'done', description: 'always', passed: true }]);
+  const rows = await proveExercise(lesson, exercise, { kubeconfig, scenarios: 'passing' });
+  assert.deepEqual(rows.map((row) => [row.scenario, Boolean(row.surprise)]), [['solution', false], ['variant: another way', false]]);
+});
