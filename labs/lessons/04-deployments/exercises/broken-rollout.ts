@@ -22,7 +22,7 @@ function cart(containerImage: string, changeCause: string): V1Deployment {
               name: 'web',
               image: containerImage,
               ports: [{ name: 'http', containerPort: 5000 }],
-              readinessProbe: { httpGet: { path: '/api/v1/health', port: 'http' }, periodSeconds: 2 },
+              readinessProbe: { httpGet: { path: '/api/v1/health', port: 'http' }, periodSeconds: 1 },
             },
           ],
         },

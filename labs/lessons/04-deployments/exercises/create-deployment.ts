@@ -53,21 +53,6 @@ ${settle}`,
       failsOn: 'replicas',
     },
     {
-      name: 'a ReplicaSet named hello instead of a Deployment',
-      apply: `${apply({
-        apiVersion: 'apps/v1',
-        kind: 'ReplicaSet',
-        metadata: { name: 'hello' },
-        spec: {
-          replicas: 3,
-          selector: { matchLabels: { app: 'hello' } },
-          template: { metadata: { labels: { app: 'hello' } }, spec: { containers: [{ name: 'web', image }] } },
-        },
-      })}
-kubectl wait --for=jsonpath='{.status.readyReplicas}'=3 replicaset/hello --timeout=120s`,
-      failsOn: 'exists',
-    },
-    {
       name: 'an image tag that does not exist',
       apply: `kubectl create deployment hello --image=kubelab/web:2.0 --replicas=3
 kubectl wait --for=jsonpath='{.status.unavailableReplicas}'=3 deployment/hello --timeout=60s`,

@@ -9,7 +9,7 @@ function shop(changeCause: string, env: Record<string, string>): V1Deployment {
     kind: 'Deployment',
     metadata: { name: 'shop', labels: { app: 'shop' }, annotations: { 'kubernetes.io/change-cause': changeCause } },
     spec: {
-      replicas: 2,
+      replicas: 1,
       selector: { matchLabels: { app: 'shop' } },
       template: {
         metadata: { labels: { app: 'shop' } },
@@ -30,7 +30,10 @@ export default defineExercise({
     '`kubectl rollout history deployment/shop --revision=1` shows that revision\'s pod template. `kubectl rollout undo` goes back one revision unless you say `--to-revision`.',
     '`kubectl rollout undo deployment/shop --to-revision=1`, then `kubectl rollout status deployment/shop`.',
   ],
-  setup: revisions.map((revision) => `${apply(revision)}\n${settle}`).join('\n'),
+  // Each revision only has to reach the controller (its ReplicaSet is then made, with its change-cause); the pods
+  // of the last one are the ones that must be running.
+  setup: `${revisions.map((revision, i) => `${apply(revision)}\nkubectl wait --for=jsonpath='{.status.observedGeneration}'=${i + 1} deployment/shop --timeout=60s`).join('\n')}
+${settle}`,
   solution: `kubectl rollout undo deployment/shop --to-revision=1
 ${settle}`,
   cleanup: deletes('deployment/shop'),
