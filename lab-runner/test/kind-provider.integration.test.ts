@@ -151,7 +151,7 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
     const pod = (await c.kubectl(['-n', ns, 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
     const node = c.cluster.nodes[0]!.address;
     // fetch() silently drops a Host header, so ask with node:http, as a browser resolving web.kubelab.test would.
-    const text = await waitFor('Ingress routes', () => getWithHost(`http://${node}:30080/`, 'web.kubelab.test'));
+    const text = await waitFor('Ingress routes', () => getWithHost(`http://${node}:30800/`, 'web.kubelab.test'));
     assert.equal(text.trim(), pod, 'the app answers with the serving pod\'s hostname');
   });
 
@@ -175,7 +175,7 @@ spec:
     - backendRefs: [{ name: web, port: 5000 }]
 `);
     const node = c.cluster.nodes[0]!.address;
-    const body = await waitFor('HTTPRoute routes', () => getWithHost(`http://${node}:30080/api/v1/health`, 'gw.kubelab.test'));
+    const body = await waitFor('HTTPRoute routes', () => getWithHost(`http://${node}:30800/api/v1/health`, 'gw.kubelab.test'));
     assert.deepEqual(JSON.parse(body), { status: 'OK' });
   });
 

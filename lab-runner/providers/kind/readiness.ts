@@ -84,7 +84,7 @@ export const readinessChecks: ReadinessCheck[] = [
     name: 'Ingress controller answers',
     probe: async (c) => {
       await rollout(c, 'traefik', 'deployment', 'traefik');
-      const url = `http://${c.nodeAddress}:30080/`;
+      const url = `http://${c.nodeAddress}:30800/`;
       const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
       // With no Ingress yet, Traefik answers 404: what matters is that it answers.
       return `${url} → HTTP ${response.status}`;
