@@ -146,7 +146,7 @@ func explainDialError(address string, err error) error {
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return fmt.Errorf("connection refused by %s: nothing listens there (check DB_PORT, the Service's port and targetPort, and that a pod behind the Service is ready)", address)
 	case os.IsTimeout(err):
-		return fmt.Errorf("no answer from %s within 3s (is a pod behind the Service ready?)", address)
+		return fmt.Errorf("no answer from %s within 3s: check DB_PORT against the Service's port, and that a pod behind the Service is ready", address)
 	default:
 		return fmt.Errorf("cannot connect to %s: %v", address, err)
 	}
