@@ -682,7 +682,7 @@ export const service = {
       {
         id: 'http',
         description: `The app answers \`${text}\` at \`${path}\` through the Service`,
-        hint: `Try it yourself: \`kubectl run curl --rm -it --image=kubelab/toolbox:1.0 --restart=Never -- curl -s http://<service>${path}\`.`,
+        hint: `Try it yourself: \`kubectl run curl --rm -it --image=kubelab/toolbox:1.0 --restart=Never -- curl -sS http://<service>${path}\`.`,
       },
       options,
       { passed: answer.body?.includes(text) === true, expected: text, actual: shown },
