@@ -45,6 +45,24 @@ export class LessonPage {
     await expect.poll(() => this.terminalText(), { timeout, intervals: [250, 500, 1000] }).toMatch(pattern);
   }
 
+  /**
+   * Waits for the shell's prompt after Start lab, and fails at once, with the panel's words, if the lab could not
+   * start (rather than waiting out the timeout).
+   */
+  async waitForPrompt(timeout = 5 * 60_000): Promise<void> {
+    const failure = this.labPanel.getByText('Your lab could not start');
+    await expect
+      .poll(
+        async () => {
+          if (await failure.isVisible()) return `the lab could not start: ${await this.labPanel.innerText()}`;
+          return /kubelab:~[#$]/.test(await this.terminalText().catch(() => '')) ? 'prompt' : 'waiting';
+        },
+        { timeout, intervals: [500, 1000, 2000] },
+      )
+      .toMatch(/^(prompt|the lab could not start[\s\S]*)$/);
+    if (await failure.isVisible()) throw new Error(`the lab could not start: ${await this.labPanel.innerText()}`);
+  }
+
   /** Types into the shell the way a learner does: focus the terminal, type, press Enter. */
   async typeCommand(command: string): Promise<void> {
     await this.terminal.locator('.xterm').click();

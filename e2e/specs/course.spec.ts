@@ -29,7 +29,7 @@ for (const lesson of lessons) {
       await learner.goto(lesson.slug);
       await expect(learner.labPanel.getByText(lesson.profile === 'multi' ? /3 nodes/ : /1 node/).first()).toBeVisible();
       await learner.startLab.click();
-      await learner.waitForTerminalText(/kubelab:~[#$]/, 8 * 60_000);
+      await learner.waitForPrompt(8 * 60_000);
       await learner.typeScript(exercise.solution, 6 * 60_000);
       const card = learner.exercise(exercise.id);
       await card.check.click();
