@@ -3,13 +3,15 @@ import { deleteDebugPods, findNode, onNode } from '../node-shell.ts';
 
 const etcdManifest = '/etc/kubernetes/manifests/etcd.yaml';
 const apiServerManifest = '/etc/kubernetes/manifests/kube-apiserver.yaml';
+const controllerManagerManifest = '/etc/kubernetes/manifests/kube-controller-manager.yaml';
 
-/** Reads both facts from the manifests on the node, as the learner does, and writes the ConfigMap from `values`. */
+/** Reads the facts from the manifests on the node, as the learner does (one debug pod, grep -H names each file). */
 const readManifests = `${findNode}
-ETCD_IMAGE=$(${onNode(`chroot /host cat ${etcdManifest}`)} | awk '$1 == "image:" { print $2; exit }')
-SERVICE_CIDR=$(${onNode(`chroot /host cat ${apiServerManifest}`)} | sed -n 's/.*--service-cluster-ip-range=//p')
-POD_CIDR=$(${onNode('chroot /host cat /etc/kubernetes/manifests/kube-controller-manager.yaml')} | sed -n 's/.*--cluster-cidr=//p')
-APISERVER_IMAGE=$(${onNode(`chroot /host cat ${apiServerManifest}`)} | awk '$1 == "image:" { print $2; exit }')`;
+${onNode(`chroot /host grep -H -e image: -e --service-cluster-ip-range= -e --cluster-cidr= ${etcdManifest} ${apiServerManifest} ${controllerManagerManifest}`)} > facts.txt
+ETCD_IMAGE=$(awk '/etcd.yaml: *image:/ { print $NF }' facts.txt)
+APISERVER_IMAGE=$(awk '/kube-apiserver.yaml: *image:/ { print $NF }' facts.txt)
+SERVICE_CIDR=$(sed -n 's/.*kube-apiserver.yaml: *- --service-cluster-ip-range=//p' facts.txt)
+POD_CIDR=$(sed -n 's/.*--cluster-cidr=//p' facts.txt)`;
 
 const createConfigMap = (etcdImage: string, serviceCidr: string) =>
   `kubectl create configmap control-plane --from-literal=etcd-image="${etcdImage}" --from-literal=service-cidr="${serviceCidr}"`;
@@ -23,7 +25,7 @@ async function controlPlanePod(cluster: CheckContext, component: string): Promis
 export default defineExercise({
   title: 'Read the control plane\'s manifests',
   hints: [
-    'The control plane\'s pods are started from files on the node: `kubectl debug node/<node> -it --image=kubelab/toolbox:1.0`, then `chroot /host` and `ls /etc/kubernetes/manifests`.',
+    'The control plane\'s pods are started from files on the node: `kubectl debug node/<node> -it --profile=general --image=kubelab/toolbox:1.0`, then `chroot /host` and `ls /etc/kubernetes/manifests`.',
     'The etcd image is the `image:` line of etcd.yaml. The range Services get their addresses from is a flag of the API server: `grep service-cluster-ip-range /etc/kubernetes/manifests/kube-apiserver.yaml`.',
     'Back in the toolbox (type `exit` twice), `kubectl create configmap control-plane --from-literal=etcd-image=<image> --from-literal=service-cidr=<range>`.',
   ],

@@ -32,7 +32,7 @@ export default defineExercise({
   title: 'A pod the kubelet starts by itself',
   hints: [
     `The kubelet watches a folder on the node for pod manifests: \`staticPodPath\` in /var/lib/kubelet/config.yaml, which is ${manifestsDir}. The control plane's own pods are there.`,
-    `In a node shell (\`kubectl debug node/<node> -it --image=kubelab/toolbox:1.0\`) the node's files are under /host, so the toolbox's editor can write one: \`nano /host${manifestsDir}/static-web.yaml\`. \`kubectl run static-web --image=${image} --dry-run=client -o yaml\` prints a manifest to start from.`,
+    `In a node shell (\`kubectl debug node/<node> -it --profile=general --image=kubelab/toolbox:1.0\`) the node's files are under /host, so the toolbox's editor can write one: \`nano /host${manifestsDir}/static-web.yaml\`. \`kubectl run static-web --image=${image} --dry-run=client -o yaml\` prints a manifest to start from.`,
     'The kubelet names the API\'s copy of the pod (its mirror pod) after the node: `kubectl get pods` shows `static-web-<node>` within seconds.',
   ],
   solution: `${writeOnNode(`${manifestsDir}/static-web.yaml`, stringify(staticWeb()))}
@@ -40,8 +40,7 @@ ${waitForMirror(ready)}`,
   cleanup: `${deleteDebugPods}
 ${deletes('pod/static-web')}
 ${findNode}
-${onNode(`find /host${manifestsDir} -maxdepth 1 -type f ${controlPlaneManifests.map((file) => `! -name ${file}`).join(' ')} -delete`)} >/dev/null
-${onNode('rm -f /host/etc/kubernetes/static-web.yaml')} >/dev/null
+${onNode(`sh -c 'find /host${manifestsDir} -maxdepth 1 -type f ${controlPlaneManifests.map((file) => `! -name ${file}`).join(' ')} -delete; rm -f /host/etc/kubernetes/static-web.yaml'`)}
 ${deleteDebugPods}
 kubectl wait --for=delete pod/static-web-"$NODE" --timeout=60s 2>/dev/null || true`,
   variants: [
@@ -69,7 +68,7 @@ sleep 5`,
     {
       name: 'the image without its tag (kubelab/web means kubelab/web:latest, which no registry has)',
       apply: `${writeOnNode(`${manifestsDir}/static-web.yaml`, stringify(staticWeb({ image: 'kubelab/web' })))}
-${waitForMirror("kubectl wait --for=jsonpath='{.status.containerStatuses[0].state.waiting.reason}'=ErrImagePull pod/static-web-\"$NODE\" --timeout=120s || kubectl wait --for=jsonpath='{.status.containerStatuses[0].state.waiting.reason}'=ImagePullBackOff pod/static-web-\"$NODE\" --timeout=60s")}`,
+${waitForMirror('sleep 2')}`,
       failsOn: 'image',
     },
   ],
