@@ -32,6 +32,8 @@ const settle = {
 const openInit = `kubectl wait --for=jsonpath='{.status.initContainerStatuses[0].state.running}' pod/gated --timeout=120s
 kubectl exec gated -c wait -- touch /tmp/go
 ${settle.initialized}`;
+/** Runs `kubectl exec …` once its container has started: the containers start a moment after Initialized. */
+const execWhenStarted = (args: string) => `for attempt in $(seq 30); do kubectl exec ${args} && break; if [ "$attempt" = 30 ]; then exit 1; fi; sleep 1; done`;
 
 export default defineExercise({
   title: 'Conditions, one by one',
@@ -43,7 +45,7 @@ export default defineExercise({
   setup: `${apply(gated())}
 kubectl wait --for=jsonpath='{.status.initContainerStatuses[0].state.running}' pod/gated --timeout=120s`,
   solution: `${openInit}
-kubectl exec gated -c gate -- touch /tmp/ready
+${execWhenStarted('gated -c gate -- touch /tmp/ready')}
 ${settle.ready}`,
   cleanup: deletes('pod/gated'),
   variants: [
@@ -52,13 +54,13 @@ ${settle.ready}`,
       apply: `${openInit}
 kubectl annotate pod gated kubectl.kubernetes.io/default-container=gate
 kubectl label pod gated checked=yes
-kubectl exec gated -- sh -c 'echo ok > /tmp/ready'
+${execWhenStarted("gated -- sh -c 'echo ok > /tmp/ready'")}
 ${settle.ready}`,
     },
   ],
   nearMisses: [
     { name: 'only the init container let through', apply: `${openInit}\nsleep 6`, failsOn: 'containers-ready' },
-    { name: 'the ready file made without -c (in the web container)', apply: `${openInit}\nkubectl exec gated -- touch /tmp/ready\nsleep 6`, failsOn: 'containers-ready' },
+    { name: 'the ready file made without -c (in the web container)', apply: `${openInit}\n${execWhenStarted('gated -- touch /tmp/ready')}\nsleep 6`, failsOn: 'containers-ready' },
     {
       name: 'the pod recreated without the gate\'s readiness probe',
       apply: `${deletes('pod/gated')}
