@@ -17,7 +17,7 @@ test('the course loads, in folder order, with a slug and profile per lesson', as
 test('the Pods lesson has at least three exercises, each with hints, a solution and a near-miss', async () => {
   const pods = (await loadLessons()).find((lesson) => lesson.slug === 'pods');
   assert.ok(pods, 'the pods lesson exists');
-  assert.deepEqual(pods.exercises.map((e) => e.id), ['first-pod', 'run-to-completion', 'sidecar', 'crashloop']);
+  assert.deepEqual(pods.exercises.map((e) => e.id), ['first-pod', 'run-to-completion', 'sidecar', 'crashloop', 'gated']);
   for (const exercise of pods.exercises) {
     assert.ok(exercise.hints.length >= 1 && exercise.solution && exercise.nearMisses.length >= 1, exercise.id);
   }

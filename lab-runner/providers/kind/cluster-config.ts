@@ -13,8 +13,11 @@ const admissionDir = nodeAdmissionConfigPath.slice(0, nodeAdmissionConfigPath.la
 /**
  * The kubelet of a learner-mode cluster: every pod's containers get the runtime's default seccomp profile unless
  * they ask otherwise, a pod cannot fork without bound, a node takes a bounded number of pods and logs, and disk
- * pressure is handled again (kind's own template turns disk eviction and image GC off, since a laptop's disk is
- * the node's: here one learner must not fill the host's).
+ * pressure is handled again (kind's own template turns disk eviction off, since a laptop's disk is the node's:
+ * here one learner must not fill the host's). Image GC by disk usage stays off (100%): there is no registry to
+ * pull from again, and a kubelet at 85% of a busy host's disk deleted the pause and course images every five
+ * minutes, so every new pod failed with "failed to pull registry.k8s.io/pause". The eviction thresholds still
+ * evict pods before the disk fills.
  */
 export const learnerKubelet = {
   seccompDefault: true,
@@ -22,8 +25,8 @@ export const learnerKubelet = {
   maxPods: 60,
   containerLogMaxSize: '5Mi',
   containerLogMaxFiles: 2,
-  imageGCHighThresholdPercent: 85,
-  imageGCLowThresholdPercent: 80,
+  imageGCHighThresholdPercent: 100,
+  imageGCLowThresholdPercent: 95,
   evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '10%', 'nodefs.inodesFree': '5%', 'imagefs.available': '10%' },
 } as const;
 
