@@ -3,6 +3,8 @@ import { deleteDebugPods, findNode, onNode } from '../node-shell.ts';
 
 const driverLabel = 'kubelab.dev/cgroup-driver';
 const proxyLabel = 'kubelab.dev/proxy-mode';
+/** A label of the variant's own, which cleanup removes too. */
+const extraLabel = 'kubelab.dev/checked';
 
 /** Reads the kubelet's cgroup driver from its configuration file on the node, and kube-proxy's mode from its log. */
 const readFacts = `${findNode}
@@ -19,13 +21,13 @@ export default defineExercise({
   solution: `${readFacts}
 kubectl label node "$NODE" ${driverLabel}="$DRIVER" ${proxyLabel}="$MODE" --overwrite`,
   cleanup: `${deleteDebugPods}
-kubectl label nodes --all ${driverLabel}- ${proxyLabel}- cgroup-driver- proxy-mode- >/dev/null`,
+kubectl label nodes --all ${driverLabel}- ${proxyLabel}- ${extraLabel}- cgroup-driver- proxy-mode- >/dev/null`,
   variants: [
     {
       name: 'a merge patch, one more label, the mode read from kube-proxy\'s ConfigMap',
       apply: `${readFacts}
 MODE=$(kubectl get configmap -n kube-system kube-proxy -o jsonpath='{.data.config\\.conf}' | awk '$1 == "mode:" { gsub(/"/, "", $2); print $2 }')
-kubectl patch node "$NODE" --type=merge -p "{\\"metadata\\":{\\"labels\\":{\\"${proxyLabel}\\":\\"$MODE\\",\\"kubelab.dev/checked\\":\\"yes\\",\\"${driverLabel}\\":\\"$DRIVER\\"}}}"`,
+kubectl patch node "$NODE" --type=merge -p "{\\"metadata\\":{\\"labels\\":{\\"${proxyLabel}\\":\\"$MODE\\",\\"${extraLabel}\\":\\"yes\\",\\"${driverLabel}\\":\\"$DRIVER\\"}}}"`,
     },
   ],
   nearMisses: [
