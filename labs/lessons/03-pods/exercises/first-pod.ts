@@ -11,7 +11,7 @@ export default defineExercise({
   ],
   solution: `kubectl run web --image=${image} --labels=app=web
 kubectl wait --for=condition=Ready pod/web --timeout=120s`,
-  cleanup: deletes('pod/web'),
+  cleanup: deletes('pod/web', 'pod/web-1'),
   variants: [
     {
       name: 'hand-written YAML, extra labels, the image with its registry',
