@@ -4,8 +4,8 @@ const image = 'kubelab/web:1.0';
 const health = '/api/v1/health';
 
 /** The declarative answer; the near-misses and variants change one thing each. */
-function webDeployment(options: { probes?: boolean; probePort?: number | string; namedPort?: boolean; registry?: boolean } = {}): V1Deployment {
-  const port = options.probePort ?? (options.namedPort ? 'http' : 5000);
+function webDeployment(options: { namedPort?: boolean; registry?: boolean } = {}): V1Deployment {
+  const port = options.namedPort ? 'http' : 5000;
   const probe = { httpGet: { path: health, port } };
   return {
     apiVersion: 'apps/v1',
@@ -22,7 +22,8 @@ function webDeployment(options: { probes?: boolean; probePort?: number | string;
               name: 'web',
               image: options.registry ? `docker.io/${image}` : image,
               ports: [{ containerPort: 5000, ...(options.namedPort ? { name: 'http' } : {}) }],
-              ...(options.probes === false ? {} : { readinessProbe: { ...probe, periodSeconds: 2 }, livenessProbe: probe }),
+              readinessProbe: { ...probe, periodSeconds: 2 },
+              livenessProbe: probe,
             },
           ],
         },
@@ -115,7 +116,7 @@ ${settle}`,
   ],
   nearMisses: [
     {
-      name: 'kubectl expose: a random node port',
+      name: 'no nodePort given, so a random one is picked (as kubectl expose does)',
       apply: `${apply([webDeployment(), webService({ nodePort: false })])}
 ${settle}`,
       failsOn: 'node-port',
