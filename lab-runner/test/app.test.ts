@@ -144,7 +144,7 @@ describe('lab-runner API without a cluster', () => {
     assert.ok(pods.title.length > 0);
     assert.deepEqual(
       pods.exercises.map((e) => e.id),
-      ['first-pod', 'run-to-completion', 'sidecar', 'crashloop'],
+      ['first-pod', 'run-to-completion', 'sidecar', 'crashloop', 'gated'],
     );
     assert.ok(pods.exercises.every((e) => e.title.length > 0));
   });
