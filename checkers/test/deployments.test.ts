@@ -152,13 +152,13 @@ describe('deployment criterion builders', () => {
 describe('service criterion builders', () => {
   const svc = (spec: V1Service['spec']): V1Service => ({ metadata: { name: 'web' }, spec });
   const pods = web({ ports: [{ name: 'http', containerPort: 5000 }] });
-  const want = { port: 80, nodePort: 30090, targetPort: 5000, pods };
+  const want = { port: 80, nodePort: 30080, targetPort: 5000, pods };
 
   test('nodePort: the type, the three ports, a named targetPort by its number', () => {
-    assert.equal(service.nodePort(svc({ type: 'NodePort', ports: [{ port: 80, targetPort: 5000, nodePort: 30090 }] }), want).passed, true);
-    assert.equal(service.nodePort(svc({ type: 'NodePort', ports: [{ port: 80, targetPort: 'http', nodePort: 30090 }] }), want).passed, true);
+    assert.equal(service.nodePort(svc({ type: 'NodePort', ports: [{ port: 80, targetPort: 5000, nodePort: 30080 }] }), want).passed, true);
+    assert.equal(service.nodePort(svc({ type: 'NodePort', ports: [{ port: 80, targetPort: 'http', nodePort: 30080 }] }), want).passed, true);
     const random = service.nodePort(svc({ type: 'NodePort', ports: [{ port: 80, targetPort: 5000, nodePort: 31234 }] }), want);
-    assert.deepEqual(facts(random).slice(1), [false, 'NodePort, 80→5000 (node port 30090)', 'NodePort, 80→5000 (node port 31234)']);
+    assert.deepEqual(facts(random).slice(1), [false, 'NodePort, 80→5000 (node port 30080)', 'NodePort, 80→5000 (node port 31234)']);
     assert.equal(service.nodePort(svc({ type: 'ClusterIP', ports: [{ port: 80, targetPort: 5000 }] }), want).actual, 'ClusterIP, 80→5000');
     assert.equal(service.nodePort(null, want).actual, 'no service');
   });

@@ -40,7 +40,7 @@ function webService(options: { selector?: Record<string, string>; targetPort?: n
     spec: {
       type: 'NodePort',
       selector: options.selector ?? { app: 'web' },
-      ports: [{ port: 80, targetPort: options.targetPort ?? 5000, ...(options.nodePort === false ? {} : { nodePort: 30090 }) }],
+      ports: [{ port: 80, targetPort: options.targetPort ?? 5000, ...(options.nodePort === false ? {} : { nodePort: 30080 }) }],
     },
   };
 }
@@ -52,7 +52,7 @@ export default defineExercise({
   hints: [
     'Start the manifest from `kubectl create deployment web --image=kubelab/web:1.0 --replicas=2 --port=5000 --dry-run=client -o yaml > web.yaml`. A Service can go in the same file after a line `---`.',
     'Both probes sit under the container: `readinessProbe:` and `livenessProbe:`, each with `httpGet: {path: /api/v1/health, port: 5000}`. The probe\'s port is the container\'s, not the Service\'s.',
-    'The Service needs `type: NodePort`, a selector of `app: web`, and under `ports`: `port: 80`, `targetPort: 5000`, `nodePort: 30090`. Then `kubectl apply -f web.yaml`.',
+    'The Service needs `type: NodePort`, a selector of `app: web`, and under `ports`: `port: 80`, `targetPort: 5000`, `nodePort: 30080`. Then `kubectl apply -f web.yaml`.',
   ],
   solution: `cat > web.yaml <<'YAML'
 apiVersion: apps/v1
@@ -95,7 +95,7 @@ spec:
   ports:
     - port: 80
       targetPort: 5000
-      nodePort: 30090
+      nodePort: 30080
 YAML
 kubectl apply -f web.yaml
 ${settle}`,
@@ -109,7 +109,7 @@ ${settle}`,
     {
       name: 'imperative first (create deployment, create service nodeport), then the manifest applied over it',
       apply: `kubectl create deployment web --image=${image} --replicas=2 --port=5000
-kubectl create service nodeport web --tcp=80:5000 --node-port=30090
+kubectl create service nodeport web --tcp=80:5000 --node-port=30080
 ${apply(webDeployment())}
 ${settle}`,
     },
@@ -124,7 +124,7 @@ ${settle}`,
     {
       name: 'only kubectl create deployment: no probes',
       apply: `kubectl create deployment web --image=${image} --replicas=2 --port=5000
-kubectl create service nodeport web --tcp=80:5000 --node-port=30090
+kubectl create service nodeport web --tcp=80:5000 --node-port=30080
 ${settle}`,
       failsOn: 'readiness',
     },
@@ -146,7 +146,7 @@ ${settle}`,
       deployment.livenessProbe(web, { path: health, port: 5000 }),
       deployment.available(web),
       service.exists(svc, 'web'),
-      service.nodePort(svc, { port: 80, nodePort: 30090, targetPort: 5000, pods: web }),
+      service.nodePort(svc, { port: 80, nodePort: 30080, targetPort: 5000, pods: web }),
       service.selects(svc, web),
     ];
     if (!svc) return criteria;
