@@ -17,6 +17,7 @@ import { getThroughServiceProxy } from './queries.ts';
 import { buildCriterion, type CriterionOptions } from './criteria.ts';
 import { sameImage } from './images.ts';
 import { formatLabels } from './pods.ts';
+import { matchesLabelSelector } from './selectors.ts';
 import type { Criterion } from './types.ts';
 
 type Labels = Record<string, string>;
@@ -101,33 +102,6 @@ export function resolveIntOrPercent(value: IntOrString | undefined, replicas: nu
   if (!percent) return /^\d+$/.test(value.trim()) ? Number(value) : undefined;
   const exact = (Number(percent[1]) * replicas) / 100;
   return roundUp ? Math.ceil(exact) : Math.floor(exact);
-}
-
-function requirementMatches(requirement: { key: string; operator: string; values?: string[] }, labels: Labels): boolean {
-  const has = Object.hasOwn(labels, requirement.key);
-  const values = requirement.values ?? [];
-  switch (requirement.operator) {
-    case 'In':
-      return has && values.includes(labels[requirement.key]!);
-    case 'NotIn':
-      return !has || !values.includes(labels[requirement.key]!);
-    case 'Exists':
-      return has;
-    case 'DoesNotExist':
-      return !has;
-    default:
-      return false;
-  }
-}
-
-/**
- * Whether a label selector (matchLabels and matchExpressions, all of which must hold) selects an object with
- * these labels. An empty selector selects everything, as in the API; a missing one selects nothing.
- */
-export function selectorMatches(selector: V1LabelSelector | undefined, labels: Labels): boolean {
-  if (!selector) return false;
-  const equal = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
-  return equal && (selector.matchExpressions ?? []).every((requirement) => requirementMatches(requirement, labels));
 }
 
 /** A selector as `kubectl get -l` would write it: `app=web, tier in (a,b), !canary`. */
@@ -433,8 +407,8 @@ export const deployment = {
   ): Criterion<Id> {
     const selector = target?.spec?.selector;
     const wrong = [
-      ...want.selects.filter((labels) => !selectorMatches(selector, labels)).map((labels) => `misses pods labelled ${formatLabels(labels)}`),
-      ...want.rejects.filter((labels) => selectorMatches(selector, labels)).map((labels) => `also takes pods labelled ${formatLabels(labels)}`),
+      ...want.selects.filter((labels) => !matchesLabelSelector(selector, labels)).map((labels) => `misses pods labelled ${formatLabels(labels)}`),
+      ...want.rejects.filter((labels) => matchesLabelSelector(selector, labels)).map((labels) => `also takes pods labelled ${formatLabels(labels)}`),
     ];
     return buildCriterion(
       {

@@ -2,14 +2,15 @@ export { CheckResultSchema, CriterionSchema, type CheckResult, type Criterion } 
 export { contextFromKubeconfig, getOrNull, type CheckContext } from './context.ts';
 export { maxCriterionTextBytes, runCheck, truncateText } from './check.ts';
 export { normalizeImage, sameImage } from './images.ts';
+export { matchesLabelSelector, requirementHolds } from './selectors.ts';
 export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
 export { describePodState, formatLabels, maxLogBytes, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
 export { firstNode, isMirrorPod, kubeletConfig, mirrorAnnotation, mirrorPodName, mirrorPods, node, readNode } from './nodes.ts';
 export { api, discoverResource, preferredGroupVersion, readCrd, readCustomObject, valueAt, type AnyObject, type ObjectCondition } from './api.ts';
-export { deployment, describeRollout, endpointSlicesOf, formatSelector, getFromService, podsLabelled, readDeployment, readReplicationController, readService, readyAddresses, replicaSetsOf, replicationController, resolveIntOrPercent, revisionAnnotation, revisionOf, selectorMatches, service } from './deployments.ts';
+export { deployment, describeRollout, endpointSlicesOf, formatSelector, getFromService, podsLabelled, readDeployment, readReplicationController, readService, readyAddresses, replicaSetsOf, replicationController, resolveIntOrPercent, revisionAnnotation, revisionOf, service } from './deployments.ts';
 export { cronJob, daemonSet, describeJob, expandCron, headlessService, job, podsControlledBy, statefulSet, type V1CronJob, type V1DaemonSet, type V1StatefulSet } from './controllers.ts';
-export { clusterNodes, describePlacement, disruptionBudget, formatTaint, isControlPlane, listDisruptionBudgets, listNodes, matchesLabelSelector, matchesNodeSelectorTerm, nodeMeetsPodRequirements, placement, podsSelectedBy, toleratesTaint, type V1PodDisruptionBudget } from './scheduling.ts';
+export { clusterNodes, describePlacement, disruptionBudget, formatTaint, isControlPlane, listDisruptionBudgets, listNodes, matchesNodeSelectorTerm, nodeMeetsPodRequirements, placement, podsSelectedBy, toleratesTaint, type V1PodDisruptionBudget } from './scheduling.ts';
 export { config, describeOrigin, environmentOf, fileOrigin, readConfigMap, readReferencedObjects, readSecret, referencedNames, secretText, serviceAnswer, serviceBackends, type ConfigOrigin, type ReferencedObjects, type ServiceAnswer, type ServicePortBackends, type WantedOrigin } from './config.ts';
 export { formatResources, limitRangeDefaults, listLimitRanges, namespaces, parseQuantity, readNamespace, readResourceQuota, resourcesOf, sameQuantity, type ContainerResources, type V1LimitRange, type V1ResourceQuota } from './namespaces.ts';
 /** The Kubernetes object types authors build manifests and read results with (`apply(pod: V1Pod)`). */

@@ -13,6 +13,7 @@ import {
 import type { CheckContext } from './context.ts';
 import { buildCriterion, type CriterionOptions } from './criteria.ts';
 import { describePodState, formatLabels } from './pods.ts';
+import { matchesLabelSelector, requirementHolds } from './selectors.ts';
 import type { Criterion } from './types.ts';
 
 export type { V1PodDisruptionBudget } from '@kubernetes/client-node';
@@ -45,60 +46,15 @@ export async function podsSelectedBy(cluster: CheckContext, selector: V1LabelSel
   return items.filter((p) => !p.metadata?.deletionTimestamp && matchesLabelSelector(selector, p.metadata?.labels));
 }
 
-/** A label selector (matchLabels and matchExpressions) applied to a set of labels. An empty selector selects all. */
-export function matchesLabelSelector(selector: V1LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!selector) return false;
-  const have = labels ?? {};
-  const pairs = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => have[key] === value);
-  return (
-    pairs &&
-    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
-      const value = have[key];
-      switch (operator) {
-        case 'In':
-          return value !== undefined && values.includes(value);
-        case 'NotIn':
-          return value === undefined || !values.includes(value);
-        case 'Exists':
-          return value !== undefined;
-        case 'DoesNotExist':
-          return value === undefined;
-        default:
-          return false;
-      }
-    })
-  );
-}
-
 /** One node selector term (what node affinity is made of): every expression and field requirement holds. */
 export function matchesNodeSelectorTerm(term: V1NodeSelectorTerm, node: V1Node): boolean {
   const labels = node.metadata?.labels ?? {};
   const expressions = term.matchExpressions ?? [];
   const fields = term.matchFields ?? [];
   if (expressions.length === 0 && fields.length === 0) return false;
-  const holds = (value: string | undefined, operator: string, values: string[]) => {
-    switch (operator) {
-      case 'In':
-        return value !== undefined && values.includes(value);
-      case 'NotIn':
-        return value === undefined || !values.includes(value);
-      case 'Exists':
-        return value !== undefined;
-      case 'DoesNotExist':
-        return value === undefined;
-      case 'Gt':
-      case 'Lt': {
-        const [bound] = values;
-        if (value === undefined || bound === undefined || !/^-?\d+$/.test(value)) return false;
-        return operator === 'Gt' ? Number(value) > Number(bound) : Number(value) < Number(bound);
-      }
-      default:
-        return false;
-    }
-  };
   return (
-    expressions.every((r) => holds(labels[r.key], r.operator, r.values ?? [])) &&
-    fields.every((r) => r.key === 'metadata.name' && holds(node.metadata?.name, r.operator, r.values ?? []))
+    expressions.every((r) => requirementHolds(labels[r.key], r.operator, r.values)) &&
+    fields.every((r) => r.key === 'metadata.name' && requirementHolds(node.metadata?.name, r.operator, r.values))
   );
 }
 

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1EndpointSlice, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
-import { deployment, formatSelector, replicationController, resolveIntOrPercent, selectorMatches, service } from '../src/index.ts';
+import { deployment, formatSelector, matchesLabelSelector, replicationController, resolveIntOrPercent, service } from '../src/index.ts';
 
 // The builders judge objects built by hand here, as the API server would return them (defaults filled in).
 function web(
@@ -118,9 +118,9 @@ describe('deployment criterion builders', () => {
     const equality = deployment.selector(web({ selector: { matchLabels: { app: 'web', tier: 'a' } } }), want);
     assert.deepEqual(facts(equality).slice(1), [false, 'app=web pods with a tier', 'app=web, tier=a (misses pods labelled app=web, tier=b)']);
     assert.equal(deployment.selector(web(), want).actual, 'app=web (also takes pods labelled app=web)');
-    assert.equal(selectorMatches({ matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['stable'] }] }, {}), true);
-    assert.equal(selectorMatches({ matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }] }, { canary: 'yes' }), false);
-    assert.equal(selectorMatches(undefined, {}), false);
+    assert.equal(matchesLabelSelector({ matchExpressions: [{ key: 'track', operator: 'NotIn', values: ['stable'] }] }, {}), true);
+    assert.equal(matchesLabelSelector({ matchExpressions: [{ key: 'canary', operator: 'DoesNotExist' }] }, { canary: 'yes' }), false);
+    assert.equal(matchesLabelSelector(undefined, {}), false);
     assert.equal(formatSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['a', 'b'] }, { key: 'x', operator: 'DoesNotExist' }] }), 'app=web, tier in (a,b), !x');
   });
 
