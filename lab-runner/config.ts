@@ -6,6 +6,7 @@ import { Value } from 'typebox/value';
 import { KubelabError } from '@kubelab/kit/errors';
 import { defaultDataDir, repoRoot } from '@kubelab/kit/paths';
 import { newToken } from './sessions/ids.ts';
+import { learnerResourceQuota } from './providers/workshop.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -72,7 +73,7 @@ export function environmentSchema(env: NodeJS.ProcessEnv = process.env) {
     KUBELAB_SESSION_TTL_MINUTES: Type.Optional(Type.Integer({ minimum: 0, maximum: 10080 })),
     /** Minutes without terminal input or API use after which a lab ends and frees its cluster; 0 for never. Unset: 60 for a workshop, never for self-paced. */
     KUBELAB_IDLE_MINUTES: Type.Optional(Type.Integer({ minimum: 0, maximum: 10080 })),
-    /** Memory limit of each node container, in MiB; 0 for none. Unset: 2048 for a workshop, none for self-paced. */
+    /** Memory limit of each node container, in MiB; 0 for none. Unset: 4096 for a workshop (a node's own 1024 plus a learner namespace's quota), none for self-paced. */
     KUBELAB_NODE_MEMORY_MIB: Type.Optional(Type.Integer({ minimum: 0, maximum: 1048576 })),
     /** CPU limit of each node container, in CPUs (1.5 = one and a half); 0 for none. Unset: 1.5 for a workshop, none for self-paced. */
     KUBELAB_NODE_CPUS: Type.Optional(Type.Number({ minimum: 0, maximum: 1024 })),
@@ -117,10 +118,22 @@ const variables = {
 
 type Variables = { -readonly [Field in keyof typeof variables]: Environment[(typeof variables)[Field]] };
 
+/** What a node needs for itself beside the learner's pods: the control plane, kubelet, containerd, the add-ons, and their page cache. */
+export const nodeOwnMemoryMiB = 1024;
+
+/**
+ * A workshop node's memory: its own share plus everything one learner namespace may hold (the ResourceQuota's
+ * limits.memory). A smaller node lets pods that are each within their limits fill it together: the kernel then
+ * reclaims the node's page cache (the API server's and etcd's files) instead of killing the one pod over its limit,
+ * and the re-reads from disk slow every other lab on the host (measured with 2048: another learner's echo p95 up to
+ * 79 ms under a memory hog; noisy-neighbour.integration.test.ts).
+ */
+export const workshopNodeMemoryMiB = nodeOwnMemoryMiB + Number(/^(\d+)Gi$/.exec(learnerResourceQuota.spec.hard['limits.memory'])![1]) * 1024;
+
 /** What a profile implies when the variable is unset: a workshop bounds every lab; a learner's own machine does not. */
 export const profileDefaults = {
   'self-paced': { sessionTtlMinutes: 0, idleMinutes: 0, nodeMemoryMiB: 0, nodeCpus: 0, nodePids: 0 },
-  workshop: { sessionTtlMinutes: 240, idleMinutes: 60, nodeMemoryMiB: 2048, nodeCpus: 1.5, nodePids: 4096 },
+  workshop: { sessionTtlMinutes: 240, idleMinutes: 60, nodeMemoryMiB: workshopNodeMemoryMiB, nodeCpus: 1.5, nodePids: 4096 },
 } as const satisfies Record<ServerProfile, Record<string, number>>;
 
 type Settled = keyof (typeof profileDefaults)['workshop'] | 'profile' | 'launchToken';
