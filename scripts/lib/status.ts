@@ -94,10 +94,11 @@ export async function runStep<T>(
 /** A duration for a status line: 850ms, 12.3s, 4m05s. */
 export function formatElapsed(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
-  const seconds = ms / 1000;
-  if (seconds < 60) return `${seconds.toFixed(1)}s`;
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  // Round before splitting, so 119.6 s reads 2m00s and 59.97 s reads 1m00s, never 1m60s or 60.0s.
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
 }
 
 /** Prints status events as plain lines on stderr: readable in a terminal and in CI logs alike. */
