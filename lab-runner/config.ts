@@ -6,7 +6,7 @@ import { Value } from 'typebox/value';
 import { KubelabError } from '@kubelab/kit/errors';
 import { defaultDataDir, repoRoot } from '@kubelab/kit/paths';
 import { newToken } from './sessions/ids.ts';
-import { learnerResourceQuota } from './providers/workshop.ts';
+import { learnerMemoryMiB } from './providers/workshop.ts';
 
 const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -128,7 +128,7 @@ export const nodeOwnMemoryMiB = 1024;
  * and the re-reads from disk slow every other lab on the host (measured with 2048: another learner's echo p95 up to
  * 79 ms under a memory hog; noisy-neighbour.integration.test.ts).
  */
-export const workshopNodeMemoryMiB = nodeOwnMemoryMiB + Number(/^(\d+)Gi$/.exec(learnerResourceQuota.spec.hard['limits.memory'])![1]) * 1024;
+export const workshopNodeMemoryMiB = nodeOwnMemoryMiB + learnerMemoryMiB;
 
 /** What a profile implies when the variable is unset: a workshop bounds every lab; a learner's own machine does not. */
 export const profileDefaults = {

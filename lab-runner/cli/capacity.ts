@@ -15,7 +15,7 @@ import { KubelabError } from '@kubelab/kit/errors';
 import { consoleStatus } from '@kubelab/kit/status';
 import { labels, kindClusterLabel, clusterPrefix } from '../providers/kind/names.ts';
 import { KindProvider } from '../providers/kind/provider.ts';
-import { learnerResourceQuota, type NodeLimits } from '../providers/workshop.ts';
+import { learnerMemoryMiB, learnerResourceQuota, type NodeLimits } from '../providers/workshop.ts';
 import { roleLabel, toolboxRole } from '../providers/kind/toolbox.ts';
 
 export interface HostFacts {
@@ -59,14 +59,6 @@ export const diskPerLabGiB = 6;
  */
 export const idleCpuShare = 0.5;
 
-const parseQuantity = (quantity: string): number => {
-  const match = /^(\d+(?:\.\d+)?)(Mi|Gi)$/.exec(quantity);
-  if (!match) throw new Error(`unexpected quantity ${quantity}`);
-  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
-};
-
-/** A learner namespace may ask for this much memory in all (its ResourceQuota's limits.memory). */
-const learnerMemoryMiB = parseQuantity(learnerResourceQuota.spec.hard['limits.memory']);
 
 const roundUp = (value: number, step: number): number => Math.ceil(value / step) * step;
 

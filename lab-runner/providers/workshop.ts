@@ -81,6 +81,16 @@ export const learnerResourceQuota = {
   },
 } as const;
 
+/** A quota's Mi or Gi quantity in MiB (the only units our quotas are written in). */
+export function quantityMiB(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`unexpected quantity ${quantity}`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+}
+
+/** A learner namespace may ask for this much memory in all (its ResourceQuota's limits.memory). */
+export const learnerMemoryMiB = quantityMiB(learnerResourceQuota.spec.hard['limits.memory']);
+
 /** The built-in `admin` ClusterRole in one namespace, for the learner group. */
 export const learnerRoleBinding = {
   apiVersion: 'rbac.authorization.k8s.io/v1',
