@@ -101,3 +101,36 @@ test("scenarios 'passing' runs only the solution and the variants", async () => 
   const rows = await proveExercise(lesson, exercise, { kubeconfig, scenarios: 'passing' });
   assert.deepEqual(rows.map((row) => [row.scenario, Boolean(row.surprise)]), [['solution', false], ['variant: another way', false]]);
 });
+
+test('every scenario but the one after the pristine check starts from cleanup + setup, and cleanup runs last', async () => {
+  const log = join(await mkdtemp(join(tmpdir(), 'kubelab-harness-')), 'log');
+  const note = (what: string) => `echo ${what} >> ${log}`;
+  const definition = defineExercise({
+    title: 'Logged',
+    hints: ['one', 'two'],
+    setup: note('setup'),
+    solution: note('solution'),
+    cleanup: note('cleanup'),
+    variants: [{ name: 'another way', apply: note('variant') }],
+    nearMisses: [
+      { name: 'almost', apply: note('almost'), failsOn: 'done' },
+      { name: 'nearly', apply: note('nearly'), failsOn: 'done' },
+    ],
+    // Passes only on a state the solution or the variant made since the last cleanup.
+    check: async () => {
+      const since = (await readFile(log, 'utf8')).trim().split('\n').reverse();
+      const last = since.slice(0, since.indexOf('cleanup'));
+      return [{ id: 'done', description: 'solved since the last cleanup', passed: last.includes('solution') || last.includes('variant') }];
+    },
+  });
+  const rows = await proveExercise(lesson, { ...definition, id: 'toy' }, { kubeconfig });
+  assert.deepEqual(rows.filter((row) => row.surprise), []);
+  assert.deepEqual((await readFile(log, 'utf8')).trim().split('\n'), [
+    'cleanup', 'setup', // pristine, checked as it is; the solution goes on top of it
+    'solution',
+    'cleanup', 'setup', 'variant',
+    'cleanup', 'setup', 'almost',
+    'cleanup', 'setup', 'nearly',
+    'cleanup',
+  ]);
+});
