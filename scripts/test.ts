@@ -1,16 +1,18 @@
 /**
  * `npm test`: every test, the way CI runs it, failing fast and printing the time of each stage. Sets up what is
  * missing first (warm: seconds); lints and type-checks (together: two cores); builds the site; runs the fast
- * tests (unit tests and the orchestrators against a fake provider: no cluster); then the integration tests
- * against real kind clusters, one file at a time so two files never compete for the machine's two cores; then
- * labs:test (every scenario as a self-paced learner, then every solution and variant as a workshop's learner) and
- * the browser e2e suite.
+ * tests (unit tests and the orchestrators against a fake provider: no cluster); then everything that needs real
+ * kind clusters. The noisy-neighbour test goes first and alone, because it measures latency and needs a quiet
+ * machine. The rest runs three stages at a time (see `clusterStages`): most of a cluster test's time is spent
+ * waiting on the cluster (a pod starting, a namespace going away), which leaves the two cores room for more
+ * than one at a time.
  *
  *   npm test                       everything
  *   npm test -- <file.test.ts>…    just those test files (after setup and the type check)
  */
 import { spawn } from 'node:child_process';
 import { globSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { runMain } from '@kubelab/kit/main';
 import { repoRoot } from '@kubelab/kit/paths';
 import { formatElapsed } from '@kubelab/kit/status';
@@ -18,37 +20,80 @@ import { setup } from './setup.ts';
 
 interface Stage {
   title: string;
+  /** Prefixes each of the stage's output lines while it runs beside other stages, so each line says whose it is. */
+  tag: string;
   argv: string[];
 }
 
 const stageTimes: [string, number, boolean][] = [];
 
-function runArgv(argv: string[]): Promise<boolean> {
+function runArgv(stage: Stage, prefixed: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd: repoRoot, stdio: 'inherit' });
+    const child = spawn(stage.argv[0]!, stage.argv.slice(1), { cwd: repoRoot, stdio: prefixed ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+    if (prefixed) {
+      for (const [stream, out] of [
+        [child.stdout!, process.stdout],
+        [child.stderr!, process.stderr],
+      ] as const) {
+        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`[${stage.tag}] ${line}\n`));
+      }
+    }
     child.on('error', () => resolve(false));
     child.on('close', (code) => resolve(code === 0));
   });
 }
 
-/** Runs stages side by side; each one's time is recorded. Resolves true when all passed. */
-async function stages(...list: Stage[]): Promise<boolean> {
-  if (list.length > 1) process.stderr.write(`\n── ${list.map((s) => s.title).join(' ‖ ')} (side by side)\n`);
-  const results = await Promise.all(
-    list.map(async ({ title, argv }) => {
-      if (list.length === 1) process.stderr.write(`\n── ${title}\n`);
+/**
+ * Runs the stages in order, at most `workers` at a time: each one starts when the one before it has started and
+ * a worker is free, so a long stage never holds up the work behind a short one. Every stage's time is recorded.
+ * Once a stage has failed no other starts (the ones running finish, so they clean up their clusters). Resolves
+ * true when every stage passed.
+ */
+async function stages(workers: number, ...list: Stage[]): Promise<boolean> {
+  const prefixed = workers > 1 && list.length > 1;
+  if (prefixed) process.stderr.write(`\n── ${workers} at a time: ${list.map((s) => `[${s.tag}] ${s.title}`).join(' · ')}\n`);
+  const queue = [...list];
+  let failed = false;
+  const worker = async () => {
+    for (let stage = queue.shift(); stage && !failed; stage = queue.shift()) {
+      const name = `${prefixed ? `[${stage.tag}] ` : ''}${stage.title}`;
+      process.stderr.write(`\n── ${name}\n`);
       const began = performance.now();
-      const ok = await runArgv(argv);
+      const ok = await runArgv(stage, prefixed);
       const elapsed = performance.now() - began;
-      stageTimes.push([title, elapsed, ok]);
-      process.stderr.write(`── ${ok ? '✓' : '✗'} ${title} (${formatElapsed(elapsed)})\n`);
-      return ok;
-    }),
-  );
-  return results.every(Boolean);
+      stageTimes.push([stage.title, elapsed, ok]);
+      process.stderr.write(`── ${ok ? '✓' : '✗'} ${name} (${formatElapsed(elapsed)})\n`);
+      if (!ok) failed = true;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(workers, list.length) }, worker));
+  return !failed;
 }
 
 const files = (pattern: string) => globSync(pattern, { cwd: repoRoot, exclude: (name) => name.includes('node_modules') }).sort();
+
+/** Measures keystroke echo and check latency while another lab misbehaves: its figures mean something only on a quiet machine. */
+const latencyTest = 'lab-runner/test/noisy-neighbour.integration.test.ts';
+
+/**
+ * What runs once the quiet measurement is done, three at a time: on two cores about three clusters' worth of
+ * work at a time keeps both busy without starving any (each stage's own timeouts are minutes, its waits
+ * event-driven). The integration files go one at a time, since each makes clusters of its own; labs:test proves
+ * every scenario on three clusters (two single-node, one multi-node); e2e drives the lab-runner in chromium; the
+ * workshop run of labs:test takes the place of whichever of those ends first.
+ */
+function clusterStages(node: string, integration: string[]): Stage[] {
+  return [
+    { title: `Integration tests: ${integration.length} files against real kind clusters, one at a time`, tag: 'integration', argv: [node, '--test', '--test-concurrency=1', ...integration] },
+    { title: 'labs:test: every exercise against a real cluster', tag: 'labs', argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--jobs', '3'] },
+    { title: 'e2e: the learner loop in chromium (Playwright)', tag: 'e2e', argv: ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'] },
+    {
+      title: "labs:test --profile workshop --passing-only: every solution and variant as a workshop's learner",
+      tag: 'workshop',
+      argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--profile', 'workshop', '--passing-only'],
+    },
+  ];
+}
 
 await runMain(async () => {
   const began = performance.now();
@@ -57,27 +102,22 @@ await runMain(async () => {
   stageTimes.push(['Setup', performance.now() - setupBegan, true]);
 
   const fast = files('{scripts,lab-runner,checkers,labs,site}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
-  const integration = files('{scripts,lab-runner,checkers,labs}/**/*.integration.test.ts');
+  const integration = files('{scripts,lab-runner,checkers,labs}/**/*.integration.test.ts').filter((file) => file !== latencyTest);
   const only = process.argv.slice(2);
   const node = process.execPath;
+  const stage = (title: string, tag: string, argv: string[]): Stage => ({ title, tag, argv });
 
   const ok =
-    (await stages(
-      { title: 'Lint (eslint)', argv: ['npx', 'eslint', '.'] },
-      { title: 'Type check (tsc --noEmit)', argv: ['npx', 'tsc', '--noEmit', '-p', '.'] },
-    )) &&
+    (await stages(2, stage('Lint (eslint)', 'lint', ['npx', 'eslint', '.']), stage('Type check (tsc --noEmit)', 'tsc', ['npx', 'tsc', '--noEmit', '-p', '.']))) &&
     (only.length
-      ? await stages({ title: `Tests: ${only.join(' ')}`, argv: [node, '--test', '--test-concurrency=1', ...only] })
-      : (await stages({ title: 'Course site build', argv: [node, 'scripts/site-build.ts'] })) &&
-        (await stages({ title: 'Type check the site (tsc --noEmit -p site)', argv: ['npx', 'tsc', '--noEmit', '-p', 'site'] })) &&
-        (await stages({ title: `Fast tests: ${fast.length} files (unit, and the orchestrators on a fake provider; no cluster)`, argv: [node, '--test', ...fast] })) &&
-        (await stages({ title: `Integration tests: ${integration.length} files against real kind clusters`, argv: [node, '--test', '--test-concurrency=1', ...integration] })) &&
-        (await stages({ title: 'labs:test: every exercise against a real cluster', argv: [node, 'scripts/labs-test.ts', '--skip-setup'] })) &&
-        (await stages({
-          title: "labs:test --profile workshop --passing-only: every solution and variant as a workshop's learner",
-          argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--profile', 'workshop', '--passing-only'],
-        })) &&
-        (await stages({ title: 'e2e: the learner loop in chromium (Playwright)', argv: ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'] })));
+      ? await stages(1, stage(`Tests: ${only.join(' ')}`, 'tests', [node, '--test', '--test-concurrency=1', ...only]))
+      : (await stages(
+          1,
+          stage('Course site build', 'site', [node, 'scripts/site-build.ts']),
+          stage('Type check the site (tsc --noEmit -p site)', 'site-tsc', ['npx', 'tsc', '--noEmit', '-p', 'site']),
+          stage(`Fast tests: ${fast.length} files (unit, and the orchestrators on a fake provider; no cluster)`, 'fast', [node, '--test', ...fast]),
+          stage('Integration test: keystroke echo and checks beside a noisy neighbour (alone: it measures latency)', 'latency', [node, '--test', latencyTest]),
+        )) && (await stages(3, ...clusterStages(node, integration))));
 
   process.stderr.write('\nStage times:\n');
   for (const [title, ms, passed] of stageTimes) process.stderr.write(`  ${passed ? '✓' : '✗'} ${formatElapsed(ms).padStart(8)}  ${title}\n`);
