@@ -298,24 +298,29 @@ export class NamespaceReconciler {
     return isLearnerNamespace(ns.metadata.name) && ns.status?.phase !== 'Terminating';
   }
 
-  /** Creates the objects of `namespace` that `missing` names, trying each a few times (a namespace just made may lag). */
+  /**
+   * Creates the objects of `namespace` that `missing` names, trying each a few times (a namespace just made may lag).
+   * The LimitRange and the ResourceQuota land before the RoleBinding: a learner who could create a pod between the
+   * two would have it admitted with no defaults, or refused by a LimitRange that appeared mid-request.
+   */
   async #reconcile(namespace: string, signal: AbortSignal, missing: (kind: string) => boolean): Promise<void> {
     const objects = learnerNamespaceObjects(namespace).filter((object) => missing(String(object.kind)));
     if (objects.length === 0) return;
-    await Promise.all(
-      objects.map(async (object) => {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await this.#api.request('POST', collectionPath(object, namespace), object, signal);
-            return;
-          } catch (error) {
-            if (settled(error)) return;
-            if (signal.aborted || attempt >= 3) throw error;
-            await sleep(300 * attempt, undefined, { signal });
-          }
+    const create = async (object: Record<string, unknown>) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.#api.request('POST', collectionPath(object, namespace), object, signal);
+          return;
+        } catch (error) {
+          if (settled(error)) return;
+          if (signal.aborted || attempt >= 3) throw error;
+          await sleep(300 * attempt, undefined, { signal });
         }
-      }),
-    );
+      }
+    };
+    const grants = objects.filter((object) => object.kind === 'RoleBinding');
+    await Promise.all(objects.filter((object) => object.kind !== 'RoleBinding').map(create));
+    await Promise.all(grants.map(create));
     this.#log.debug({ cluster: this.#cluster, namespace, created: objects.map((o) => o.kind) }, 'namespace reconciler: granted a learner namespace');
   }
 }
