@@ -27,19 +27,56 @@ interface Stage {
 
 const stageTimes: [string, number, boolean][] = [];
 
+/**
+ * What each failed stage said about its failure, printed again at the very end: with three stages interleaving
+ * thousands of lines, the reason a run failed is otherwise far above the summary (and out of a CI log's tail).
+ */
+const failureReports: { stage: Stage; lines: string[] }[] = [];
+const failureLine = /✗|✖|not ok|AssertionError|Error:|error:|failed|expected|actual:/;
+const keptFailureLines = 30;
+const keptLastLines = 12;
+
+/** Keeps the lines that explain a failure (capped, the latest win) and the last few lines of the output. */
+class FailureLines {
+  readonly #matching: string[] = [];
+  readonly #last: string[] = [];
+  add(line: string): void {
+    const clean = line.replace(/\x1b\[[0-9;]*m/g, '');
+    if (failureLine.test(clean)) {
+      this.#matching.push(clean);
+      if (this.#matching.length > keptFailureLines) this.#matching.shift();
+    }
+    this.#last.push(clean);
+    if (this.#last.length > keptLastLines) this.#last.shift();
+  }
+  lines(): string[] {
+    const tail = this.#last.filter((line) => !this.#matching.includes(line));
+    return [...this.#matching, ...(tail.length ? ['…', ...tail] : [])];
+  }
+}
+
 function runArgv(stage: Stage, prefixed: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const child = spawn(stage.argv[0]!, stage.argv.slice(1), { cwd: repoRoot, stdio: prefixed ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
-    if (prefixed) {
-      for (const [stream, out] of [
-        [child.stdout!, process.stdout],
-        [child.stderr!, process.stderr],
-      ] as const) {
-        createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => out.write(`[${stage.tag}] ${line}\n`));
-      }
+    const child = spawn(stage.argv[0]!, stage.argv.slice(1), { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    const failureLines = new FailureLines();
+    for (const [stream, out] of [
+      [child.stdout!, process.stdout],
+      [child.stderr!, process.stderr],
+    ] as const) {
+      createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+        failureLines.add(line);
+        out.write(prefixed ? `[${stage.tag}] ${line}\n` : `${line}\n`);
+      });
     }
-    child.on('error', () => resolve(false));
-    child.on('close', (code) => resolve(code === 0));
+    const done = (ok: boolean) => {
+      if (!ok) failureReports.push({ stage, lines: failureLines.lines() });
+      resolve(ok);
+    };
+    child.on('error', (error) => {
+      failureLines.add(`could not start ${stage.argv[0]}: ${error.message}`);
+      done(false);
+    });
+    child.on('close', (code) => done(code === 0));
   });
 }
 
@@ -119,6 +156,10 @@ await runMain(async () => {
           stage('Integration test: keystroke echo and checks beside a noisy neighbour (alone: it measures latency)', 'latency', [node, '--test', latencyTest]),
         )) && (await stages(3, ...clusterStages(node, integration))));
 
+  for (const { stage, lines } of failureReports) {
+    process.stderr.write(`\nWhy "${stage.title}" failed (its failure lines, then its last lines):\n`);
+    for (const line of lines) process.stderr.write(`  [${stage.tag}] ${line}\n`);
+  }
   process.stderr.write('\nStage times:\n');
   for (const [title, ms, passed] of stageTimes) process.stderr.write(`  ${passed ? '✓' : '✗'} ${formatElapsed(ms).padStart(8)}  ${title}\n`);
   process.stderr.write(`  ${formatElapsed(performance.now() - began).padStart(10)}  in all\n`);
