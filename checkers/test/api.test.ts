@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1CustomResourceDefinition, V1Pod } from '@kubernetes/client-node';
 import { api, valueAt, sameImage } from '../src/index.ts';
+import type { Criterion } from '../src/types.ts';
 
 // The API builders judge objects built by hand here: no cluster needed.
 const configMap = (data: Record<string, string>, managers: string[] = ['curl']): V1ConfigMap => ({
@@ -28,7 +29,7 @@ function crd(overrides: { shortNames?: string[]; scope?: string; served?: boolea
   };
 }
 
-const facts = (c: { id: string; passed: boolean; expected?: string; actual?: string }) => [c.id, c.passed, c.expected, c.actual];
+const facts = (c: Criterion) => [c.id, c.passed, c.expected, c.actual];
 
 describe('API object criterion builders', () => {
   test('exists and deleted', () => {

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { eventually, logIncludes, pod } from '../src/index.ts';
+import type { Criterion } from '../src/types.ts';
 
 // The criterion builders need no cluster: each judges a V1Pod (or a log) built by hand here.
 function webPod(overrides: { labels?: Record<string, string>; image?: string; phase?: string; ready?: boolean } = {}): V1Pod {
@@ -15,7 +16,7 @@ function webPod(overrides: { labels?: Record<string, string>; image?: string; ph
   };
 }
 
-const facts = (c: { id: string; passed: boolean; expected?: string; actual?: string }) => [c.id, c.passed, c.expected, c.actual];
+const facts = (c: Criterion) => [c.id, c.passed, c.expected, c.actual];
 
 describe('pod criterion builders', () => {
   test('hasLabel states the label once: expected, passed and actual follow from it', () => {

@@ -2,13 +2,14 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Container, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { config, describeOrigin, environmentOf, fileOrigin, referencedNames, secretText, type ReferencedObjects } from '../src/index.ts';
+import type { Criterion } from '../src/types.ts';
 
 // The configuration builders need no cluster: each judges objects built by hand here.
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 const settings: V1ConfigMap = { metadata: { name: 'web-config' }, data: { DB_HOST: 'db', DB_PORT: '6379', 'not a name': 'x' } };
 const dbSecret: V1Secret = { metadata: { name: 'db-secret' }, data: { password: b64('s3cret') } };
 const objects: ReferencedObjects = { configMaps: { 'web-config': settings }, secrets: { 'db-secret': dbSecret } };
-const facts = (c: { id: string; passed: boolean; expected?: string; actual?: string }) => [c.id, c.passed, c.expected, c.actual];
+const facts = (c: Criterion) => [c.id, c.passed, c.expected, c.actual];
 
 describe('environmentOf', () => {
   test('env entries, envFrom with and without prefix, and env winning over envFrom', () => {

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Deployment, V1EndpointSlice, V1Pod, V1ReplicaSet, V1Service } from '@kubernetes/client-node';
 import { deployment, formatSelector, matchesLabelSelector, replicationController, resolveIntOrPercent, service } from '../src/index.ts';
+import type { Criterion } from '../src/types.ts';
 
 // The builders judge objects built by hand here, as the API server would return them (defaults filled in).
 function web(
@@ -46,7 +47,7 @@ function web(
   };
 }
 
-const facts = (c: { id: string; passed: boolean; expected?: string; actual?: string }) => [c.id, c.passed, c.expected, c.actual];
+const facts = (c: Criterion) => [c.id, c.passed, c.expected, c.actual];
 
 describe('deployment criterion builders', () => {
   test('exists, replicas and image (the registry written or not)', () => {

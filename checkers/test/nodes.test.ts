@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { isMirrorPod, mirrorPodName, node } from '../src/index.ts';
+import type { Criterion } from '../src/types.ts';
 
 // The node builders judge objects built by hand here: no cluster needed.
 const labNode = (labels: Record<string, string> = {}): V1Node => ({
@@ -20,7 +21,7 @@ function mirror(overrides: { annotated?: boolean; owner?: string } = {}): V1Pod 
   };
 }
 
-const facts = (c: { id: string; passed: boolean; expected?: string; actual?: string }) => [c.id, c.passed, c.expected, c.actual];
+const facts = (c: Criterion) => [c.id, c.passed, c.expected, c.actual];
 
 describe('node criterion builders', () => {
   test('hasLabel accepts any of the right spellings and shows the first', () => {

@@ -2,6 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Node, V1Pod, V1PodDisruptionBudget, V1PodSpec, V1PodTemplateSpec, V1Taint } from '@kubernetes/client-node';
 import { clusterNodes, disruptionBudget, matchesLabelSelector, nodeMeetsPodRequirements, placement, toleratesTaint } from '../src/index.ts';
+import type { Criterion } from '../src/types.ts';
 
 // The builders judge nodes, pod specs and budgets built by hand here: no cluster needed.
 function node(name: string, options: { labels?: Record<string, string>; taints?: V1Taint[]; unschedulable?: boolean; controlPlane?: boolean } = {}): V1Node {
@@ -34,7 +35,7 @@ function runningPod(name: string, nodeName: string | undefined, options: { ready
   };
 }
 
-const facts = (c: { id: string; passed: boolean }) => [c.id, c.passed];
+const facts = (c: Criterion) => [c.id, c.passed];
 
 describe('selectors and matchers', () => {
   test('label selectors: matchLabels and every expression operator', () => {

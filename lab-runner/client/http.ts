@@ -21,6 +21,9 @@ import type {
 /** Codes the client itself raises, beside the server's: the server did not answer, or answered nonsense. */
 export type ClientErrorCode = ErrorCode | 'E_NETWORK' | 'E_BAD_RESPONSE';
 
+/** The API's error shape (ErrorDetail), with the client's own codes beside the server's. */
+export type ClientErrorDetail = Omit<ErrorDetail, 'code'> & { code: ClientErrorCode };
+
 /** An error the lab-runner returned (or a network failure on the way to it), with its code and next step. */
 export class ApiError extends Error {
   /** The HTTP status; 0 when the server did not answer. */
@@ -28,7 +31,7 @@ export class ApiError extends Error {
   readonly code: ClientErrorCode;
   readonly hint: string | undefined;
 
-  constructor(status: number, body: { code: ClientErrorCode; message: string; hint?: string | undefined }, options: { cause?: unknown } = {}) {
+  constructor(status: number, body: ClientErrorDetail, options: { cause?: unknown } = {}) {
     super(body.message, options);
     this.name = 'ApiError';
     this.status = status;
@@ -37,7 +40,7 @@ export class ApiError extends Error {
   }
 
   /** The error as the API's error shape, for showing it. */
-  get detail(): { code: ClientErrorCode; message: string; hint?: string } {
+  get detail(): ClientErrorDetail {
     return { code: this.code, message: this.message, ...(this.hint ? { hint: this.hint } : {}) };
   }
 }

@@ -78,9 +78,13 @@ export interface ClusterSpec {
   retain?: boolean;
 }
 
+/** What a node does in its cluster (kind's node roles); the API shows the same names. */
+export const nodeRoles = ['control-plane', 'worker'] as const;
+export type NodeRole = (typeof nodeRoles)[number];
+
 export interface ClusterNode {
   name: string;
-  role: 'control-plane' | 'worker';
+  role: NodeRole;
   /** The node container's address on the cluster network: reachable from the host. */
   address: string;
   state: string;

@@ -2,7 +2,9 @@ import { Type, type Static } from '@fastify/type-provider-typebox';
 import { errorCodes } from '@kubelab/kit/errors';
 import { profileNames } from '@kubelab/labs/profiles';
 import { CheckResultSchema, CriterionSchema } from '@kubelab/checkers';
+import { serverProfiles } from '../config.ts';
 import { nodeViewIds, NODE_VIEW_MAX_BYTES } from '../providers/node-views.ts';
+import { nodeRoles } from '../providers/provider.ts';
 
 /**
  * The HTTP API's schemas, and the single source of its types: request validation, response serialization, the
@@ -77,7 +79,7 @@ export const SessionSummary = Type.Object(
     lesson: Type.String(),
     state: SessionState,
     profile: Profile,
-    nodes: Type.Array(Type.Object({ name: Type.String(), role: Type.Union([Type.Literal('control-plane'), Type.Literal('worker')]) })),
+    nodes: Type.Array(Type.Object({ name: Type.String(), role: Type.Enum(nodeRoles) })),
     steps: Type.Array(Type.Ref('Step')),
     results: Type.Record(Type.String(), Type.Ref('CheckResult'), { description: 'The latest check of each exercise, by exercise id.' }),
     error: Type.Optional(Type.Ref('ErrorDetail')),
@@ -138,7 +140,7 @@ export const AdminSession = Type.Object({
 });
 
 export const AdminSessionList = Type.Object({
-  profile: Type.Union([Type.Literal('self-paced'), Type.Literal('workshop')]),
+  profile: Type.Enum(serverProfiles, { description: 'Who this server is for: self-paced (one learner) or workshop (a room).' }),
   capacity: Type.Integer({ minimum: 0 }),
   sessions: Type.Array(AdminSession, { description: 'Every lab that has not ended, oldest first.' }),
 });

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { contextFromKubeconfig, type CheckContext } from '@kubelab/checkers';
 import type { Cluster, ClusterProvider } from '../providers/provider.ts';
+import type { SessionNode } from '../schemas/api.ts';
 import { TerminalSession } from '../terminal/bridge.ts';
 import { NamespaceReconciler } from './namespaces.ts';
 
@@ -126,7 +127,7 @@ export class Environment {
 }
 
 /** The session-facing view of a cluster's nodes. */
-export const nodesOf = (cluster: Cluster): { name: string; role: 'control-plane' | 'worker' }[] => cluster.nodes.map(({ name, role }) => ({ name, role }));
+export const nodesOf = (cluster: Cluster): SessionNode[] => cluster.nodes.map(({ name, role }) => ({ name, role }));
 
 /** Whether clusters exist; concurrent callers share one provider.list(), which costs a docker ps and inspects. */
 export class ClusterProbe {

@@ -1,4 +1,5 @@
 import { KubelabError } from '@kubelab/kit/errors';
+import type { SessionState } from '../schemas/api.ts';
 
 /** The work a session runs one at a time: each runs commands on the host or the cluster. */
 export type BusyWork = 'check' | 'reset' | 'recreate' | 'view';
@@ -41,7 +42,7 @@ export const errors = {
           ? 'This server is configured for no lab environments (KUBELAB_MAX_SESSIONS=0). Ask its host to raise the limit.'
           : 'Try again in a few minutes, or end a session you no longer use (DELETE /api/sessions/{id}). Hosts can raise KUBELAB_MAX_SESSIONS.',
     }),
-  notReady: (id: string, state: 'provisioning' | 'ready' | 'failed' | 'ended') =>
+  notReady: (id: string, state: SessionState) =>
     state === 'ready'
       ? // Ready again, but on another environment than the one this request began with (Recreate ran meanwhile).
         new KubelabError('E_SESSION_NOT_READY', 'the lab environment was recreated while this request ran', {

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planLanes, type LaneLesson } from '../src/lanes.ts';
+import type { Profile } from '../src/profiles.ts';
 
-const lesson = (slug: string, profile: 'single' | 'multi', scenarios: number): LaneLesson => ({ slug, profile, scenarios });
+const lesson = (slug: string, profile: Profile, scenarios: number): LaneLesson => ({ slug, profile, scenarios });
 const course = [
   lesson('architecture', 'single', 20),
   lesson('api', 'single', 20),

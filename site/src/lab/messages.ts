@@ -5,7 +5,7 @@
  *
  * Pure data and functions: the reducer, the controller and the widgets import it, and so do the unit tests.
  */
-import type { ClientErrorCode } from '@kubelab/lab-runner/client';
+import type { ClientErrorCode, ErrorDetail } from '@kubelab/lab-runner/client';
 
 /** Codes the site raises itself, beside the server's and the client's (ClientErrorCode). */
 export const siteErrorCodes = [
@@ -20,11 +20,7 @@ export type SiteErrorCode = (typeof siteErrorCodes)[number];
 export type ProblemCode = ClientErrorCode | SiteErrorCode;
 
 /** Something that went wrong, as the page shows it: what happened, what to do next, and the code to quote. */
-export interface Problem {
-  code: ProblemCode;
-  message: string;
-  hint?: string | undefined;
-}
+export type Problem = Omit<ErrorDetail, 'code'> & { code: ProblemCode };
 
 /** The heading of the lab panel's failure view, by code (others get a generic one). */
 export const ERROR_TITLES: Partial<Record<ProblemCode, string>> = {
