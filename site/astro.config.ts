@@ -82,7 +82,7 @@ function courseCatalogDevLoop(): AstroIntegration {
             return;
           }
           running = true;
-          const child = spawn(process.execPath, [writeCatalog], { cwd: siteRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+          const child = spawn(process.execPath, [writeCatalog, '--readme'], { cwd: siteRoot, stdio: ['ignore', 'pipe', 'pipe'] });
           let output = '';
           child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
           child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -8,6 +8,7 @@ import { KubelabError, formatError } from '@kubelab/kit/errors';
 import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { clusterProfiles as profiles } from '@kubelab/labs/profiles';
+import { refreshReadmeCourseTable } from '@kubelab/labs/course-table';
 import { validateAccess, validateProfile } from '../providers/kind/names.ts';
 import { capacity } from './capacity.ts';
 import { doctor } from './doctor.ts';
@@ -52,19 +53,25 @@ function out(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
-function scaffolded(result: Scaffolded): void {
+async function scaffolded(result: Scaffolded): Promise<void> {
   for (const file of result.files) out(`Wrote ${file}`);
+  // The README's course table counts lessons and exercises: keep it true without the author touching it.
+  try {
+    if ((await refreshReadmeCourseTable()) === 'updated') out('Updated the course table in README.md');
+  } catch (error) {
+    out(`Could not update the README's course table (${error instanceof Error ? error.message : String(error)}): \`npm run dev\` does it once the course loads.`);
+  }
   out(`Next: write the page and the check (labs/README.md), preview with \`npm run dev\`, prove it with \`npm run labs:test -- --lesson ${result.slug}\`.`);
 }
 
-function scaffold(positionals: string[], values: { module?: string; cluster?: string; exercise?: string }): number {
+async function scaffold(positionals: string[], values: { module?: string; cluster?: string; exercise?: string }): Promise<number> {
   const [, what, first, second] = positionals;
   if (what === 'lesson' && first) {
-    scaffolded(newLesson({ slug: first, module: values.module, cluster: values.cluster, exercise: values.exercise }));
+    await scaffolded(newLesson({ slug: first, module: values.module, cluster: values.cluster, exercise: values.exercise }));
     return 0;
   }
   if (what === 'exercise' && first && second) {
-    scaffolded(newExercise(first, second));
+    await scaffolded(newExercise(first, second));
     return 0;
   }
   const needs = what === 'exercise' ? 'a lesson and an exercise id' : what === 'lesson' ? 'a lesson slug' : '`lesson <slug>` or `exercise <lesson> <id>`';
@@ -104,7 +111,7 @@ export async function main(argv: string[]): Promise<number> {
     out(usage);
     return group || values.help ? 0 : 2;
   }
-  if (group === 'new') return scaffold(positionals, values);
+  if (group === 'new') return await scaffold(positionals, values);
   if (group === 'session') return sessionCommand({ command, id: positionals[2], json: values.json }, out);
   if (group === 'tls') {
     await tls({ hosts: values.host ?? [], force: values.force }, out);

@@ -3,11 +3,12 @@
  * following the course's conventions (labs/README.md). They pass the schema and tsc as they are; the scaffolded
  * check fails, with a criterion saying so, until the author writes it.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { KubelabError } from '@kubelab/kit/errors';
 import { repoRoot } from '@kubelab/kit/paths';
 import { exerciseTags, lessonsDir as courseLessonsDir } from '@kubelab/labs/catalog';
+import { coverageSection } from '@kubelab/labs/coverage';
 import { courseModules, parseLessonDir, slugPattern, type CourseModule } from '@kubelab/labs/schema';
 import { isProfile, profileNames, type Profile } from '@kubelab/labs/profiles';
 
@@ -221,7 +222,11 @@ export function newLesson(
   mkdirSync(join(folder, 'exercises'), { recursive: true });
   writeFileSync(page, lessonPage({ title: titleOf(input.slug), slug: input.slug, module, cluster, exercise }), { flag: 'wx' });
   writeFileSync(file, exerciseFile(shown(file)), { flag: 'wx' });
-  return { dir, slug: input.slug, files: [shown(page), shown(file)] };
+  // The lesson's section of COVERAGE.md (beside the lessons folder), so the coverage test holds from the start.
+  const coverage = join(dirname(root), 'COVERAGE.md');
+  const before = existsSync(coverage) ? readFileSync(coverage, 'utf8') : '# Course coverage\n';
+  appendFileSync(coverage, `${before.endsWith('\n\n') ? '' : before.endsWith('\n') ? '\n' : '\n\n'}${coverageSection(input.slug, exercise)}`);
+  return { dir, slug: input.slug, files: [shown(page), shown(file), shown(coverage)] };
 }
 
 /** Adds exercises/<id>.ts to a lesson (named by slug or folder) and its <Exercise id> card to the page's end. */

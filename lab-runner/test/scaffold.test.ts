@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCheck, type CheckContext } from '@kubelab/checkers';
 import { loadLessons } from '@kubelab/labs/catalog';
+import { parseCoverage } from '@kubelab/labs/coverage';
 import { KubelabError } from '@kubelab/kit/errors';
 import { newExercise, newLesson } from '../cli/scaffold.ts';
 
@@ -29,7 +30,8 @@ const clusterWithWeb = { core: { readNamespacedPod: async () => ({ metadata: { n
 test('a new lesson loads through the catalog, and its check fails until the author writes it', async () => {
   const first = newLesson({ slug: 'services', cluster: 'multi', module: 'workloads' }, { lessonsDir });
   assert.equal(first.dir, '01-services');
-  assert.deepEqual(first.files.map((file) => file.slice(file.indexOf('01-services'))), ['01-services/index.mdx', '01-services/exercises/first-services.ts']);
+  assert.deepEqual(first.files.slice(0, 2).map((file) => file.slice(file.indexOf('01-services'))), ['01-services/index.mdx', '01-services/exercises/first-services.ts']);
+  assert.equal(first.files[2], join(root, 'COVERAGE.md'));
   const second = newLesson({ slug: 'config-maps', exercise: 'mount-it' }, { lessonsDir });
   assert.equal(second.dir, '02-config-maps');
 
@@ -39,6 +41,14 @@ test('a new lesson loads through the catalog, and its check fails until the auth
     [
       ['services', 1, 'multi', 'Workloads', ['first-services']],
       ['config-maps', 2, 'single', 'Workloads', ['mount-it']],
+    ],
+  );
+  // Each new lesson has its COVERAGE.md section, naming its first exercise, so the coverage test holds.
+  assert.deepEqual(
+    parseCoverage(readFileSync(join(root, 'COVERAGE.md'), 'utf8')).map((s) => [s.lesson, s.rows.map((r) => r.exercises)]),
+    [
+      ['services', [['first-services']]],
+      ['config-maps', [['mount-it']]],
     ],
   );
   const exercise = lessons[0]!.exercises[0]!;

@@ -25,3 +25,11 @@ export function parseCoverage(markdown: string): CoverageSection[] {
   });
   return sections;
 }
+
+/**
+ * A new lesson's section of labs/COVERAGE.md, with one row for its first exercise: what `npx kubelab new lesson`
+ * appends, so the coverage test holds from the start and the author only rewrites the concept.
+ */
+export function coverageSection(lesson: string, exercise: string): string {
+  return `## ${lesson}\n\n| Concept | Exercises |\n| --- | --- |\n| TODO what ${exercise} makes a learner do | ${exercise} |\n`;
+}

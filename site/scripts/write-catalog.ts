@@ -6,7 +6,11 @@
  * when its content changes, so an edit to check code alone does not restart the dev server.
  *
  *   node scripts/write-catalog.ts            # from labs/lessons
+ *   node scripts/write-catalog.ts --readme   # and the README's course table (what `npm run dev` runs)
  *   KUBELAB_CATALOG=fixture.json node scripts/write-catalog.ts   # from a JSON file (fixture sites, tests)
+ *
+ * `--readme` is for the author's loop only: a build never rewrites the README, so its test still catches a table
+ * that nobody refreshed.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -41,6 +45,10 @@ try {
     writeFileSync(tmp, text);
     renameSync(tmp, out);
     console.log(`kubelab site: wrote ${counts} to src/generated/catalog.json`);
+  }
+  if (process.argv.includes('--readme') && !process.env['KUBELAB_CATALOG']) {
+    const { refreshReadmeCourseTable } = await import('@kubelab/labs/course-table');
+    if ((await refreshReadmeCourseTable()) === 'updated') console.log("kubelab site: updated the course table in the repository's README.md");
   }
 } catch (error) {
   console.error(`kubelab site: could not write the course catalog: ${error instanceof Error ? error.message : String(error)}`);
