@@ -1,7 +1,8 @@
 /**
  * `npm test`: every test, the way CI runs it, failing fast and printing the time of each stage. Sets up what is
- * missing first (warm: seconds); lints and type-checks (together: two cores); builds the site; runs the fast
- * tests (unit tests and the orchestrators against a fake provider: no cluster); then everything that needs real
+ * missing first (warm: seconds); lints and type-checks (together: two cores); builds the site; runs the
+ * orchestrators' tests (on a fake provider, and the site's lab reducer), then the other unit tests (no cluster
+ * for either); then everything that needs real
  * kind clusters. The noisy-neighbour test goes first and alone, because it measures latency and needs a quiet
  * machine. The rest runs three stages at a time (see `clusterStages`): most of a cluster test's time is spent
  * waiting on the cluster (a pod starting, a namespace going away), which leaves the two cores room for more
@@ -109,6 +110,20 @@ async function stages(workers: number, ...list: Stage[]): Promise<boolean> {
 
 const files = (pattern: string) => globSync(pattern, { cwd: repoRoot, exclude: (name) => name.includes('node_modules') }).sort();
 
+/**
+ * The orchestrators' own tests, a stage of their own so their time shows (issue 7 holds them under 30 s): the
+ * session lifecycle, the warm pool, the data-directory lock, the server's start and stop and the lab lifetimes on
+ * the fake provider, and the site's lab reducer. No cluster, no Docker.
+ */
+const orchestratorTests = [
+  'lab-runner/test/sessions.test.ts',
+  'lab-runner/test/pool.test.ts',
+  'lab-runner/test/lock.test.ts',
+  'lab-runner/test/server.test.ts',
+  'lab-runner/test/lifetime.test.ts',
+  'site/test/lab-reducer.test.ts',
+];
+
 /** Measures keystroke echo and check latency while another lab misbehaves: its figures mean something only on a quiet machine. */
 const latencyTest = 'lab-runner/test/noisy-neighbour.integration.test.ts';
 
@@ -138,7 +153,10 @@ await runMain(async () => {
   await setup();
   stageTimes.push(['Setup', performance.now() - setupBegan, true]);
 
-  const fast = files('{scripts,lab-runner,checkers,labs,site}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
+  const unit = files('{scripts,lab-runner,checkers,labs,site}/**/*.test.ts').filter((file) => !file.includes('.integration.'));
+  const missing = orchestratorTests.filter((file) => !unit.includes(file));
+  if (missing.length) throw new Error(`scripts/test.ts names orchestrator tests that do not exist: ${missing.join(', ')}`);
+  const fast = unit.filter((file) => !orchestratorTests.includes(file));
   const integration = files('{scripts,lab-runner,checkers,labs}/**/*.integration.test.ts').filter((file) => file !== latencyTest);
   const only = process.argv.slice(2);
   const node = process.execPath;
@@ -152,7 +170,12 @@ await runMain(async () => {
           1,
           stage('Course site build', 'site', [node, 'scripts/site-build.ts']),
           stage('Type check the site (tsc --noEmit -p site)', 'site-tsc', ['npx', 'tsc', '--noEmit', '-p', 'site']),
-          stage(`Fast tests: ${fast.length} files (unit, and the orchestrators on a fake provider; no cluster)`, 'fast', [node, '--test', ...fast]),
+          stage(
+            `Orchestrator tests: ${orchestratorTests.length} files (sessions, warm pool, lock, server, lifetimes on a fake provider; the lab reducer; no cluster)`,
+            'orchestrators',
+            [node, '--test', ...orchestratorTests],
+          ),
+          stage(`Fast tests: ${fast.length} files (unit tests; no cluster)`, 'fast', [node, '--test', ...fast]),
           stage('Integration test: keystroke echo and checks beside a noisy neighbour (alone: it measures latency)', 'latency', [node, '--test', latencyTest]),
         )) && (await stages(3, ...clusterStages(node, integration))));
 
