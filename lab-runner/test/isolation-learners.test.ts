@@ -19,7 +19,9 @@ let b: Credentials;
 
 before(async () => {
   dir = await tempDir('isolation-test');
-  server = await fakeServer({ dataDir: join(dir.path, 'data'), maxSessions: 4 });
+  // A workshop server, the one a room shares (the same edge guards a self-paced one; selfpaced.test.ts has its lessons).
+  server = await fakeServer({ dataDir: join(dir.path, 'data'), maxSessions: 4, config: { profile: 'workshop' } });
+  assert.equal(server.config.profile, 'workshop');
   base = await server.listen();
   learner = new LabApi({ baseUrl: base, launchToken: server.config.launchToken });
   a = await learner.createSession('probe');
