@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { eventually, logIncludes, pod } from '../src/index.ts';
+import { eventually, logIncludes, pod, podLog, type CheckContext } from '../src/index.ts';
 import type { Criterion } from '../src/types.ts';
 
 // The criterion builders need no cluster: each judges a V1Pod (or a log) built by hand here.
@@ -100,5 +100,24 @@ describe('eventually', () => {
     setTimeout(() => controller.abort(new Error('deadline')), 50);
     await assert.rejects(eventually(async () => undefined, { intervalMs: 5_000, timeoutMs: 60_000, signal: controller.signal }), { name: 'AbortError' });
     assert.ok(performance.now() - began < 2_000);
+  });
+});
+
+describe('reading a log', () => {
+  test('asks the API server for the last 50 lines and at most 64 KiB (a learner can log gigabytes), and gives "" when there is no log', async () => {
+    const asked: unknown[] = [];
+    const cluster = {
+      core: {
+        readNamespacedPodLog: async (params: unknown) => {
+          asked.push(params);
+          if (asked.length > 1) throw new Error('container "web" in pod "web" is waiting to start');
+          return 'hello\n';
+        },
+      },
+    } as unknown as CheckContext;
+    assert.equal(await podLog(cluster, 'web', 'web'), 'hello\n');
+    assert.deepEqual(asked[0], { name: 'web', namespace: 'default', container: 'web', tailLines: 50, limitBytes: 64 * 1024 });
+    assert.equal(await podLog(cluster, 'web', 'web', 'team-a'), '');
+    assert.equal((asked[1] as { namespace: string }).namespace, 'team-a');
   });
 });

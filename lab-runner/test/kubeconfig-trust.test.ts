@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { run } from '@kubelab/kit/exec';
 import { KubelabError } from '@kubelab/kit/errors';
@@ -87,6 +87,19 @@ test('kubectl reads the rebuilt kubeconfig as the same cluster and user', { skip
   assert.equal(view['current-context'], 'kind-kubelab-demo');
   assert.deepEqual(view.clusters[0].cluster, { server: 'https://127.0.0.1:39811', 'certificate-authority-data': ca });
   assert.deepEqual(view.users[0].user, { 'client-certificate-data': cert, 'client-key-data': key });
+});
+
+test('a temporary kubeconfig lives in a private folder (0700, the file 0600) that is gone afterwards, even when the work fails', async () => {
+  let seen: { dir: string; dirMode: number; fileMode: number } | undefined;
+  await assert.rejects(
+    withKubeconfigFile('apiVersion: v1\n', async (path, dir) => {
+      seen = { dir, dirMode: statSync(dir).mode & 0o777, fileMode: statSync(path).mode & 0o777 };
+      throw new Error('kubectl failed');
+    }),
+    /kubectl failed/,
+  );
+  assert.deepEqual({ dirMode: seen!.dirMode, fileMode: seen!.fileMode }, { dirMode: 0o700, fileMode: 0o600 }, 'only its owner can list or read it');
+  assert.equal(existsSync(seen!.dir), false, 'removed afterwards');
 });
 
 /** Every field of a kubeconfig's cluster and user entries that Kubelab refuses, with a value that would do harm. */

@@ -359,6 +359,72 @@ describe(`a workshop learner (${access}-mode cluster)`, { timeout: 1_800_000 }, 
     assert.equal((await admin(['get', 'pv', '-l', attackLabel, '-o', 'name'])).trim(), '', 'no such PV exists');
   });
 
+  test('no CRD with a conversion webhook (the API server would call out to it), while a plain CRD is fine', async () => {
+    const crd = (name: string, webhook: boolean) =>
+      JSON.stringify({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: `${name}s.attack.kubelab.test`, labels: { [attackLabel]: name } },
+        spec: {
+          group: 'attack.kubelab.test',
+          scope: 'Namespaced',
+          names: { plural: `${name}s`, singular: name, kind: name.charAt(0).toUpperCase() + name.slice(1), listKind: `${name.charAt(0).toUpperCase() + name.slice(1)}List` },
+          versions: [
+            { name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+            { name: 'v2', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+          ],
+          ...(webhook
+            ? {
+                conversion: {
+                  strategy: 'Webhook',
+                  webhook: { conversionReviewVersions: ['v1'], clientConfig: { url: 'https://10.0.0.1:9443/convert' } },
+                },
+              }
+            : {}),
+        },
+      });
+    refused(await learner(['create', '-f', '-'], crd('hook', true)), /conversion webhooks are not allowed/, 'a CRD with a conversion webhook');
+    assert.equal((await admin(['get', 'crd', '-l', `${attackLabel}=hook`, '-o', 'name'])).trim(), '', 'no such CRD exists');
+    // The rule is about the webhook, not CRDs: the API lesson has the learner make one.
+    const plain = await learner(['create', '-f', '-'], crd('plain', false));
+    assert.ok(plain.ok, `a plain CRD is allowed: ${plain.stderr}`);
+    await admin(['delete', 'crd', 'plains.attack.kubelab.test', '--wait']);
+  });
+
+  test('no PriorityClass near the system ones (a learner pod could preempt the control plane): RBAC first, the policy behind it', async () => {
+    const priorityClass = (name: string, value: number) =>
+      JSON.stringify({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name, labels: { [attackLabel]: name } }, value });
+    // The learner's role has no PriorityClass writes at all.
+    refused(await learner(['create', '-f', '-'], priorityClass('above-everyone', 1_000_000_000)), /forbidden/, 'a PriorityClass, by RBAC');
+    // Were a binding to slip in (the admin grants one here), the policy still refuses a near-system value.
+    const grant = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'attack-priorities' }, rules: [{ apiGroups: ['scheduling.k8s.io'], resources: ['priorityclasses'], verbs: ['create', 'delete'] }] },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: 'attack-priorities' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'attack-priorities' },
+          subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: learnerGroup }],
+        },
+      ],
+    });
+    await admin(['apply', '-f', '-'], grant);
+    try {
+      await waitFor('the learner may create PriorityClasses', async () => ((await learner(['auth', 'can-i', 'create', 'priorityclasses'])).stdout.trim() === 'yes' ? true : undefined), 30_000, 500);
+      refused(await learner(['create', '-f', '-'], priorityClass('above-everyone', 1_000_000_000)), /priority too high/, 'a PriorityClass of 1000000000');
+      refused(await learner(['create', '-f', '-'], priorityClass('just-too-high', 1_000_000)), /priority too high/, 'a PriorityClass of 1000000');
+      const ordinary = await learner(['create', '-f', '-'], priorityClass('ordinary', 1000));
+      assert.ok(ordinary.ok, `an ordinary priority passes the policy: ${ordinary.stderr}`);
+      assert.deepEqual((await admin(['get', 'priorityclass', '-l', attackLabel, '-o', 'name'])).trim().split('\n'), ['priorityclass.scheduling.k8s.io/ordinary'], 'only the ordinary one exists');
+    } finally {
+      await admin(['delete', 'priorityclass', 'ordinary', '--ignore-not-found']);
+      await admin(['delete', 'clusterrolebinding,clusterrole', 'attack-priorities', '--ignore-not-found']);
+    }
+  });
+
   test('limits hold in learner namespaces: LimitRange and ResourceQuota (with ephemeral storage) are there and stay', async () => {
     const quota = await json<{ spec: { hard: Record<string, string> } }>(['-n', 'default', 'get', 'resourcequota', 'kubelab-learner']);
     for (const key of ['requests.ephemeral-storage', 'limits.ephemeral-storage', 'pods', 'configmaps', 'secrets']) assert.ok(key in quota.spec.hard, key);
