@@ -2,7 +2,7 @@ import { statfs } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { run, which } from '@kubelab/kit/exec';
 import { readNodeImage, toolPath } from '@kubelab/kit/artifacts';
-import { isRoot, lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
+import { dockerLogOptions, dockerLogRotation, isRoot, lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
 import { checkRules, execStatus, families, firewallRules, forwardHookOf, hostNameservers, offlineMode, shellCommands } from '@kubelab/kit/firewall';
 import { courseImages } from '@kubelab/labs/images';
 import { cacheDir } from '@kubelab/kit/cache';
@@ -33,6 +33,27 @@ async function engineFindings(): Promise<Finding[]> {
   } catch (error) {
     return [{ ok: false, what: `Docker engine does not answer: ${error instanceof Error ? error.message.split('\n')[0] : error}`, fix: 'Start Docker (sudo systemctl start docker), or run npm run setup as root on Debian/Ubuntu.' }];
   }
+}
+
+/** Whether the running dockerd rotates container logs (setup starts it so; a dockerd of the system's may not). */
+async function logRotationFinding(): Promise<Finding | undefined> {
+  const pid = (await run(['pidof', 'dockerd']).catch(() => ({ stdout: '' }))).stdout.trim().split(/\s+/)[0];
+  if (!pid) return undefined;
+  let cmdline: string[];
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  } catch {
+    return undefined; // another user's dockerd: nothing to read here
+  }
+  const daemonJson = existsSync('/etc/docker/daemon.json') ? readFileSync('/etc/docker/daemon.json', 'utf8') : undefined;
+  const rotation = dockerLogRotation(cmdline, daemonJson);
+  return rotation.rotated
+    ? { ok: true, what: `container logs rotated (${rotation.driver}${rotation.maxSize ? `, max-size ${rotation.maxSize}` : ''})` }
+    : {
+        ok: false,
+        what: "dockerd keeps container logs without a size limit (json-file, no max-size): a lab node's output can fill the host's disk (toolboxes set their own)",
+        fix: `Add "log-opts": {"max-size": "10m", "max-file": "3"} to /etc/docker/daemon.json and restart dockerd (or start it with ${dockerLogOptions.join(' ')}).`,
+      };
 }
 
 function cgroupFinding(): Finding {
@@ -122,6 +143,7 @@ async function firewallFindings(env: NodeJS.ProcessEnv = process.env): Promise<F
 export async function doctor(out: (line: string) => void): Promise<boolean> {
   const findings = [
     ...(await engineFindings()),
+    ...[await logRotationFinding()].filter((finding) => finding !== undefined),
     cgroupFinding(),
     ...(await toolFindings()),
     ...(await imageFindings()),

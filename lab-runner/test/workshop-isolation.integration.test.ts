@@ -157,10 +157,10 @@ describe(`a workshop learner (${access}-mode cluster)`, { timeout: 1_800_000 }, 
     assert.equal(found.stdout.trim(), '', `the admin key is in ${found.stdout}`);
   });
 
-  test('the toolbox is hardened: read-only root, tmpfs home, 1 CPU, swap pinned, no NET_RAW, nofile 4096; a restarted one gets its kubeconfig again', async () => {
+  test('the toolbox is hardened: read-only root, tmpfs home, 1 CPU, swap pinned, no NET_RAW, nofile 4096, its output log rotated; a restarted one gets its kubeconfig again', async () => {
     const container = toolboxContainerName(name);
     const [info] = JSON.parse((await run(['docker', 'inspect', container])).stdout) as {
-      HostConfig: { ReadonlyRootfs: boolean; Tmpfs: Record<string, string>; CapAdd: string[]; NanoCpus: number; Memory: number; MemorySwap: number; PidsLimit: number; Ulimits: { Name: string; Soft: number; Hard: number }[] };
+      HostConfig: { ReadonlyRootfs: boolean; Tmpfs: Record<string, string>; CapAdd: string[]; NanoCpus: number; Memory: number; MemorySwap: number; PidsLimit: number; Ulimits: { Name: string; Soft: number; Hard: number }[]; LogConfig: { Type: string; Config: Record<string, string> } };
     }[];
     const host = info!.HostConfig;
     assert.equal(host.ReadonlyRootfs, true);
@@ -172,6 +172,8 @@ describe(`a workshop learner (${access}-mode cluster)`, { timeout: 1_800_000 }, 
     assert.equal(host.PidsLimit, 1024);
     assert.deepEqual(host.Ulimits.find((u) => u.Name === 'nofile'), { Name: 'nofile', Soft: 4096, Hard: 4096 });
     assert.equal((await inToolbox(name, ['touch', '/usr/local/bin/x'])).ok, false, 'the root filesystem is read-only');
+    // A learner can write to the toolbox's own output (/proc/1/fd/1), which dockerd keeps on the host's disk.
+    assert.deepEqual(host.LogConfig, { Type: 'json-file', Config: { 'max-file': '3', 'max-size': '10m' } });
 
     await run(['docker', 'stop', '--time', '1', container]);
     await provider.startToolbox(name);

@@ -22,6 +22,28 @@ export function labBridgeName(cluster: string): string {
 
 /** The log rotation dockerd is started with: a chatty pod or a flood in a toolbox cannot fill the host's disk. */
 export const dockerLogOptions = ['--log-opt', 'max-size=10m', '--log-opt', 'max-file=3'];
+
+/**
+ * How a running dockerd logs containers by default, from its command line (`/proc/<pid>/cmdline`, NUL-separated)
+ * and its `/etc/docker/daemon.json` (flags win, as in dockerd). `rotated` is false for the json-file driver
+ * without a max-size: every container's output then grows without bound on the host's disk. The `local` driver
+ * rotates by default; journald and the others are the system's business.
+ */
+export function dockerLogRotation(cmdline: readonly string[], daemonJson?: string): { driver: string; maxSize?: string; rotated: boolean } {
+  const flag = (name: string): string[] =>
+    cmdline.flatMap((arg, i) => (arg === name ? [cmdline[i + 1] ?? ''] : arg.startsWith(`${name}=`) ? [arg.slice(name.length + 1)] : []));
+  let config: { 'log-driver'?: unknown; 'log-opts'?: Record<string, unknown> } = {};
+  try {
+    if (daemonJson) config = JSON.parse(daemonJson) as typeof config;
+  } catch {
+    // An unreadable daemon.json is dockerd's to refuse; read what the flags say.
+  }
+  const driver = flag('--log-driver').at(-1) ?? (typeof config['log-driver'] === 'string' ? config['log-driver'] : 'json-file');
+  const fromFlags = flag('--log-opt').find((opt) => opt.startsWith('max-size='))?.slice('max-size='.length);
+  const fromFile = config['log-opts']?.['max-size'];
+  const maxSize = fromFlags ?? (typeof fromFile === 'string' ? fromFile : undefined);
+  return { driver, ...(maxSize ? { maxSize } : {}), rotated: driver !== 'json-file' || maxSize !== undefined };
+}
 const CAP_SYS_RESOURCE = 24;
 
 /**

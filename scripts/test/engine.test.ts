@@ -4,7 +4,7 @@ import { mkdtemp, writeFile, readFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { notRootOnly, runcWrapperScript, shellQuote } from '../setup/engine.ts';
-import { lacksSysResource } from '@kubelab/kit/host';
+import { dockerLogOptions, dockerLogRotation, lacksSysResource } from '@kubelab/kit/host';
 import { run, which } from '@kubelab/kit/exec';
 
 test('reads CAP_SYS_RESOURCE from the capability bounding set', async () => {
@@ -68,4 +68,15 @@ test('shellQuote keeps any path one inert word', async () => {
     const { stdout } = await run(['sh', '-c', `printf %s ${shellQuote(word)}`]);
     assert.equal(stdout, word);
   }
+});
+
+test("reads whether dockerd rotates container logs, from its flags first and then daemon.json", () => {
+  const dockerd = ['/usr/sbin/dockerd', '--host', 'unix:///var/run/docker.sock'];
+  assert.deepEqual(dockerLogRotation([...dockerd, ...dockerLogOptions]), { driver: 'json-file', maxSize: '10m', rotated: true }, 'as setup starts it');
+  assert.deepEqual(dockerLogRotation(dockerd), { driver: 'json-file', rotated: false }, "Docker's default: unbounded");
+  assert.deepEqual(dockerLogRotation(dockerd, '{"log-opts": {"max-size": "50m"}}'), { driver: 'json-file', maxSize: '50m', rotated: true });
+  assert.deepEqual(dockerLogRotation([...dockerd, '--log-opt=max-size=5m'], '{"log-opts": {"max-size": "50m"}}').maxSize, '5m', 'a flag wins over the file');
+  assert.equal(dockerLogRotation(dockerd, '{"log-driver": "local"}').rotated, true, 'the local driver rotates by default');
+  assert.equal(dockerLogRotation([...dockerd, '--log-driver', 'json-file'], '{"log-driver": "local"}').rotated, false, 'a flag wins over the file');
+  assert.equal(dockerLogRotation(dockerd, '{ not json').rotated, false, 'an unreadable daemon.json reads as no options');
 });

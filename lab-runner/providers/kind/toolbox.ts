@@ -8,6 +8,7 @@
  */
 import { CommandError, run, succeeds } from '@kubelab/kit/exec';
 import { KubelabError } from '@kubelab/kit/errors';
+import { dockerLogOptions } from '@kubelab/kit/host';
 import { describeForLearner } from '@kubelab/kit/redact';
 import { courseImages } from '@kubelab/labs/images';
 import { clusterPrefix, labels, networkName, validateName } from './names.ts';
@@ -43,6 +44,9 @@ const hardening = [
   '--read-only',
   '--tmpfs', '/root:rw,exec,size=512m,mode=0700',
   '--tmpfs', '/tmp:rw,exec,size=256m,mode=1777',
+  // A learner can write to the container's own output (/proc/1/fd/1): rotated, whatever dockerd's default.
+  '--log-driver', 'json-file',
+  ...dockerLogOptions,
 ];
 
 export const toolboxContainerName = (name: string): string => `${clusterPrefix}${name}-toolbox`;
