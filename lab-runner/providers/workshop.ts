@@ -126,6 +126,8 @@ export const noNodeLimits: NodeLimits = { memoryMiB: 0, cpus: 0, pids: 0 };
  * behind each terminal). A CPU limit alone does not do it on a small host: measured on 2 CPUs, with one learner's
  * node at its 1.5-CPU limit and its toolbox's fork bomb burning a whole CPU, another learner's keystroke echo had a
  * p95 of 53 ms and its check 213 ms; with this weight, 18 ms and 72 ms (noisy-neighbour.integration.test.ts).
+ * Where the kernel has `cpu.idle`, the nodes are an idle CPU class on top of it (kind/cgroups.ts), which took
+ * that echo to 5–7 ms.
  */
 export const learnerCpuShares = 256;
 

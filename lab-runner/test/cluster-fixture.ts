@@ -34,7 +34,7 @@ export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(3
  * A kind provider whose clusters' kubeconfigs are kept in a data directory of this test process (removed when it
  * exits), not in the user's own: `<dataDir>/clusters`, as a lab server with KUBELAB_DATA_DIR=<dataDir> keeps them.
  */
-export function testProvider(options: { readyTimeoutMs?: number; nodeLimits?: NodeLimits } = {}): KindProvider & { dataDir: string } {
+export function testProvider(options: { readyTimeoutMs?: number; nodeLimits?: NodeLimits; idleNodes?: boolean } = {}): KindProvider & { dataDir: string } {
   const dataDir = mkdtempSync(join(tmpdir(), 'kubelab-test-data-'));
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   return Object.assign(new KindProvider({ ...options, stateDir: join(dataDir, 'clusters') }), { dataDir });

@@ -3,17 +3,21 @@
  * workshop server's node limits on one host. A's learner starts a fork bomb and a memory hog in pods, and another
  * fork bomb and memory hog in A's own toolbox. Meanwhile B's learner types (keystroke echo through the terminal
  * bridge into B's toolbox, as the browser's terminal does) and checks an exercise (the Pods lesson's real check
- * against B's API server): B's echo p95 stays under 100 ms and B's check p95 under 1 s. The test first shows that
+ * against B's API server): B's echo p95 stays under 50 ms and B's check p95 under 1 s. The test first shows that
  * the load is real (A's toolbox sits at its process limit, A's pods were OOM-killed or are burning CPU).
  *
  * Needs `npm run setup`; two clusters, about four minutes.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { run } from '@kubelab/kit/exec';
 import { contextFromKubeconfig, runCheck, type CheckContext } from '@kubelab/checkers';
 import { findLesson } from '@kubelab/labs/catalog';
 import { profileDefaults } from '../config.ts';
+import { containerCpuCgroupDir } from '../providers/kind/cgroups.ts';
 import { toolboxContainerName } from '../providers/kind/toolbox.ts';
 import { TerminalSession } from '../terminal/bridge.ts';
 import { createTestCluster, testProvider, type TestCluster } from './cluster-fixture.ts';
@@ -117,12 +121,22 @@ describe("a learner's fork bomb and memory hog leave another learner's lab respo
     await Promise.allSettled([a?.dispose(), b?.dispose()]);
   });
 
+  test('the nodes are an idle CPU class, as on a workshop server (where the kernel has cpu.idle)', (t) => {
+    for (const node of [...a.cluster.nodes, ...b.cluster.nodes]) {
+      const [id, pid] = execFileSync('docker', ['inspect', '--format', '{{.Id}} {{.State.Pid}}', node.name], { encoding: 'utf8' }).trim().split(' ');
+      const dir = containerCpuCgroupDir(readFileSync(`/proc/${pid}/cgroup`, 'utf8'), id!);
+      assert.ok(dir, `${node.name}'s cgroup`);
+      if (!existsSync(`${dir}/cpu.idle`)) return t.skip(`this kernel has no cpu.idle (Linux 5.15 or later has it)`);
+      assert.equal(readFileSync(`${dir}/cpu.idle`, 'utf8').trim(), '1', `${node.name} is an idle CPU class`);
+    }
+  });
+
   test("B's echo and check, before any load (the baseline)", async () => {
     Object.assign(baseline, await sample());
     process.stderr.write(`  baseline: echo p50 ${ms(percentile(baseline.echo, 50))} p95 ${ms(percentile(baseline.echo, 95))}; check p50 ${ms(percentile(baseline.check, 50))} p95 ${ms(percentile(baseline.check, 95))}\n`);
   });
 
-  test("A's load is real: its toolbox at its process limit, its pods burning CPU or killed for memory", async () => {
+  test("A's load is real: its toolbox at its process limit, its pods killed for memory, A's containers burning most of the host's CPUs", async () => {
     const toolbox = toolboxContainerName(a.cluster.name);
     // In pods, with the learner's own credential (the toolbox's kubeconfig), before the toolbox has no process left.
     await run(['docker', 'exec', '-i', toolbox, 'kubectl', 'apply', '-f', '-'], { input: loadManifest });
@@ -132,21 +146,29 @@ describe("a learner's fork bomb and memory hog leave another learner's lab respo
     let pids = 0;
     let restarts = 0;
     let nodeCpu = 0;
-    for (let i = 0; i < 60 && (pids < 500 || restarts === 0 || nodeCpu < 1); i++) {
+    let toolboxCpu = 0;
+    // A's node is an idle CPU class and its toolbox is not (kind/cgroups.ts): the toolbox's fork bomb comes first,
+    // so what shows the load is A's two containers together, near the host's 2 CPUs.
+    for (let i = 0; i < 60 && (pids < 500 || restarts === 0 || nodeCpu + toolboxCpu < 1.5); i++) {
       await sleep(2000);
-      pids = Number((await run(['docker', 'stats', '--no-stream', '--format', '{{.PIDs}}', toolbox])).stdout.trim());
-      nodeCpu = Number.parseFloat((await run(['docker', 'stats', '--no-stream', '--format', '{{.CPUPerc}}', a.cluster.nodes[0]!.name])).stdout) / 100;
+      const stats = (await run(['docker', 'stats', '--no-stream', '--format', '{{.Name}} {{.CPUPerc}} {{.PIDs}}', toolbox, a.cluster.nodes[0]!.name])).stdout.trim().split('\n');
+      for (const line of stats) {
+        const [container, cpu, processes] = line.split(' ');
+        const cpus = Number.parseFloat(cpu ?? '') / 100;
+        if (container === toolbox) [toolboxCpu, pids] = [cpus, Number(processes)];
+        else nodeCpu = cpus;
+      }
       const pods = JSON.parse(await a.kubectl(['get', 'pods', '-l', 'app=memory-hog', '-o', 'json'])) as { items: { status: { containerStatuses?: { restartCount: number }[] } }[] };
       restarts = pods.items.reduce((sum, p) => sum + (p.status.containerStatuses?.reduce((s, c) => s + c.restartCount, 0) ?? 0), 0);
     }
-    process.stderr.write(`  A under load: toolbox ${pids} processes, memory hogs restarted ${restarts} times, A's node at ${nodeCpu.toFixed(2)} CPUs\n`);
+    process.stderr.write(`  A under load: toolbox ${pids} processes at ${toolboxCpu.toFixed(2)} CPUs, memory hogs restarted ${restarts} times, A's node at ${nodeCpu.toFixed(2)} CPUs\n`);
     // The toolbox's fork bomb stops at its process or memory limit (1024 processes, 1 GiB: some 700 bash processes).
     assert.ok(pids >= 500, `A's toolbox runs ${pids} processes`);
     assert.ok(restarts > 0, 'a memory hog was killed and restarted');
-    assert.ok(nodeCpu >= 1, `A's node burns ${nodeCpu.toFixed(2)} CPUs (its limit is ${nodeCpus})`);
+    assert.ok(nodeCpu + toolboxCpu >= 1.5, `A's node and toolbox burn ${(nodeCpu + toolboxCpu).toFixed(2)} CPUs of the host's ${availableParallelism()}`);
   });
 
-  test("under A's load, B's echo p95 stays under 100 ms and B's check p95 under 1 s", async () => {
+  test("under A's load, B's echo p95 stays under 50 ms and B's check p95 under 1 s", async () => {
     const loaded = await sample();
     const report = {
       echo: { p50: percentile(loaded.echo, 50), p95: percentile(loaded.echo, 95), baselineP50: percentile(baseline.echo, 50) },
@@ -156,11 +178,10 @@ describe("a learner's fork bomb and memory hog leave another learner's lab respo
       `  under load: echo p50 ${ms(report.echo.p50)} p95 ${ms(report.echo.p95)} (${(report.echo.p50 / report.echo.baselineP50).toFixed(2)}× baseline p50); ` +
         `check p50 ${ms(report.check.p50)} p95 ${ms(report.check.p95)} (${(report.check.p50 / report.check.baselineP50).toFixed(2)}× baseline p50)\n`,
     );
-    // The issue asks for 50 ms. On these 2-CPU microVMs the memory hogs alone (each allocating 1 GiB, killed and
-    // started again) put B's echo p95 anywhere from 10 to 59 ms from one run to the next, CPU burners alone 7 to
-    // 14 ms (measured per kind of load; the closing note of issue 8 has the figures), so a 50 ms bound would fail
-    // runs for the VM's sake. 100 ms is still an echo a typist does not notice, and is far below a starved lab's.
-    assert.ok(report.echo.p95 < 100, `B's echo p95 ${ms(report.echo.p95)}`);
+    // With the nodes a weight of 256 alone this was 38–48 ms on these 2-CPU hosts (the kernel does not preempt, so
+    // each hop of the echo through docker exec waited behind A's work); as an idle CPU class (kind/cgroups.ts),
+    // 5–7 ms in the same load, measured repeatedly. 50 ms is the bound the issue sets.
+    assert.ok(report.echo.p95 < 50, `B's echo p95 ${ms(report.echo.p95)}`);
     assert.ok(report.check.p95 < 1000, `B's check p95 ${ms(report.check.p95)}`);
   });
 });

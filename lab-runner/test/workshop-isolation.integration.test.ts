@@ -27,7 +27,8 @@ import { createTestCluster, testProvider, type TestCluster } from './cluster-fix
 
 const access: ClusterAccess = process.env.KUBELAB_TEST_ACCESS === 'admin' ? 'admin' : 'learner';
 const limits = { memoryMiB: 2048, cpus: 1.5, pids: 4096 };
-const provider = testProvider({ nodeLimits: limits });
+// Not an idle CPU class: npm test runs this beside other suites' clusters (noisy-neighbour.integration.test.ts proves the class).
+const provider = testProvider({ nodeLimits: limits, idleNodes: false });
 const log = Fastify({ logger: false }).log;
 /** Every object an attack makes carries this label, so what is left of the attacks can be listed afterwards. */
 const attackLabel = 'kubelab.test/attack';

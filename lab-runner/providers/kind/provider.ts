@@ -14,6 +14,7 @@ import { poll } from '@kubelab/kit/poll';
 import { componentImages, gatewayApiManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { labBridgeName } from '@kubelab/kit/host';
 import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
+import { markCpuIdle } from './cgroups.ts';
 import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
 import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
 import { kindClusterConfig } from './cluster-config.ts';
@@ -114,11 +115,19 @@ export class KindProvider implements ClusterProvider {
   private readonly startingToolboxes = new Map<string, Promise<{ container: string }>>();
   /** Applied to every node container of the clusters this provider makes (`docker update`); 0 means none. */
   readonly nodeLimits: NodeLimits;
+  /** Whether limited nodes are an idle CPU class (cgroups.ts). */
+  readonly idleNodes: boolean;
 
-  constructor(options: { readyTimeoutMs?: number; stateDir?: string; nodeLimits?: NodeLimits } = {}) {
+  /**
+   * `idleNodes` (default: whenever the nodes have a CPU limit, as on a workshop server) makes every node an idle
+   * CPU class. Test suites that share their host with other suites' clusters turn it off: there those normal-class
+   * clusters would starve theirs, which a workshop server, whose labs are all of one class, never sees.
+   */
+  constructor(options: { readyTimeoutMs?: number; stateDir?: string; nodeLimits?: NodeLimits; idleNodes?: boolean } = {}) {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
     this.stateDir = options.stateDir ?? defaultStateDir();
     this.nodeLimits = options.nodeLimits ?? noNodeLimits;
+    this.idleNodes = options.idleNodes ?? this.nodeLimits.cpus > 0;
   }
 
   async info(): Promise<ProviderInfo> {
@@ -467,7 +476,9 @@ export class KindProvider implements ClusterProvider {
               run: async ({ spec }: CreateContext) => {
                 const nodes = (await this.find(spec.name)).nodes.map((n) => n.name);
                 await run(['docker', 'update', ...limits, ...nodes]);
-                return limits.join(' ');
+                if (!this.idleNodes) return limits.join(' ');
+                const notIdle = await markCpuIdle(nodes);
+                return `${limits.join(' ')}; ${notIdle ? `CPU weight only: ${notIdle}` : 'an idle CPU class (cpu.idle)'}`;
               },
             },
           ]
@@ -655,7 +666,10 @@ export class KindProvider implements ClusterProvider {
     if (!starting) {
       starting = (async () => {
         await this.requireEngine();
-        return startToolbox(name, () => this.toolboxKubeconfig(name), this.nodeLimits.cpus > 0 ? { cpuShares: learnerCpuShares } : {});
+        const toolbox = await startToolbox(name, () => this.toolboxKubeconfig(name), this.nodeLimits.cpus > 0 ? { cpuShares: learnerCpuShares } : {});
+        // Again as a lab takes the cluster: a node Docker restarted since its creation came back in a normal class.
+        if (this.idleNodes) await markCpuIdle((await this.find(name)).nodes.map((n) => n.name));
+        return toolbox;
       })()
         .catch((error: unknown) => {
           throw forLearners(error);
