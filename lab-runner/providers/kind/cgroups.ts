@@ -16,24 +16,24 @@ import { run } from '@kubelab/kit/exec';
  */
 
 /**
- * The cgroup directory of a container's CPU controller, from its main process's `/proc/<pid>/cgroup` (read in the
- * host's cgroup namespace): the hierarchy that has the `cpu` controller (cgroup v1) or the unified one (v2),
- * cut back to the segment that names the container, since the process may sit in a child (kind's systemd moves
- * itself to `init.scope`). Undefined when no segment names the container.
+ * The cgroup directory of a container for one controller (`cpu`, `pids`, …), from its main process's
+ * `/proc/<pid>/cgroup` (read in the host's cgroup namespace): the hierarchy that has the controller (cgroup v1) or
+ * the unified one (v2), cut back to the segment that names the container, since the process may sit in a child
+ * (kind's systemd moves itself to `init.scope`). Undefined when no segment names the container.
  */
-export function containerCpuCgroupDir(procCgroup: string, containerId: string, cgroupRoot = '/sys/fs/cgroup'): string | undefined {
+export function containerCgroupDir(procCgroup: string, containerId: string, controller = 'cpu', cgroupRoot = '/sys/fs/cgroup'): string | undefined {
   const lines = procCgroup
     .split('\n')
     .map((line) => /^(\d+):([^:]*):(.*)$/.exec(line.trim()))
     .filter((match) => match !== null);
-  const v1 = lines.find((match) => match[2]!.split(',').includes('cpu'));
+  const v1 = lines.find((match) => match[2]!.split(',').includes(controller));
   const line = v1 ?? lines.find((match) => match[1] === '0' && match[2] === '');
   if (!line) return undefined;
   const segments = line[3]!.split('/');
   const own = segments.findIndex((segment) => segment.includes(containerId));
   if (own < 0) return undefined;
   const path = segments.slice(0, own + 1).join('/');
-  return v1 ? `${cgroupRoot}/cpu${path}` : `${cgroupRoot}${path}`;
+  return v1 ? `${cgroupRoot}/${controller}${path}` : `${cgroupRoot}${path}`;
 }
 
 /**
@@ -46,7 +46,7 @@ export async function markCpuIdle(containers: readonly string[]): Promise<string
   for (const line of inspected) {
     const [id, pid] = line.split(' ');
     if (!id || !pid || pid === '0') return 'a node is not running';
-    const dir = containerCpuCgroupDir(await readFile(`/proc/${pid}/cgroup`, 'utf8'), id);
+    const dir = containerCgroupDir(await readFile(`/proc/${pid}/cgroup`, 'utf8'), id);
     if (!dir) return 'its cgroup was not found';
     try {
       await writeFile(`${dir}/cpu.idle`, '1');
