@@ -43,6 +43,8 @@ class LabClient {
   private terminal?: TerminalClient;
   private output = '';
   private waiters: (() => void)[] = [];
+  /** Each provisioning step that finished, with its time: where a start-up spends it. */
+  readonly steps: { id: string; elapsedMs: number }[] = [];
 
   constructor(api: LabApi, session: Credentials) {
     this.api = api;
@@ -57,7 +59,12 @@ class LabClient {
 
   async waitReady(): Promise<void> {
     let failure: string | undefined;
-    const end = await followSessionEvents(this.api, this.session, { onFailed: (error) => (failure = `${error.code}: ${error.message}`) });
+    const end = await followSessionEvents(this.api, this.session, {
+      onFailed: (error) => (failure = `${error.code}: ${error.message}`),
+      onStep: (step) => {
+        if (step.state === 'done') this.steps.push({ id: step.id, elapsedMs: step.elapsedMs });
+      },
+    });
     if (end !== 'ready') throw new Error(`the lab did not become ready (${failure ?? end})`);
   }
 
@@ -125,6 +132,8 @@ async function startToPrompt(server: Served): Promise<[number, LabClient]> {
     return client;
   });
 }
+
+const stepTimes = (client: LabClient) => client.steps.map((step) => `${step.id} ${formatElapsed(step.elapsedMs)}`).join(', ');
 
 /** The baseline for echo: node-pty on the same `docker exec`, no WebSocket and no bridge in between. */
 async function directEcho(argv: string[]): Promise<number[]> {
@@ -200,7 +209,7 @@ try {
   for (let i = 0; i < runs; i++) {
     const [elapsed, client] = await startToPrompt(coldServer);
     cold.push(elapsed);
-    log(`  cold Start lab → prompt: ${formatElapsed(elapsed)}`);
+    log(`  cold Start lab → prompt: ${formatElapsed(elapsed)} (${stepTimes(client)})`);
     await client.end();
   }
 
@@ -213,7 +222,7 @@ try {
     while (warmApp.pool.counts().ready < 1) await sleep(500);
     const [elapsed, client] = await startToPrompt(warmServer);
     warm.push(elapsed);
-    log(`  warm Start lab → prompt: ${formatElapsed(elapsed)}`);
+    log(`  warm Start lab → prompt: ${formatElapsed(elapsed)} (${stepTimes(client)})`);
     if (i === runs - 1) kept = client;
     else await client.end();
   }
