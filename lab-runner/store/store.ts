@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { KubelabError } from '@kubelab/kit/errors';
 import type { CheckResult, Criterion, ErrorDetail, Profile, SessionNode, SessionState } from '../schemas/api.ts';
 
 /**
@@ -26,6 +27,8 @@ export interface SessionRow {
   lastActivityAt?: string;
   /** How many times the learner extended the lab's time limit. */
   extensions?: number;
+  /** Whose lab it is: 'local' on a learner's own machine, else the learner's id (plugins/learner.ts). */
+  learner?: string;
 }
 
 export interface StoredCheck extends CheckResult {
@@ -43,7 +46,7 @@ export interface PoolRow {
 export const maxChecksPerExercise = 50;
 
 /** Each entry moves the schema one version forward; PRAGMA user_version records how far a database has come. */
-const migrations = [
+export const migrations = [
   `CREATE TABLE sessions (
      id          TEXT PRIMARY KEY,
      token_hash  TEXT NOT NULL,
@@ -77,7 +80,28 @@ const migrations = [
   // Session lifetime: the learner's last activity (for the idle timeout) and the extensions of the time limit.
   `ALTER TABLE sessions ADD COLUMN last_activity_at TEXT;
    ALTER TABLE sessions ADD COLUMN extensions INTEGER NOT NULL DEFAULT 0;`,
+  // The lab notebook (notebook.ts): whose each session is, and the journal of everything a learner did, kept by
+  // learner and lesson so it outlives sessions and clusters. `body` is the entry's JSON, by kind.
+  `ALTER TABLE sessions ADD COLUMN learner TEXT NOT NULL DEFAULT 'local';
+   CREATE TABLE journal (
+     id          INTEGER PRIMARY KEY AUTOINCREMENT,
+     learner     TEXT NOT NULL,
+     lesson      TEXT NOT NULL,
+     exercise    TEXT,
+     kind        TEXT NOT NULL CHECK (kind IN ('command', 'cell', 'check', 'note', 'solution')),
+     session_id  TEXT,
+     started_at  TEXT NOT NULL,
+     ended_at    TEXT,
+     body        TEXT NOT NULL,
+     revision    INTEGER NOT NULL DEFAULT 1,
+     updated_at  TEXT NOT NULL
+   );
+   CREATE INDEX journal_timeline ON journal (learner, lesson, id);
+   CREATE INDEX journal_exercises ON journal (learner, lesson, exercise, kind);`,
 ];
+
+/** The schema version this Kubelab writes (a database at an older one is migrated when opened). */
+export const schemaVersion = migrations.length;
 
 interface RawSession {
   id: string;
@@ -93,6 +117,7 @@ interface RawSession {
   ended_at: string | null;
   last_activity_at: string | null;
   extensions: number;
+  learner: string;
 }
 
 interface RawCheck {
@@ -118,6 +143,7 @@ function toSession(raw: RawSession): SessionRow {
     ...(raw.ended_at ? { endedAt: raw.ended_at } : {}),
     ...(raw.last_activity_at ? { lastActivityAt: raw.last_activity_at } : {}),
     ...(raw.extensions ? { extensions: raw.extensions } : {}),
+    learner: raw.learner,
   };
 }
 
@@ -131,23 +157,56 @@ function toCheck(raw: RawCheck): StoredCheck {
   };
 }
 
+/** What went wrong opening the database at `path`, in words that say what to do; the file is left as it is. */
+export function databaseError(path: string, cause: unknown): KubelabError {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  if (/locked|busy/i.test(message)) {
+    return new KubelabError('E_DATABASE', `the database ${path} is locked by another process`, {
+      hint: 'Another program holds it open for writing (a second lab server, or an sqlite3 shell): close it, or give this server its own KUBELAB_DATA_DIR.',
+      cause,
+    });
+  }
+  return new KubelabError('E_DATABASE', `the database ${path} cannot be read (${message})`, {
+    hint: `It is damaged or is not a Kubelab database. Kubelab does not reset it: move it aside (mv ${path} ${path}.broken) to start with an empty one, or restore it from a backup.`,
+    cause,
+  });
+}
+
 export class Store {
   readonly path: string;
-  private readonly db: DatabaseSync;
+  private readonly db!: DatabaseSync;
 
-  /** Opens (creating if needed) the database at `path`; ':memory:' gives a throwaway one. */
-  constructor(path: string) {
+  /**
+   * Opens (creating if needed) the database at `path`; ':memory:' gives a throwaway one. A file that is not a
+   * database, is damaged, or stays locked by another process is an E_DATABASE error naming the file: never reset.
+   */
+  constructor(path: string, options: { busyTimeoutMs?: number } = {}) {
     this.path = path;
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new DatabaseSync(path);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-    this.migrate();
+    try {
+      this.db = new DatabaseSync(path);
+      this.db.exec(`PRAGMA busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;`);
+      const [check] = this.db.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
+      if (check?.quick_check !== 'ok') throw new Error(`integrity check: ${check?.quick_check ?? 'no answer'}`);
+      this.migrate();
+    } catch (error) {
+      if (this.db?.isOpen) this.db.close();
+      if (error instanceof KubelabError) throw error;
+      throw databaseError(path, error);
+    }
+  }
+
+  /** The connection, for the repositories that share this database (notebook.ts). */
+  get database(): DatabaseSync {
+    return this.db;
   }
 
   private migrate(): void {
     const { user_version: version } = this.db.prepare('PRAGMA user_version').get() as { user_version: number };
     if (version > migrations.length) {
-      throw new Error(`the database ${this.path} was written by a newer Kubelab (schema ${version}, this one knows ${migrations.length})`);
+      throw new KubelabError('E_DATABASE', `the database ${this.path} was written by a newer Kubelab (schema ${version}, this one knows ${migrations.length})`, {
+        hint: 'Run the newer Kubelab, or give this one a data directory of its own (KUBELAB_DATA_DIR).',
+      });
     }
     for (let next = version; next < migrations.length; next++) {
       this.transaction(() => {
@@ -172,8 +231,8 @@ export class Store {
   createSession(row: SessionRow): void {
     this.db
       .prepare(
-        `INSERT INTO sessions (id, token_hash, lesson, cluster, profile, state, error, nodes, created_at, ready_at, ended_at, last_activity_at, extensions)
-         VALUES (:id, :tokenHash, :lesson, :cluster, :profile, :state, :error, :nodes, :createdAt, :readyAt, :endedAt, :lastActivityAt, :extensions)`,
+        `INSERT INTO sessions (id, token_hash, lesson, cluster, profile, state, error, nodes, created_at, ready_at, ended_at, last_activity_at, extensions, learner)
+         VALUES (:id, :tokenHash, :lesson, :cluster, :profile, :state, :error, :nodes, :createdAt, :readyAt, :endedAt, :lastActivityAt, :extensions, :learner)`,
       )
       .run({
         id: row.id,
@@ -189,6 +248,7 @@ export class Store {
         endedAt: row.endedAt ?? null,
         lastActivityAt: row.lastActivityAt ?? null,
         extensions: row.extensions ?? 0,
+        learner: row.learner ?? 'local',
       });
   }
 

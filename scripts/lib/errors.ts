@@ -68,6 +68,8 @@ export const errorCodes = [
   'E_SCRIPT_FAILED',
   'E_PROFILE_MISMATCH',
   'E_SCAFFOLD_EXISTS',
+  // The lab-runner's database (the notebook, sessions, progress).
+  'E_DATABASE',
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
