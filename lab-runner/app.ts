@@ -18,6 +18,9 @@ import storePlugin from './plugins/store.ts';
 import providerPlugin from './plugins/provider.ts';
 import poolPlugin from './plugins/pool.ts';
 import sessionsPlugin from './plugins/sessions.ts';
+import notebookPlugin from './plugins/notebook.ts';
+import learnerPlugin from './plugins/learner.ts';
+import notebookRoutes from './routes/notebook.ts';
 import reaperPlugin from './plugins/reaper.ts';
 import adminPlugin from './plugins/admin.ts';
 import sitePlugin from './plugins/site.ts';
@@ -62,7 +65,9 @@ export const kubelabApp = fp<AppOptions>(
     await app.register(edgePlugin);
     await app.register(swaggerPlugin);
 
+    await app.register(learnerPlugin);
     await app.register(storePlugin, { store: options.store });
+    await app.register(notebookPlugin);
     await app.register(providerPlugin, { provider: options.provider });
     await app.register(poolPlugin);
     await app.register(adminPlugin);
@@ -73,6 +78,7 @@ export const kubelabApp = fp<AppOptions>(
     await app.register(sessionRoutes);
     await app.register(eventRoutes);
     await app.register(terminalRoutes);
+    await app.register(notebookRoutes);
     await app.register(adminRoutes);
     await app.register(sitePlugin);
   },

@@ -5,7 +5,9 @@
  */
 import type { ErrorCode } from '@kubelab/kit/errors';
 import type {
+  CellEntry,
   CheckResult,
+  CourseProgress,
   CreatedSession,
   EnvironmentReset,
   ErrorDetail,
@@ -15,6 +17,9 @@ import type {
   Lifetime,
   NodeViewList,
   NodeViewResult,
+  Notebook,
+  NoteEntry,
+  NoteSaved,
   SessionSummary,
 } from '../schemas/api.ts';
 
@@ -66,6 +71,11 @@ export class LabApi {
   readonly baseUrl: string;
   readonly #fetch: typeof fetch;
   readonly #launchToken: string | undefined;
+  /**
+   * Outside a browser, the learner cookie a workshop server gives (plugins/learner.ts), sent back as a browser
+   * would: a Node client is one learner. A browser keeps its own (fetch never shows Set-Cookie).
+   */
+  #learnerCookie: string | undefined;
 
   constructor(options: LabApiOptions = {}) {
     this.baseUrl = (options.baseUrl ?? '').replace(/\/$/, '');
@@ -126,6 +136,63 @@ export class LabApi {
     return this.#request('GET', `${sessionPath(c.id)}/nodes/${encodeURIComponent(node)}/views/${encodeURIComponent(view)}`, { token: c.token, signal });
   }
 
+  // ── The notebook: the learner's (the launch token, or the browser's cookies) ──────────────────────────────────
+
+  /** Progress in every lesson, and the lesson to continue with. */
+  progress(signal?: AbortSignal): Promise<CourseProgress> {
+    return this.#request('GET', '/api/progress', { token: this.#launchToken, signal });
+  }
+
+  /** A lesson's notebook: its timeline (of one exercise, or after an entry id), its cell outputs and progress. */
+  notebook(lesson: string, query: { exercise?: string; after?: number } = {}, signal?: AbortSignal): Promise<Notebook> {
+    const params = new URLSearchParams();
+    if (query.exercise) params.set('exercise', query.exercise);
+    if (query.after) params.set('after', String(query.after));
+    const search = params.size ? `?${params}` : '';
+    return this.#request('GET', `${notebookPath(lesson)}${search}`, { token: this.#launchToken, signal });
+  }
+
+  addNote(lesson: string, markdown: string, exercise?: string, signal?: AbortSignal): Promise<NoteEntry> {
+    return this.#request('POST', `${notebookPath(lesson)}/notes`, { token: this.#launchToken, body: { markdown, ...(exercise ? { exercise } : {}) }, signal });
+  }
+
+  /** Saves a note over the revision it was edited from; on a newer one (another tab) the text becomes a new note. */
+  saveNote(lesson: string, note: Pick<NoteEntry, 'id' | 'revision'>, markdown: string, signal?: AbortSignal): Promise<NoteSaved> {
+    return this.#request('PUT', `${notebookPath(lesson)}/notes/${note.id}`, { token: this.#launchToken, body: { markdown, revision: note.revision }, signal });
+  }
+
+  async deleteNote(lesson: string, id: number, signal?: AbortSignal): Promise<void> {
+    await this.#request('DELETE', `${notebookPath(lesson)}/notes/${id}`, { token: this.#launchToken, signal });
+  }
+
+  clearCells(lesson: string, signal?: AbortSignal): Promise<{ cleared: number }> {
+    return this.#request('POST', `${notebookPath(lesson)}/cells/clear`, { token: this.#launchToken, body: {}, signal });
+  }
+
+  async solutionShown(lesson: string, exercise: string, signal?: AbortSignal): Promise<void> {
+    await this.#request('POST', `${notebookPath(lesson)}/exercises/${encodeURIComponent(exercise)}/solution-shown`, { token: this.#launchToken, body: {}, signal });
+  }
+
+  /** The notebook as Markdown: one lesson's, or the whole course's. */
+  exportMarkdown(lesson?: string, signal?: AbortSignal): Promise<string> {
+    return this.#request('GET', lesson ? `${notebookPath(lesson)}/export.md` : '/api/notebook/export.md', { token: this.#launchToken, signal, text: true });
+  }
+
+  /** Where exportMarkdown's file is, for a download link. */
+  exportUrl(lesson?: string): string {
+    return `${this.baseUrl}${lesson ? `${notebookPath(lesson)}/export.md` : '/api/notebook/export.md'}`;
+  }
+
+  /** Runs a code block of the page as a notebook cell in the lab's toolbox; the entry holds its output. */
+  runCell(c: Credentials, cell: { cell: string; code: string; exercise?: string | undefined }, signal?: AbortSignal): Promise<CellEntry> {
+    return this.#request('POST', `${sessionPath(c.id)}/cells`, { token: c.token, body: cell, signal });
+  }
+
+  /** Says which exercise the learner has open (null: none): the journal files the next commands under it. */
+  async focus(c: Credentials, exercise: string | null, signal?: AbortSignal): Promise<void> {
+    await this.#request('PUT', `${sessionPath(c.id)}/focus`, { token: c.token, body: { exercise }, signal });
+  }
+
   /** The provisioning event stream (see events.ts), token in the query as the browser's EventSource needs it. */
   eventsUrl(c: Credentials): string {
     return `${this.baseUrl}${sessionPath(c.id)}/events?token=${encodeURIComponent(c.token)}`;
@@ -138,9 +205,14 @@ export class LabApi {
     return `${origin.replace(/^http/, 'ws')}${sessionPath(c.id)}/terminal?token=${encodeURIComponent(c.token)}`;
   }
 
-  async #request<T>(method: string, path: string, options: { token?: string | undefined; body?: unknown; signal?: AbortSignal | undefined } = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  async #request<T>(
+    method: string,
+    path: string,
+    options: { token?: string | undefined; body?: unknown; signal?: AbortSignal | undefined; text?: boolean } = {},
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: options.text ? 'text/markdown, application/json' : 'application/json' };
     if (options.token) headers['authorization'] = `Bearer ${options.token}`;
+    if (this.#learnerCookie) headers['cookie'] = this.#learnerCookie;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
@@ -158,8 +230,11 @@ export class LabApi {
         { cause: error },
       );
     }
+    const learner = /(?:^|,\s*)((?:__Host-)?kubelab-learner-\d+=[0-9a-f]+)/.exec(response.headers.get('set-cookie') ?? '')?.[1];
+    if (learner) this.#learnerCookie = learner;
     if (response.status === 204) return undefined as T;
     const text = await response.text();
+    if (options.text && response.ok) return text as T;
     let data: unknown;
     try {
       data = text ? JSON.parse(text) : undefined;
@@ -182,5 +257,6 @@ export class LabApi {
   }
 }
 
+const notebookPath = (lesson: string): string => `/api/notebook/${encodeURIComponent(lesson)}`;
 const sessionPath = (id: string): string => `/api/sessions/${encodeURIComponent(id)}`;
 const exercisePath = (id: string, exercise: string): string => `${sessionPath(id)}/exercises/${encodeURIComponent(exercise)}`;

@@ -34,6 +34,7 @@ export default fp<SessionsPluginOptions>(
       lessons,
       serverProfile: app.config.profile,
       limits: app.config,
+      notebook: app.notebook,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     app.decorate('lessons', lessons);
@@ -45,5 +46,5 @@ export default fp<SessionsPluginOptions>(
       await sessions.close();
     });
   },
-  { name: 'kubelab-sessions', fastify: '5.x', dependencies: ['kubelab-store', 'kubelab-provider', 'kubelab-pool'] },
+  { name: 'kubelab-sessions', fastify: '5.x', dependencies: ['kubelab-store', 'kubelab-notebook', 'kubelab-provider', 'kubelab-pool'] },
 );

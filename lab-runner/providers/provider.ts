@@ -36,8 +36,17 @@ export interface ClusterProvider {
    * stopped one started again. Throws E_CLUSTER_NOT_FOUND, E_NOT_SET_UP (no toolbox image) or E_TOOLBOX_FAILED.
    */
   startToolbox(name: string): Promise<{ container: string }>;
-  /** The command for an interactive login shell in the toolbox: what the terminal bridge spawns in its pty. */
-  shellArgv(name: string): string[];
+  /**
+   * The command for an interactive login shell in the toolbox: what the terminal bridge spawns in its pty. `env`:
+   * variables for that shell (names of letters, digits and underscores; the journal's KUBELAB_MARKS nonce).
+   */
+  shellArgv(name: string, env?: Record<string, string>): string[];
+  /**
+   * Runs `script` with bash in the toolbox, as the learner's shell would (same user, kubeconfig and working
+   * directory) but not in the interactive shell and without a terminal: a notebook cell. Output (stdout and stderr
+   * interleaved) is bounded in size and the run in time. Throws E_CLUSTER_NOT_FOUND when the toolbox is gone.
+   */
+  runInToolbox(name: string, script: string, limits: { maxBytes: number; timeoutMs: number }): Promise<ToolboxRun>;
   /**
    * Runs one of the fixed read-only node views (node-views.ts) in node `node` of cluster `name`, bounded in size
    * and time. Throws E_CLUSTER_NOT_FOUND, or E_NOT_FOUND for a node the cluster does not have (or a control-plane
@@ -49,6 +58,14 @@ export interface ClusterProvider {
    * not an error.
    */
   delete(name: string): Promise<void>;
+}
+
+export interface ToolboxRun {
+  output: string;
+  /** -1 when it was stopped (too long). */
+  exitCode: number;
+  truncated: boolean;
+  timedOut: boolean;
 }
 
 export interface ProviderInfo {

@@ -45,7 +45,7 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request, reply) => {
-      const { session, token } = await app.sessions.create(request.body.lesson);
+      const { session, token } = await app.sessions.create(request.body.lesson, request.learner);
       return reply.code(201).send({ id: session.id, token, lesson: session.lessonSlug, state: session.state });
     },
   );

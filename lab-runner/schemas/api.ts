@@ -88,8 +88,8 @@ export const SessionSummary = Type.Object(
   { $id: 'SessionSummary' },
 );
 
-/** Shared schemas, added once with app.addSchema so routes and the OpenAPI document refer to them by $id. */
-export const sharedSchemas = [ErrorDetail, ErrorBody, Step, CheckResult, Lifetime, SessionSummary];
+/** The session schemas that others refer to by $id; sharedSchemas (below) adds the notebook's. */
+const sessionSchemas = [ErrorDetail, ErrorBody, Step, CheckResult, Lifetime, SessionSummary];
 
 export const Health = Type.Object({
   status: Type.Literal('ok'),
@@ -168,6 +168,128 @@ export const NodeViewResult = Type.Object({
   truncated: Type.Boolean(),
 });
 
+// ── The lab notebook ───────────────────────────────────────────────────────────────────────────────────────────
+
+const entryFields = {
+  id: Type.Integer({ minimum: 1 }),
+  lesson: Type.String(),
+  exercise: Type.Optional(Type.String({ description: 'The exercise the learner had open, or that the entry is about.' })),
+  startedAt: Type.String({ description: 'ISO 8601.' }),
+  endedAt: Type.Optional(Type.String()),
+  revision: Type.Integer({ minimum: 1, description: 'Notes change: each save is a new revision.' }),
+  updatedAt: Type.String(),
+};
+
+export const CommandEntry = Type.Object(
+  {
+    ...entryFields,
+    kind: Type.Literal('command'),
+    command: Type.String({ description: "The line, from the shell's history; secrets redacted." }),
+    exitCode: Type.Integer(),
+    output: Type.String({ description: 'The start of its output, with its ANSI escape sequences (bounded).' }),
+    outputBytes: Type.Integer({ minimum: 0 }),
+    truncated: Type.Boolean(),
+  },
+  { description: 'A command typed in the terminal.' },
+);
+
+export const CellEntry = Type.Object(
+  {
+    ...entryFields,
+    kind: Type.Literal('cell'),
+    cell: Type.String({ description: "Which block of the page ran (the page's id for it)." }),
+    code: Type.String(),
+    exitCode: Type.Integer({ description: '-1 when it was stopped (too long).' }),
+    output: Type.String({ description: 'stdout and stderr, with ANSI escape sequences (bounded).' }),
+    durationMs: Type.Integer({ minimum: 0 }),
+    truncated: Type.Boolean(),
+    cleared: Type.Boolean({ description: 'Clear outputs hid it from the page; the journal keeps it.' }),
+  },
+  { description: 'A code block run as a notebook cell.' },
+);
+
+export const CheckEntry = Type.Object(
+  {
+    ...entryFields,
+    kind: Type.Literal('check'),
+    passed: Type.Boolean(),
+    criteria: Type.Array(CriterionSchema),
+    durationMs: Type.Integer({ minimum: 0 }),
+  },
+  { description: 'A check of an exercise.' },
+);
+
+export const NoteEntry = Type.Object(
+  { ...entryFields, kind: Type.Literal('note'), markdown: Type.String(), truncated: Type.Boolean() },
+  { description: "The learner's own note, in Markdown." },
+);
+
+export const SolutionEntry = Type.Object({ ...entryFields, kind: Type.Literal('solution') }, { description: 'The learner looked at the solution.' });
+
+export const NotebookEntry = Type.Union([CommandEntry, CellEntry, CheckEntry, NoteEntry, SolutionEntry], { $id: 'NotebookEntry' });
+
+export const progressStates = ['not-started', 'attempted', 'passed', 'passed-with-help'] as const;
+
+export const ExerciseProgress = Type.Object({
+  exercise: Type.String(),
+  state: Type.Enum(progressStates, { description: 'passed-with-help: the solution was shown before the first pass.' }),
+  attempts: Type.Integer({ minimum: 0, description: 'Checks run.' }),
+  firstPassAt: Type.Optional(Type.String()),
+  timeToPassMs: Type.Optional(Type.Integer({ minimum: 0, description: 'From the first thing done in the exercise to its first pass.' })),
+});
+
+export const LessonProgress = Type.Object({
+  lesson: Type.String(),
+  exercises: Type.Array(ExerciseProgress),
+  lastActivityAt: Type.Optional(Type.String({ description: 'The latest entry of its notebook.' })),
+});
+
+export const CourseProgress = Type.Object({
+  lessons: Type.Array(LessonProgress, { description: 'Every lesson of the course, in course order.' }),
+  continueWith: Type.Optional(Type.String({ description: 'The lesson the learner was last active in: "continue where you left off".' })),
+});
+
+export const LessonParams = Type.Object({ lesson: slug });
+export const NoteParams = Type.Object({ lesson: slug, note: Type.Integer({ minimum: 1 }) });
+export const LessonExerciseParams = Type.Object({ lesson: slug, exercise: slug });
+export const NotebookQuery = Type.Object({
+  exercise: Type.Optional(slug),
+  after: Type.Optional(Type.Integer({ minimum: 0, description: 'Only entries after this id.' })),
+});
+
+export const Notebook = Type.Object({
+  lesson: Type.String(),
+  entries: Type.Array(Type.Ref('NotebookEntry'), { description: 'The timeline, oldest first.' }),
+  cells: Type.Array(CellEntry, { description: 'The latest output of each cell the page shows (not cleared).' }),
+  progress: LessonProgress,
+});
+
+/** Markdown is cut (with a marker), never refused, beyond the notebook's limit; this bounds only the request. */
+const markdown = Type.String({ maxLength: 1024 * 1024, description: 'Markdown; kept up to 64 KiB, the rest cut with a marker.' });
+export const NewNoteBody = Type.Object({ markdown, exercise: Type.Optional(slug) }, { additionalProperties: false });
+export const SaveNoteBody = Type.Object(
+  { markdown, revision: Type.Integer({ minimum: 1, description: 'The revision this text was edited from.' }) },
+  { additionalProperties: false },
+);
+export const NoteSaved = Type.Object({
+  note: NoteEntry,
+  conflict: Type.Boolean({ description: 'The note had a newer revision (another tab): this text was kept as a new note instead of overwriting it.' }),
+});
+export const CellsCleared = Type.Object({ cleared: Type.Integer({ minimum: 0 }) });
+
+export const RunCellBody = Type.Object(
+  {
+    cell: Type.String({ pattern: '^[A-Za-z0-9_-]{1,100}$', description: "The page's id for the block." }),
+    code: Type.String({ minLength: 1, maxLength: 16 * 1024 }),
+    exercise: Type.Optional(slug),
+  },
+  { additionalProperties: false },
+);
+export const FocusBody = Type.Object({ exercise: Type.Union([slug, Type.Null()]) }, { additionalProperties: false });
+
+/** Shared schemas, added once with app.addSchema so routes and the OpenAPI document refer to them by $id. */
+export const sharedSchemas = [...sessionSchemas, NotebookEntry];
+
 /** What `Type.Ref('<id>')` points at, so `Static<>` sees through the refs. */
 type Refs = {
   ErrorDetail: typeof ErrorDetail;
@@ -176,6 +298,7 @@ type Refs = {
   CheckResult: typeof CheckResult;
   Lifetime: typeof Lifetime;
   SessionSummary: typeof SessionSummary;
+  NotebookEntry: typeof NotebookEntry;
 };
 
 export type ErrorDetail = Static<typeof ErrorDetail, Refs>;
@@ -197,6 +320,18 @@ export type NodeViewList = Static<typeof NodeViewList>;
 export type NodeViewResult = Static<typeof NodeViewResult>;
 export type AdminSession = Static<typeof AdminSession, Refs>;
 export type AdminSessionList = Static<typeof AdminSessionList, Refs>;
+export type CommandEntry = Static<typeof CommandEntry>;
+export type CellEntry = Static<typeof CellEntry>;
+export type CheckEntry = Static<typeof CheckEntry>;
+export type NoteEntry = Static<typeof NoteEntry>;
+export type SolutionEntry = Static<typeof SolutionEntry>;
+export type NotebookEntry = Static<typeof NotebookEntry>;
+export type ProgressState = (typeof progressStates)[number];
+export type ExerciseProgress = Static<typeof ExerciseProgress>;
+export type LessonProgress = Static<typeof LessonProgress>;
+export type CourseProgress = Static<typeof CourseProgress>;
+export type Notebook = Static<typeof Notebook, Refs>;
+export type NoteSaved = Static<typeof NoteSaved>;
 
 export const bearerSecurity = [{ sessionToken: [] }];
 export const querySecurity = [{ sessionTokenQuery: [] }];

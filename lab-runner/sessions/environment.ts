@@ -2,6 +2,8 @@ import type { FastifyBaseLogger } from 'fastify';
 import { contextFromKubeconfig, type CheckContext } from '@kubelab/checkers';
 import type { Cluster, ClusterProvider } from '../providers/provider.ts';
 import type { SessionNode } from '../schemas/api.ts';
+import { randomBytes } from 'node:crypto';
+import { ShellMarks, type ShellCommand } from '../notebook/shell-marks.ts';
 import { TerminalSession } from '../terminal/bridge.ts';
 import { NamespaceReconciler } from './namespaces.ts';
 
@@ -18,6 +20,7 @@ export class Environment {
   readonly cluster: string;
   readonly #provider: ClusterProvider;
   readonly #log: FastifyBaseLogger;
+  readonly #onCommand: ((command: ShellCommand) => void) | undefined;
   #kubeconfig: Promise<string> | undefined;
   #checkContext: Promise<CheckContext> | undefined;
   #toolbox: Promise<void> | undefined;
@@ -25,10 +28,12 @@ export class Environment {
   #namespaces: NamespaceReconciler | undefined;
   #disposed = false;
 
-  constructor(cluster: string, provider: ClusterProvider, log: FastifyBaseLogger) {
+  /** `onCommand`: each command the learner runs in the terminal, as the journal records it. */
+  constructor(cluster: string, provider: ClusterProvider, log: FastifyBaseLogger, onCommand?: (command: ShellCommand) => void) {
     this.cluster = cluster;
     this.#provider = provider;
     this.#log = log;
+    this.#onCommand = onCommand;
     this.#reconcileNamespaces().catch((error: unknown) => this.#log.warn({ err: error, cluster }, 'could not start the namespace reconciler'));
   }
 
@@ -57,7 +62,7 @@ export class Environment {
 
   /** The same cluster with nothing cached: what a session keeps when its cluster turned out to be gone. */
   fresh(): Environment {
-    return new Environment(this.cluster, this.#provider, this.#log);
+    return new Environment(this.cluster, this.#provider, this.#log, this.#onCommand);
   }
 
   /**
@@ -106,11 +111,21 @@ export class Environment {
     }
   }
 
-  /** The terminal, created on first use (the toolbox must have been started). */
+  /**
+   * The terminal, created on first use (the toolbox must have been started). Its shell gets a fresh nonce for the
+   * journal's marks (notebook/shell-marks.ts), so only that shell's marks are believed.
+   */
   terminal(log: FastifyBaseLogger = this.#log): TerminalSession {
     if (this.#disposed) throw new Error(`the environment of cluster ${this.cluster} is disposed`);
     if (!this.#terminal || this.#terminal.disposed) {
-      this.#terminal = new TerminalSession({ argv: this.#provider.shellArgv(this.cluster), log });
+      const onCommand = this.#onCommand;
+      const nonce = randomBytes(16).toString('hex');
+      const marks = onCommand ? new ShellMarks({ nonce, onCommand }) : undefined;
+      this.#terminal = new TerminalSession({
+        argv: this.#provider.shellArgv(this.cluster, marks ? { KUBELAB_MARKS: nonce } : {}),
+        log,
+        ...(marks ? { observe: (chunk: Uint8Array) => marks.feed(chunk) } : {}),
+      });
     }
     return this.#terminal;
   }

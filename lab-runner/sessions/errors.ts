@@ -2,9 +2,9 @@ import { KubelabError } from '@kubelab/kit/errors';
 import type { SessionState } from '../schemas/api.ts';
 
 /** The work a session runs one at a time: each runs commands on the host or the cluster. */
-export type BusyWork = 'check' | 'reset' | 'recreate' | 'view';
+export type BusyWork = 'check' | 'reset' | 'recreate' | 'view' | 'cells';
 
-const busyWords: Record<BusyWork, string> = { check: 'a check', reset: 'an exercise reset', recreate: 'a recreate', view: 'a node view' };
+const busyWords: Record<BusyWork, string> = { check: 'a check', reset: 'an exercise reset', recreate: 'a recreate', view: 'a node view', cells: 'two notebook cells' };
 
 /**
  * The sessions domain's errors. Hints speak to API clients (what to call next); the site words them for learners

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { runCheck, type CheckResult } from '@kubelab/checkers';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 import type { Store } from '../store/store.ts';
+import type { NotebookRepository } from '../store/notebook.ts';
 import type { ClusterProbe, Environment } from './environment.ts';
 import { errors } from './errors.ts';
 import type { LabLesson } from './manager.ts';
@@ -14,11 +15,13 @@ export class Exercises {
   readonly #store: Store;
   readonly #clusters: ClusterProbe;
   readonly #log: FastifyBaseLogger;
+  readonly #notebook: NotebookRepository | undefined;
 
-  constructor(options: { store: Store; clusters: ClusterProbe; log: FastifyBaseLogger }) {
+  constructor(options: { store: Store; clusters: ClusterProbe; log: FastifyBaseLogger; notebook?: NotebookRepository | undefined }) {
     this.#store = options.store;
     this.#clusters = options.clusters;
     this.#log = options.log;
+    this.#notebook = options.notebook;
   }
 
   /** The exercise `id` of the session's lesson. */
@@ -62,12 +65,22 @@ export class Exercises {
       await this.live(session, env);
       throw error;
     }
+    const startedAt = new Date().toISOString();
     const result = await runCheck(exercise.id, (signal) => exercise.check(context, signal), { timeoutMs: exercise.timeoutMs });
     // Asking the engine whether the cluster still exists costs more than the check itself (docker ps and
     // inspect), so it is asked only when the check could not read the cluster: the one case where it matters.
     if (result.criteria.some((criterion) => criterion.id === 'check-ran' && !criterion.passed)) await this.live(session, env);
     session.requireEnvironment(env);
     this.#store.addCheck(session.id, result);
+    // The learner's progress and journal: awaited, so a check the learner saw pass is one their progress keeps.
+    await this.#notebook?.addCheck(session.learner, session.lessonSlug, session.id, {
+      exercise: result.exercise,
+      passed: result.passed,
+      criteria: result.criteria,
+      durationMs: result.durationMs,
+      startedAt,
+      endedAt: new Date().toISOString(),
+    });
     this.#log.info({ session: session.id, exercise: exercise.id, passed: result.passed, durationMs: result.durationMs }, 'check');
     return result;
   }

@@ -1,11 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { findLesson, loadLessons, type CatalogLesson } from '@kubelab/labs/catalog';
-import type { KubelabError } from '@kubelab/kit/errors';
+import { KubelabError } from '@kubelab/kit/errors';
 import type { ServerProfile } from '../config.ts';
 import type { Cluster, ClusterProvider } from '../providers/provider.ts';
 import type { NodeViewId, NodeViewOutput } from '../providers/node-views.ts';
 import type { AdminSession, ErrorDetail, Lifetime } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
+import type { NotebookRepository } from '../store/notebook.ts';
+import type { CellEntry } from '../schemas/api.ts';
 import type { TerminalSession } from '../terminal/bridge.ts';
 import { ClusterProbe, Environment, nodesOf } from './environment.ts';
 import { errors } from './errors.ts';
@@ -15,6 +17,9 @@ import { hashToken, newClusterName, newSessionId, newToken, tokenMatches } from 
 import type { WarmPool } from './pool.ts';
 import { provision } from './provision.ts';
 import { Session } from './session.ts';
+
+/** A notebook cell's bounds: its output, its time, and how many run at once per session. */
+export const CELL_LIMITS = { maxBytes: 64 * 1024, timeoutMs: 60_000, perSession: 2 } as const;
 
 /** What the lab-runner needs of a lesson (the catalog's CatalogLesson, which has more, is one). */
 export type LabLesson = Pick<CatalogLesson, 'slug' | 'profile' | 'exercises'> & {
@@ -46,6 +51,8 @@ export interface SessionManagerOptions {
   limits?: { sessionTtlMinutes: number; idleMinutes: number };
   /** The clock lifetimes are measured with (tests give their own). */
   clock?: Clock;
+  /** The learners' journals: each session's terminal commands, cells and checks go there. None if not given. */
+  notebook?: NotebookRepository;
 }
 
 /** What one pass of the reaper did (for the log and the tests). */
@@ -75,6 +82,7 @@ export class SessionManager {
   readonly serverProfile: ServerProfile;
   readonly policy: LifetimePolicy;
   readonly #clock: Clock;
+  readonly notebook: NotebookRepository | undefined;
   #reaping: Promise<ReapReport> | undefined;
 
   constructor(options: SessionManagerOptions) {
@@ -87,7 +95,8 @@ export class SessionManager {
     this.serverProfile = options.serverProfile ?? 'self-paced';
     this.policy = lifetimePolicy(options.limits ?? { sessionTtlMinutes: 0, idleMinutes: 0 });
     this.#clock = options.clock ?? systemClock;
-    this.exercises = new Exercises({ store: this.#store, clusters: new ClusterProbe(this.#provider), log: this.#log });
+    this.notebook = options.notebook;
+    this.exercises = new Exercises({ store: this.#store, clusters: new ClusterProbe(this.#provider), log: this.#log, notebook: this.notebook });
   }
 
   liveCount(): number {
@@ -95,7 +104,8 @@ export class SessionManager {
   }
 
   /** Starts a session for `lessonSlug`: returns at once with its id and token, and provisions in the background. */
-  async create(lessonSlug: string): Promise<{ session: Session; token: string }> {
+  /** Starts a lab of lesson `lessonSlug` for `learner` ('local': the one learner of a personal machine). */
+  async create(lessonSlug: string, learner = 'local'): Promise<{ session: Session; token: string }> {
     const lesson = await this.#lessons.find(lessonSlug);
     if (!lesson) throw errors.unknownLesson(lessonSlug, (await this.#lessons.all()).map((l) => l.slug));
     if (!startsLabsFor(this.serverProfile, lesson)) throw errors.selfPacedOnly(lesson.slug);
@@ -111,6 +121,7 @@ export class SessionManager {
       state: 'provisioning',
       nodes: [],
       createdAt: new Date(this.#clock()).toISOString(),
+      learner,
     };
     this.#store.createSession(row);
     const session = this.#session(row, lesson);
@@ -132,6 +143,44 @@ export class SessionManager {
       this.#log.info({ session: session.id, old: session.cluster }, 'recreating the environment');
       this.#provision(session, session.cluster);
     });
+  }
+
+  /**
+   * Runs a notebook cell: `code` with bash in the session's toolbox (the terminal's user, kubeconfig and working
+   * directory, not its interactive shell), bounded by CELL_LIMITS, and records it in the learner's journal. At most
+   * CELL_LIMITS.perSession at once per session (E_SESSION_BUSY); E_CLUSTER_GONE when the cluster was deleted.
+   */
+  async runCell(session: Session, cell: { cell: string; code: string; exercise?: string | undefined }): Promise<CellEntry> {
+    const env = session.requireEnvironment();
+    if (!this.notebook) throw new KubelabError('E_INTERNAL', 'this lab server keeps no notebook');
+    if (session.cellsRunning >= CELL_LIMITS.perSession) throw errors.busy('cells');
+    session.cellsRunning++;
+    try {
+      const startedAt = new Date();
+      let run;
+      try {
+        await env.startToolbox();
+        run = await this.#provider.runInToolbox(env.cluster, cell.code, CELL_LIMITS);
+      } catch (error) {
+        if (error instanceof KubelabError && (error.code === 'E_CLUSTER_NOT_FOUND' || error.code === 'E_TOOLBOX_FAILED')) await this.exercises.live(session, env);
+        session.requireEnvironment(env);
+        throw error;
+      }
+      const output = run.timedOut ? `${run.output}\n[stopped after ${CELL_LIMITS.timeoutMs / 1000} s]` : run.output;
+      return await this.notebook.addCell(session.learner, session.lessonSlug, session.id, {
+        cell: cell.cell,
+        code: cell.code,
+        exitCode: run.exitCode,
+        output,
+        durationMs: Date.now() - startedAt.getTime(),
+        truncated: run.truncated || run.timedOut,
+        startedAt: startedAt.toISOString(),
+        endedAt: new Date().toISOString(),
+        ...(cell.exercise ? { exercise: cell.exercise } : {}),
+      });
+    } finally {
+      session.cellsRunning--;
+    }
   }
 
   /**
@@ -312,7 +361,8 @@ export class SessionManager {
   #session(row: SessionRow, lesson: LabLesson | undefined): Session {
     return new Session(row, lesson, {
       store: this.#store,
-      environment: (cluster) => new Environment(cluster, this.#provider, this.#log),
+      environment: (cluster, onCommand) => new Environment(cluster, this.#provider, this.#log, onCommand),
+      notebook: this.notebook,
       log: this.#log,
       policy: this.policy,
       clock: this.#clock,

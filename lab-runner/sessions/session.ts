@@ -3,6 +3,8 @@ import type { Cluster } from '../providers/provider.ts';
 import { KubelabError } from '@kubelab/kit/errors';
 import type { ErrorDetail, Lifetime, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
+import type { NotebookRepository } from '../store/notebook.ts';
+import type { ShellCommand } from '../notebook/shell-marks.ts';
 import { nodesOf, type Environment } from './environment.ts';
 import { errors, type BusyWork } from './errors.ts';
 import { describeLifetime, expiryReason, inWarning, LIFETIME, type Clock, type LabTimes, type LifetimePolicy } from './lifetime.ts';
@@ -22,8 +24,10 @@ export type SessionEvent =
 
 export interface SessionDeps {
   store: Store;
-  /** A new Environment for a cluster (the provider and the log are the manager's). */
-  environment(cluster: string): Environment;
+  /** A new Environment for a cluster (the provider and the log are the manager's), telling `onCommand` each terminal command. */
+  environment(cluster: string, onCommand?: (command: ShellCommand) => void): Environment;
+  /** Where the journal goes; no journal without it (tests of other things). */
+  notebook?: NotebookRepository | undefined;
   log: FastifyBaseLogger;
   /** The server's time limit and idle timeout. */
   policy: LifetimePolicy;
@@ -48,7 +52,11 @@ export class Session {
   readonly lesson: LabLesson | undefined;
   readonly profile: SessionRow['profile'];
   readonly createdAt: string;
+  /** Whose lab it is ('local' on a learner's own machine): whose journal its commands, cells and checks go to. */
+  readonly learner: string;
   readonly #deps: SessionDeps;
+  /** The exercise the learner has open in the page: what the journal files the next commands under. */
+  #focus: string | undefined;
   #state: SessionState;
   #cluster: string;
   #error: ErrorDetail | undefined;
@@ -71,6 +79,7 @@ export class Session {
     this.lesson = lesson;
     this.profile = row.profile;
     this.createdAt = row.createdAt;
+    this.learner = row.learner ?? 'local';
     this.#deps = deps;
     this.#state = row.state;
     this.#cluster = row.cluster;
@@ -80,7 +89,7 @@ export class Session {
     this.#activityWritten = this.#lastActivity;
     this.#extensions = row.extensions ?? 0;
     // A ready row (restored after a restart) has a cluster to use; its toolbox is started again on first use.
-    if (row.state === 'ready') this.#environment = deps.environment(row.cluster);
+    if (row.state === 'ready') this.#environment = this.#newEnvironment(row.cluster);
   }
 
   get state(): SessionState {
@@ -235,6 +244,44 @@ export class Session {
     }
   }
 
+  // ── The journal ─────────────────────────────────────────────────────────────────────────────────────────────
+
+  #newEnvironment(cluster: string): Environment {
+    return this.#deps.environment(cluster, this.#deps.notebook ? (command) => this.#recordCommand(command) : undefined);
+  }
+
+  /** The exercise the learner has open (the page says so as they move through it); undefined: none. */
+  get focus(): string | undefined {
+    return this.#focus;
+  }
+
+  focusOn(exercise: string | undefined): void {
+    this.#focus = exercise;
+  }
+
+  /** Notebook cells running now (they do not take the session's one-at-a-time slot: a cell is like a typed command). */
+  cellsRunning = 0;
+
+  /** Where the last terminal command was written: tests and the bench wait on it. */
+  lastRecorded: Promise<unknown> = Promise.resolve();
+
+  #recordCommand(command: ShellCommand): void {
+    const notebook = this.#deps.notebook;
+    if (!notebook) return;
+    this.lastRecorded = notebook
+      .addCommand(this.learner, this.lessonSlug, this.id, {
+        command: command.command,
+        exitCode: command.exitCode,
+        output: command.output,
+        outputBytes: command.outputBytes,
+        truncated: command.truncated,
+        startedAt: command.startedAt.toISOString(),
+        endedAt: command.endedAt.toISOString(),
+        ...(this.#focus ? { exercise: this.#focus } : {}),
+      })
+      .catch((error: unknown) => this.#deps.log.warn({ err: error, session: this.id }, 'could not record a terminal command in the journal'));
+  }
+
   // ── Transitions ──────────────────────────────────────────────────────────────────────────────────────────
 
   /** Provisioning starts (again) toward `cluster`: the old environment goes, and the steps start afresh. */
@@ -254,7 +301,7 @@ export class Session {
     this.#dropEnvironment();
     this.#cluster = cluster.name;
     this.#nodes = nodesOf(cluster);
-    this.#environment = this.#deps.environment(cluster.name);
+    this.#environment = this.#newEnvironment(cluster.name);
     this.#deps.store.updateSession(this.id, { cluster: cluster.name, nodes: this.#nodes });
     return this.#environment;
   }

@@ -1,5 +1,5 @@
 import type { DatabaseSync } from 'node:sqlite';
-import type { Criterion } from '../schemas/api.ts';
+import type { CellEntry, CheckEntry, CommandEntry, ExerciseProgress, LessonProgress, NotebookEntry, NoteEntry, NoteSaved, SolutionEntry } from '../schemas/api.ts';
 import { redactSecrets } from '../notebook/redact.ts';
 import { boundedText } from '../notebook/text.ts';
 import type { Store } from './store.ts';
@@ -25,59 +25,6 @@ export const NOTEBOOK_LIMITS = {
 export const entryKinds = ['command', 'cell', 'check', 'note', 'solution'] as const;
 export type EntryKind = (typeof entryKinds)[number];
 
-interface EntryBase {
-  id: number;
-  lesson: string;
-  /** The exercise the learner had open, or that the entry is about. */
-  exercise?: string;
-  startedAt: string;
-  endedAt?: string;
-  /** Notes change: each save is a new revision. */
-  revision: number;
-  updatedAt: string;
-}
-
-export interface CommandEntry extends EntryBase {
-  kind: 'command';
-  command: string;
-  exitCode: number;
-  output: string;
-  outputBytes: number;
-  truncated: boolean;
-}
-
-export interface CellEntry extends EntryBase {
-  kind: 'cell';
-  /** Which block of the page ran (the site's id for it). */
-  cell: string;
-  code: string;
-  exitCode: number;
-  output: string;
-  durationMs: number;
-  truncated: boolean;
-  /** Clear outputs hid it from the page; the journal keeps it. */
-  cleared: boolean;
-}
-
-export interface CheckEntry extends EntryBase {
-  kind: 'check';
-  passed: boolean;
-  criteria: Criterion[];
-  durationMs: number;
-}
-
-export interface NoteEntry extends EntryBase {
-  kind: 'note';
-  markdown: string;
-  truncated: boolean;
-}
-
-export interface SolutionEntry extends EntryBase {
-  kind: 'solution';
-}
-
-export type NotebookEntry = CommandEntry | CellEntry | CheckEntry | NoteEntry | SolutionEntry;
-
 /** What a caller gives for a new entry: the fields of its kind, without what the store assigns. */
 type New<T extends NotebookEntry> = Omit<T, 'id' | 'kind' | 'revision' | 'updatedAt' | 'lesson' | 'truncated' | 'cleared' | 'outputBytes'> & { truncated?: boolean };
 
@@ -85,33 +32,6 @@ export type NewCommand = New<CommandEntry> & { outputBytes?: number };
 export type NewCell = New<CellEntry>;
 export type NewCheck = New<CheckEntry>;
 export type NewNote = Omit<New<NoteEntry>, 'startedAt'> & { startedAt?: string };
-
-export const progressStates = ['not-started', 'attempted', 'passed', 'passed-with-help'] as const;
-export type ProgressState = (typeof progressStates)[number];
-
-export interface ExerciseProgress {
-  exercise: string;
-  state: ProgressState;
-  attempts: number;
-  /** The first passing check. */
-  firstPassAt?: string;
-  /** From the first thing done in the exercise (a command, a cell, a check) to the first pass. */
-  timeToPassMs?: number;
-}
-
-export interface LessonProgress {
-  lesson: string;
-  exercises: ExerciseProgress[];
-  /** The latest entry of the lesson: "continue where you left off". */
-  lastActivityAt?: string;
-}
-
-/** A note saved over a revision that was no longer the latest (another tab): kept as a note of its own. */
-export interface NoteSaved {
-  note: NoteEntry;
-  /** The save did not overwrite the newer text; `note` is a new note holding it. */
-  conflict: boolean;
-}
 
 export interface EntryQuery {
   exercise?: string;

@@ -78,6 +78,8 @@ export interface TerminalSessionOptions {
   env?: Record<string, string>;
   cwd?: string;
   log?: TerminalLog;
+  /** Sees every chunk of the shell's output as it is read, before batching (the notebook's journal reads its marks). */
+  observe?: (chunk: Uint8Array) => void;
 }
 
 /** A snapshot of the session's buffers, for metrics, logs and tests. */
@@ -114,6 +116,7 @@ export class TerminalSession {
   readonly #env: Record<string, string> | undefined;
   readonly #cwd: string | undefined;
   readonly #log: TerminalLog | undefined;
+  readonly #observe: ((chunk: Uint8Array) => void) | undefined;
   #cols: number;
   #rows: number;
 
@@ -136,6 +139,7 @@ export class TerminalSession {
     this.#env = options.env;
     this.#cwd = options.cwd;
     this.#log = options.log;
+    this.#observe = options.observe;
     this.#cols = options.cols ?? 80;
     this.#rows = options.rows ?? 24;
   }
@@ -228,6 +232,13 @@ export class TerminalSession {
       onData: (chunk) => {
         this.#ptyBytes += chunk.length;
         this.#batcher.push(chunk);
+        if (this.#observe) {
+          try {
+            this.#observe(chunk);
+          } catch (error) {
+            this.#log?.warn({ event: 'terminal.observer-failed', err: error }, 'the output observer failed');
+          }
+        }
       },
       onExit: (exitCode) => this.#onPtyExit(pty, exitCode),
     });

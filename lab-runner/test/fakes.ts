@@ -3,6 +3,7 @@
  * ClusterProvider whose every call can be held until the test releases it, or made to fail; clusters that can
  * vanish as if someone else deleted them; and a lesson whose check the test controls.
  */
+import { fileURLToPath } from 'node:url';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import type { Criterion } from '@kubelab/checkers';
 import { KubelabError } from '@kubelab/kit/errors';
 import type { Status } from '@kubelab/kit/status';
 import type { Profile } from '@kubelab/labs/profiles';
-import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../providers/provider.ts';
+import type { Cluster, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo, ToolboxRun } from '../providers/provider.ts';
 import { nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../providers/node-views.ts';
 import type { LabLesson, Lessons } from '../sessions/manager.ts';
 import type { Clock } from '../sessions/lifetime.ts';
@@ -19,7 +20,7 @@ import { buildApp } from '../app.ts';
 import type { Timeouts } from '../plugins/edge.ts';
 import { loadConfig, type Config } from '../config.ts';
 
-export type FakeMethod = 'info' | 'create' | 'list' | 'kubeconfig' | 'health' | 'startToolbox' | 'nodeView' | 'delete';
+export type FakeMethod = 'info' | 'create' | 'list' | 'kubeconfig' | 'health' | 'startToolbox' | 'runInToolbox' | 'nodeView' | 'delete';
 
 /** A call of the fake provider that waits for the test. */
 export interface Held {
@@ -175,8 +176,24 @@ export class FakeProvider implements ClusterProvider {
   }
 
   /** A shell that needs no container: the terminal tests of the route, not of the toolbox. */
-  shellArgv(): string[] {
-    return ['sh'];
+  /**
+   * Set: the terminal runs the toolbox's own bashrc in a host bash (with the environment the lab-runner gives it),
+   * so the journal's marks come from the real rc file, without a cluster.
+   */
+  toolboxShell = false;
+
+  shellArgv(_name: string, env: Record<string, string> = {}): string[] {
+    if (!this.toolboxShell) return ['sh'];
+    const rc = fileURLToPath(new URL('../../labs/images/toolbox/bashrc', import.meta.url));
+    return ['env', 'HISTFILE=/dev/null', 'PS1=$ ', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'bash', '--noprofile', '--rcfile', rc, '-i'];
+  }
+
+  /** Answers with the script it was given, so a test sees what would have run (the kind provider's tests run it for real). */
+  async runInToolbox(name: string, script: string, limits: { maxBytes: number }): Promise<ToolboxRun> {
+    await this.#enter('runInToolbox', name);
+    if (!this.#clusters.has(name)) throw notFound(name);
+    const output = `ran: ${script}\n`;
+    return { output: output.slice(0, limits.maxBytes), exitCode: 0, truncated: output.length > limits.maxBytes, timedOut: false };
   }
 
   /** Answers with the view's argv, so a test sees which fixed command would have run, and where. */

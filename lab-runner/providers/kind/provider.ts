@@ -13,14 +13,14 @@ import type { Status } from '@kubelab/kit/status';
 import { poll } from '@kubelab/kit/poll';
 import { componentImages, gatewayApiManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { labBridgeName } from '@kubelab/kit/host';
-import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo } from '../provider.ts';
+import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo, ToolboxRun } from '../provider.ts';
 import { markCpuIdle } from './cgroups.ts';
 import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
 import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
 import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
-import { removeToolbox, startToolbox, toolboxShellArgv } from './toolbox.ts';
+import { removeToolbox, startToolbox, toolboxRunArgv, toolboxShellArgv } from './toolbox.ts';
 import { dataDirOf } from '@kubelab/kit/paths';
 
 const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
@@ -680,8 +680,19 @@ export class KindProvider implements ClusterProvider {
     return starting;
   }
 
-  shellArgv(name: string): string[] {
-    return toolboxShellArgv(name);
+  shellArgv(name: string, env?: Record<string, string>): string[] {
+    return toolboxShellArgv(name, env);
+  }
+
+  async runInToolbox(name: string, script: string, limits: { maxBytes: number; timeoutMs: number }): Promise<ToolboxRun> {
+    // A bit longer on the host than in the container: the in-container timeout ends the script first.
+    const result = await runBounded(toolboxRunArgv(name, script, limits.timeoutMs / 1000), { maxBytes: limits.maxBytes, timeoutMs: limits.timeoutMs + 5000 });
+    const timedOut = result.timedOut || result.exitCode === 124 || result.exitCode === 137;
+    if (result.exitCode === 1 && /^Error response from daemon: (No such container|Container .* is not running)/m.test(result.output)) {
+      await this.find(name); // E_CLUSTER_NOT_FOUND when the whole cluster is gone
+      throw new KubelabError('E_TOOLBOX_FAILED', `the toolbox of cluster ${name} is not running`, { hint: 'Open the terminal (it starts the toolbox again), or Recreate the lab.' });
+    }
+    return { output: result.output, exitCode: timedOut ? -1 : (result.exitCode ?? -1), truncated: result.truncated, timedOut };
   }
 
   async nodeView(name: string, node: string, view: NodeViewId): Promise<NodeViewOutput> {

@@ -69,15 +69,43 @@ const hangUpStaleShells = [
  * The command for an interactive login shell in the toolbox: what the terminal bridge runs in its pty. `-t`
  * gives the shell a terminal whose size follows the pty's (the docker CLI forwards resizes).
  */
-export function toolboxShellArgv(name: string): string[] {
+export function toolboxShellArgv(name: string, env: Record<string, string> = {}): string[] {
   validateName(name);
   return [
     'docker', 'exec', '-i', '-t',
     '-e', 'TERM=xterm-256color',
     '-e', 'LANG=C.UTF-8',
+    ...environmentFlags(env),
     '-w', '/root',
     toolboxContainerName(name),
     'sh', '-c', hangUpStaleShells,
+  ];
+}
+
+/** `docker exec -e` flags; a name or value that could be read as something else is refused. */
+function environmentFlags(env: Record<string, string>): string[] {
+  return Object.entries(env).flatMap(([key, value]) => {
+    if (!/^[A-Z_][A-Z0-9_]*$/.test(key) || /[\0\n]/.test(value)) throw new TypeError(`not a usable environment variable: ${key}`);
+    return ['-e', `${key}=${value}`];
+  });
+}
+
+/**
+ * The command for a notebook cell: bash runs `script` in the toolbox, in the login environment of the learner's
+ * shell (profile, kubeconfig, /root) with kubectl's usual `k` alias, without a terminal or stdin. `timeout` runs
+ * inside the container, because killing the docker CLI on the host would leave the script running there.
+ */
+export function toolboxRunArgv(name: string, script: string, timeoutSeconds: number): string[] {
+  validateName(name);
+  const prelude = 'shopt -s expand_aliases\nalias k=kubectl\n';
+  return [
+    'docker', 'exec',
+    '-e', 'TERM=xterm-256color',
+    '-e', 'LANG=C.UTF-8',
+    '-w', '/root',
+    toolboxContainerName(name),
+    'timeout', '--kill-after=2', `${Math.max(1, Math.ceil(timeoutSeconds))}s`,
+    'bash', '-l', '-c', `${prelude}${script}`,
   ];
 }
 

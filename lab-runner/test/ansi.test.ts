@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ansiToHtml, stripAnsi } from '../src/lib/ansi.ts';
+import { ansiToHtml, stripAnsi } from '../notebook/ansi.ts';
 
 const ESC = '\x1b';
 const BEL = '\x07';

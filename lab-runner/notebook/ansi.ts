@@ -13,7 +13,8 @@
  * what follows replace the line (progress bars), \b removes the character before it, and erase-in-line after a
  * \r blanks the line. One pass over the text with no backtracking regex, so a megabyte renders in milliseconds.
  */
-import { escapeHtml } from './inline-md.ts';
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
 
 /** A palette index 0–15 (rendered as a themeable class) or a fixed '#rrggbb'. */
 type Colour = number | string;
