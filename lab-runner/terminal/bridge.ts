@@ -231,7 +231,7 @@ export class TerminalSession {
       cwd: this.#cwd,
       onData: (chunk) => {
         this.#ptyBytes += chunk.length;
-        this.#batcher.push(chunk);
+        // The observer first: once the browser has the prompt that follows a command, the journal has the command.
         if (this.#observe) {
           try {
             this.#observe(chunk);
@@ -239,6 +239,7 @@ export class TerminalSession {
             this.#log?.warn({ event: 'terminal.observer-failed', err: error }, 'the output observer failed');
           }
         }
+        this.#batcher.push(chunk);
       },
       onExit: (exitCode) => this.#onPtyExit(pty, exitCode),
     });
