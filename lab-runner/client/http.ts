@@ -109,8 +109,8 @@ export class LabApi {
   }
 
   /** Recreate: a new cluster for the same session; its steps stream on the events again. */
-  recreate(c: Credentials, signal?: AbortSignal): Promise<EnvironmentReset> {
-    return this.#request('POST', `${sessionPath(c.id)}/reset`, { token: c.token, body: {}, signal });
+  recreate(c: Credentials, options: { restore?: boolean } = {}, signal?: AbortSignal): Promise<EnvironmentReset> {
+    return this.#request('POST', `${sessionPath(c.id)}/reset`, { token: c.token, body: options.restore ? { restore: true } : {}, signal });
   }
 
   /** Adds time to the lab's time limit (a workshop's); its new lifetime. 400 E_BAD_REQUEST past the last extension. */

@@ -7,6 +7,7 @@ import {
   CreateSessionBody,
   EnvironmentReset,
   errorResponses,
+  RecreateBody,
   ExerciseParams,
   ExerciseReset,
   NodeViewParams,
@@ -112,20 +113,24 @@ const sessionRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/api/sessions/:id/reset',
     {
-      preValidation: auth,
+      // A recreate without a body is a plain one (the body came later, with restore).
+      preValidation: [auth, async (request) => void (request.body ??= {})],
       preHandler: perSession,
       schema: {
         summary: 'Recreate the environment',
-        description: 'Deletes the cluster and provisions a new one; the steps stream on GET /api/sessions/{id}/events again. Check history is kept.',
+        description:
+          'Deletes the cluster and provisions a new one; the steps stream on GET /api/sessions/{id}/events again. Check history is kept. ' +
+          '{"restore": true} also replays the exercises the learner had passed, one step each.',
         tags,
         security: bearerSecurity,
         params: SessionParams,
+        body: RecreateBody,
         response: { 202: EnvironmentReset, ...errorResponses(401, 403, 404, 409, 429) },
       },
     },
     async (request, reply) => {
-      await app.sessions.recreate(sessionOf(request));
-      return reply.code(202).send({ state: 'provisioning' as const });
+      const { restoring } = await app.sessions.recreate(sessionOf(request), { restore: request.body.restore === true });
+      return reply.code(202).send({ state: 'provisioning' as const, restoring });
     },
   );
 

@@ -144,7 +144,18 @@ export const AdminSessionList = Type.Object({
   capacity: Type.Integer({ minimum: 0 }),
   sessions: Type.Array(AdminSession, { description: 'Every lab that has not ended, oldest first.' }),
 });
-export const EnvironmentReset = Type.Object({ state: Type.Literal('provisioning') });
+export const EnvironmentReset = Type.Object({
+  state: Type.Literal('provisioning'),
+  restoring: Type.Array(Type.String(), { description: 'The exercises that will be replayed and checked again (restore), in the order their steps run.' }),
+});
+export const RecreateBody = Type.Object(
+  {
+    restore: Type.Optional(
+      Type.Boolean({ description: "Replay the reference solutions of the exercises the learner has passed in this lesson, then check them again (a step each). The journal and notes are untouched." }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export const NodeViewId = Type.Enum(nodeViewIds, { description: 'A read-only node view (GET /api/node-views lists them).' });
 export const NodeViewList = Type.Array(

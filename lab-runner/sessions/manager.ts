@@ -7,7 +7,7 @@ import type { NodeViewId, NodeViewOutput } from '../providers/node-views.ts';
 import type { AdminSession, ErrorDetail, Lifetime } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
 import type { NotebookRepository } from '../store/notebook.ts';
-import type { CellEntry } from '../schemas/api.ts';
+import type { CellEntry, CheckResult } from '../schemas/api.ts';
 import type { TerminalSession } from '../terminal/bridge.ts';
 import { ClusterProbe, Environment, nodesOf } from './environment.ts';
 import { errors } from './errors.ts';
@@ -136,13 +136,22 @@ export class SessionManager {
    * exercise reset of the session runs (E_SESSION_BUSY); once it has begun, the session is provisioning, which
    * refuses those in turn.
    */
-  async recreate(session: Session): Promise<void> {
-    await session.exclusive('recreate', () => {
+  async recreate(session: Session, options: { restore?: boolean } = {}): Promise<{ restoring: string[] }> {
+    // The exercises to restore: the learner's passes in this lesson, whichever lab they were made in.
+    const restoring = options.restore && this.notebook && session.lesson ? await this.#passedExercises(session) : [];
+    return session.exclusive('recreate', () => {
       session.requireRecreatable();
       if (session.state === 'failed' && this.#store.liveSessionCount() >= this.maxSessions) throw errors.capacityReached(this.maxSessions);
-      this.#log.info({ session: session.id, old: session.cluster }, 'recreating the environment');
-      this.#provision(session, session.cluster);
+      this.#log.info({ session: session.id, old: session.cluster, restoring }, 'recreating the environment');
+      this.#provision(session, session.cluster, restoring);
+      return { restoring };
     });
+  }
+
+  async #passedExercises(session: Session): Promise<string[]> {
+    const exercises = session.lesson?.exercises.map((e) => e.id) ?? [];
+    const [progress] = await this.notebook!.progress(session.learner, { [session.lessonSlug]: exercises });
+    return (progress?.exercises ?? []).filter((e) => e.state === 'passed' || e.state === 'passed-with-help').map((e) => e.exercise);
   }
 
   /**
@@ -199,9 +208,10 @@ export class SessionManager {
     });
   }
 
-  #provision(session: Session, replacing: string | undefined): void {
+  #provision(session: Session, replacing: string | undefined, restore: readonly string[] = []): void {
     const status = session.beginProvisioning(newClusterName('s'));
-    const context = { session, provider: this.#provider, pool: this.#pool, replacing };
+    const recordCheck = (result: CheckResult) => this.#store.addCheck(session.id, result);
+    const context = { session, provider: this.#provider, pool: this.#pool, replacing, restore, recordCheck };
     session.provision((signal) => provision(context, status, signal, this.#log));
   }
 

@@ -3,6 +3,7 @@ import { KubelabError } from '@kubelab/kit/errors';
 import { runPipeline, type Action } from '@kubelab/kit/pipeline';
 import type { Status } from '@kubelab/kit/status';
 import { runExerciseScript } from '@kubelab/labs/scripts';
+import { runCheck, type CheckResult } from '@kubelab/checkers';
 import type { ClusterProvider } from '../providers/provider.ts';
 import type { ErrorDetail } from '../schemas/api.ts';
 import type { Environment } from './environment.ts';
@@ -17,6 +18,10 @@ export interface ProvisionContext {
   pool: WarmPool;
   /** The cluster a Recreate replaces. */
   replacing: string | undefined;
+  /** Recreate with restore: the exercises (of the session's lesson) the learner had passed, to replay and check again. */
+  restore?: readonly string[] | undefined;
+  /** Where a replayed exercise's check is kept (the session's check history; never the learner's journal). */
+  recordCheck?: ((result: CheckResult) => void) | undefined;
   environment?: Environment;
 }
 
@@ -89,6 +94,37 @@ const prepareExercises: Action<ProvisionContext> = {
 };
 
 /**
+ * Restore where I was: one step per exercise the learner had passed, in the lesson's order. Each replays the
+ * exercise's reference solution on the new cluster, then checks it again; the step says whether it passes. A
+ * replay that fails does not fail the lab: the learner gets a working lab either way, and the step says what
+ * happened. The journal and notes are not touched: these are the lab server's actions, not the learner's.
+ */
+function restoreActions(context: ProvisionContext): Action<ProvisionContext>[] {
+  const wanted = new Set(context.restore ?? []);
+  const exercises = (context.session.lesson?.exercises ?? []).filter((exercise) => wanted.has(exercise.id));
+  return exercises.map((exercise) => ({
+    id: `restore-${exercise.id}`,
+    title: `Restoring “${exercise.title}”`,
+    run: (ctx, step, signal) =>
+      onTheCluster(ctx, async (environment) => {
+        const kubeconfig = await environment.kubeconfig();
+        step.progress('replaying its solution');
+        try {
+          await runExerciseScript(`solution of exercise "${exercise.id}"`, exercise.solution, kubeconfig, { signal });
+        } catch (error) {
+          if (signal.aborted) throw error;
+          return `its solution did not replay (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); do it again by hand`;
+        }
+        step.progress('checking it again');
+        const context = await environment.checkContext();
+        const result = await runCheck(exercise.id, (s) => exercise.check(context, s), { timeoutMs: exercise.timeoutMs });
+        ctx.recordCheck?.(result);
+        return result.passed ? 'replayed, and it passes again' : `replayed, but its check does not pass yet: ${result.criteria.filter((c) => !c.passed).map((c) => c.description).join('; ')}`;
+      }),
+  }));
+}
+
+/**
  * A lab's provisioning, kind's way: remove the old cluster (Recreate) → take a warm cluster, or have the provider
  * create one (its own steps report into the same status) → start the toolbox → run the exercises' setups. The
  * provider's create is a pipeline of its own, so it runs between the two pipelines rather than as a step.
@@ -102,7 +138,7 @@ export async function provisionCluster(context: ProvisionContext, status: Status
     const cluster = await provider.create({ name: session.cluster, profile: session.profile, access: pool.access }, status, signal);
     context.environment = session.useCluster(cluster);
   }
-  await runPipeline([startTerminal, prepareExercises], context, status, signal);
+  await runPipeline([startTerminal, prepareExercises, ...restoreActions(context)], context, status, signal);
 }
 
 /**

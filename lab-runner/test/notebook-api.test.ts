@@ -133,6 +133,26 @@ describe('the notebook of one learner on a personal machine', () => {
     assert.equal(course.lessons.find((l) => l.lesson === 'probe')?.exercises[0]?.state, 'passed');
   });
 
+  test('Recreate with restore replays the passed exercise and checks it again, step by step; the journal is untouched', async () => {
+    const journalBefore = (await api.notebook('probe')).entries.length;
+    server.provider.vanish(server.app.store.getSession(lab.id)!.cluster);
+    const gone = api.check(lab, 'probe');
+    await server.gate.reached();
+    server.gate.crash(); // the check cannot reach the cluster: then the lab server sees it is gone
+    await refused(gone, 409, 'E_CLUSTER_GONE');
+    assert.deepEqual(await api.recreate(lab, { restore: true }), { state: 'provisioning', restoring: ['probe'] });
+    const steps: string[] = [];
+    const ready = followSessionEvents(api, lab, { onStep: (step) => step.state === 'done' && steps.push(`${step.id}: ${step.detail ?? ''}`) });
+    await server.gate.reached();
+    server.gate.answer(true);
+    assert.equal(await ready, 'ready');
+    assert.ok(steps.includes('restore-probe: replayed, and it passes again'), steps.join('\n'));
+    assert.equal((await api.session(lab)).results['probe']?.passed, true);
+    assert.equal((await api.notebook('probe')).entries.length, journalBefore, 'nothing was added to the journal');
+    // The terminal of the old cluster is gone; the tests after this one use a new one.
+    terminal.dispose();
+  });
+
   test('notes: added, saved, kept when two tabs save the same one, deleted; an oversized one is cut, not refused', async () => {
     const note = await api.addNote('probe', 'first thought', 'probe');
     const saved = await api.saveNote('probe', note, 'a better thought');

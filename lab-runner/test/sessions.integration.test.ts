@@ -125,6 +125,11 @@ function upgrade(lab: Credentials): ReturnType<typeof upgradeRequest> {
   return upgradeRequest(Number(new URL(api.baseUrl).port), `/api/sessions/${lab.id}/terminal?token=${encodeURIComponent(lab.token)}`);
 }
 
+/** kubectl against one of the test's clusters, with the lab server's own kubeconfig for it. */
+async function kubectlOn(cluster: string, args: string): Promise<string> {
+  return (await runExerciseScript('test probe', `kubectl ${args}`, await provider.kubeconfig(cluster))).stdout.trim();
+}
+
 /** The criterion ids the exercise's own check gives on this lab's cluster, asked in-process. */
 async function criteriaIds(lab: Credentials, exerciseId: string): Promise<string[]> {
   const lesson = await findLesson('pods');
@@ -186,9 +191,32 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
     assert.equal(await kubectl('get pod api -o name'), 'pod/api', 'the reset made it again');
   });
 
-  test('the terminal is a shell in the toolbox, wired to this lab’s cluster', async () => {
+  test('the terminal is a shell in the toolbox, wired to this lab’s cluster; its commands reach the notebook', async () => {
     const output = await inTerminal(a, 'kubectl get nodes --no-headers', /control-plane\s+\d|\bReady\b/);
     assert.match(output, /Ready/);
+    const deadline = Date.now() + 10_000;
+    let journaled;
+    while (!journaled && Date.now() < deadline) {
+      journaled = (await api.notebook('pods')).entries.find((e) => e.kind === 'command' && e.command === 'kubectl get nodes --no-headers');
+      if (!journaled) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.ok(journaled?.kind === 'command', 'the command is in the journal');
+    assert.equal(journaled.exitCode, 0);
+    assert.match(journaled.output, /Ready/);
+  });
+
+  test('a notebook cell runs in the toolbox with the lab’s kubeconfig, apart from the interactive shell', async () => {
+    await inTerminal(a, 'export ONLY_IN_SHELL=1; echo set-$ONLY_IN_SHELL', /set-1/);
+    const cell = await api.runCell(a, { cell: 'nodes', code: 'k get nodes -o name\necho "shell var: ${ONLY_IN_SHELL:-unset}"\necho oops >&2\nexit 3' });
+    assert.equal(cell.exitCode, 3);
+    assert.match(cell.output, /^node\/\S+control-plane$/m, 'kubectl (as k) reached the cluster');
+    assert.match(cell.output, /shell var: unset/);
+    assert.match(cell.output, /oops/, 'stderr is in the output');
+    assert.equal(cell.truncated, false);
+    const big = await api.runCell(a, { cell: 'big', code: 'yes kubelab | head -c 200000' });
+    assert.equal(big.truncated, true);
+    assert.match(big.output, /truncated/);
+    assert.deepEqual((await api.notebook('pods')).cells.map((c) => c.cell).sort(), ['big', 'nodes']);
   });
 
   test('a check on the pristine cluster fails, criterion by criterion, and is kept in the history', async () => {
@@ -260,17 +288,21 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
     assert.ok(terminal !== 'upgraded' && terminal.status === 409, `the terminal is refused too: ${JSON.stringify(terminal)}`);
     assert.equal((JSON.parse(terminal.body) as { error: { code: string } }).error.code, 'E_CLUSTER_GONE');
 
-    assert.deepEqual(await api.recreate(a), { state: 'provisioning' });
+    // Restore where I was: the exercise passed earlier is replayed on the new cluster and checked again.
+    assert.deepEqual(await api.recreate(a, { restore: true }), { state: 'provisioning', restoring: ['first-pod'] });
     await apiError(api.check(a, 'first-pod'), 409, 'E_SESSION_NOT_READY');
-    const { ids } = await untilReady(a);
+    const { ids, summary } = await untilReady(a);
     assert.equal(ids[0], 'remove-old');
     assert.ok(ids.includes('start-terminal'));
+    assert.equal(ids.at(-1), 'restore-first-pod');
+    assert.equal(summary.results['first-pod']?.passed, true, 'the restored exercise passes again');
     const fresh = clusterOf(a);
     assert.notEqual(fresh, old);
+    assert.equal(await kubectlOn(fresh, 'get pod web -o name'), 'pod/web', 'on the new cluster, by its solution');
 
-    const result = await api.check(a, 'first-pod');
-    assert.equal(result.passed, false, 'the new cluster starts pristine');
-    assert.ok(result.criteria.some((c) => c.id === 'exists' && !c.passed));
+    const journal = await api.notebook('pods');
+    assert.ok(journal.entries.some((e) => e.kind === 'command' && e.command === 'kubectl get nodes --no-headers'), 'the journal outlived the cluster');
+    assert.ok(journal.cells.length > 0, 'and so did the cells');
     await inTerminal(a, 'kubectl get nodes --no-headers', /\bReady\b/);
   });
 
