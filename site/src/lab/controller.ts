@@ -198,7 +198,7 @@ export class LabController extends EventTarget {
 
   async #request(how: 'start' | 'recreate', signal: AbortSignal): Promise<StoredSession> {
     if (how === 'recreate' && this.#session) {
-      await api.recreate(this.#session, signal);
+      await api.recreate(this.#session, {}, signal);
       return { ...this.#session, createdAt: Date.now() };
     }
     const created = await api.createSession(this.lesson, signal);
