@@ -30,7 +30,7 @@ import type { Store } from './store/store.ts';
 import { sharedSchemas } from './schemas/api.ts';
 import metaRoutes from './routes/meta.ts';
 import sessionRoutes from './routes/sessions.ts';
-import eventRoutes from './routes/events.ts';
+import eventRoutes, { autoCheckRoutes } from './routes/events.ts';
 import terminalRoutes from './routes/terminal.ts';
 import adminRoutes from './routes/admin.ts';
 import type { Clock } from './sessions/lifetime.ts';
@@ -77,6 +77,7 @@ export const kubelabApp = fp<AppOptions>(
     await app.register(metaRoutes);
     await app.register(sessionRoutes);
     await app.register(eventRoutes);
+    await app.register(autoCheckRoutes);
     await app.register(terminalRoutes);
     await app.register(notebookRoutes);
     await app.register(adminRoutes);

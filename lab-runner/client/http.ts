@@ -198,6 +198,11 @@ export class LabApi {
     return `${this.baseUrl}${sessionPath(c.id)}/events?token=${encodeURIComponent(c.token)}`;
   }
 
+  /** An exercise's auto-check stream (followAutoCheck), token in the query as the browser's EventSource needs it. */
+  autoCheckUrl(c: Credentials, exercise: string): string {
+    return `${this.baseUrl}${exercisePath(c.id, exercise)}/auto-check?token=${encodeURIComponent(c.token)}`;
+  }
+
   /** The terminal WebSocket's absolute URL (ws: or wss:, following the base URL or this page's origin). */
   terminalUrl(c: Credentials): string {
     const page = (globalThis as { location?: { protocol: string; host: string } }).location;

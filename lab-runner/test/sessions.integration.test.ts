@@ -18,6 +18,7 @@ import { findExercise, findLesson } from '@kubelab/labs/catalog';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 import {
   ApiError,
+  followAutoCheck,
   followSessionEvents,
   LabApi,
   TerminalClient,
@@ -244,6 +245,18 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
     // Solve it again, to tell this lab's results from the next one's.
     await runExerciseScript('solution', exercise.solution, await provider.kubeconfig(clusterOf(a)));
     assert.equal((await api.check(a, 'first-pod')).passed, true);
+  });
+
+  test('auto-check: a result at once, then, with no Check pressed, a pass as soon as the cluster has the answer', async () => {
+    const results: boolean[] = [];
+    const following = followAutoCheck(api, a, 'first-pod', { onCheck: (result) => results.push(result.passed) }, { signal: AbortSignal.timeout(180_000) });
+    const deadline = Date.now() + 30_000;
+    while (results.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(results, [false], 'the pristine exercise fails at once');
+    const exercise = findExercise((await findLesson('pods'))!, 'first-pod')!;
+    await runExerciseScript('solution', exercise.solution, await provider.kubeconfig(clusterOf(a)));
+    assert.equal(await following, 'passed', `results: ${JSON.stringify(results)}`);
+    assert.equal(results.at(-1), true);
   });
 
   test('a second learner gets a warm cluster from the pool, and neither sees the other’s lab', async () => {
