@@ -26,6 +26,7 @@ import {
 import { CLUSTER_GONE_CODES, expiredNotice, NOTICES, PROBLEMS, type Problem } from './messages.ts';
 import { initialSnapshot, reduce, type LabEvent, type LabSnapshot } from './reducer.ts';
 import { store, type StoredSession } from './store.ts';
+import type { CellEntry } from '@kubelab/lab-runner/api';
 import type * as TerminalModule from '../terminal/kubelab-terminal.ts';
 import type { KubelabTerminal, TerminalStatus } from '../terminal/kubelab-terminal.ts';
 
@@ -159,6 +160,35 @@ export class LabController extends EventTarget {
     if (!this.ready || !this.#terminal) return false;
     this.dispatchEvent(new CustomEvent('reveal'));
     return this.#terminal.runCommand(command);
+  }
+
+  /**
+   * Whether typeCommand can put this command at the prompt without the shell running it: one line always can;
+   * several lines only while the shell takes pastes as a whole (bracketed paste).
+   */
+  canTypeWithoutRunning(command: string): boolean {
+    return this.ready && (this.#terminal?.canPasteWithoutRunning(command) ?? false);
+  }
+
+  /** Puts a command at the terminal's prompt, without pressing Enter, and focuses the terminal. False when no lab is ready. */
+  typeCommand(command: string): boolean {
+    if (!this.ready || !this.#terminal || !this.#terminal.canPasteWithoutRunning(command)) return false;
+    this.dispatchEvent(new CustomEvent('reveal'));
+    const typed = this.#terminal.pasteCommand(command);
+    if (typed) this.#terminal.focusTerminal();
+    return typed;
+  }
+
+  /** Runs a code block of the page as a notebook cell in the lab's toolbox (not in the terminal's shell). */
+  runCell(cell: { cell: string; code: string; exercise?: string | undefined }): Promise<CellEntry> {
+    return this.#whileReady((credentials, signal) => api.runCell(credentials, cell, signal));
+  }
+
+  /** Tells the lab which exercise the learner has open, so the terminal's next commands are filed under it. */
+  async focusExercise(exercise: string | null): Promise<void> {
+    const credentials = this.credentials;
+    if (!credentials || !this.ready) return;
+    await api.focus(credentials, exercise, this.#attempt.signal);
   }
 
   check(exercise: string): Promise<CheckResult> {

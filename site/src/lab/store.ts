@@ -1,7 +1,7 @@
 /**
  * What the browser remembers, in localStorage: the lab session per lesson (so a reload reconnects to the same
- * cluster), exercise progress per lesson (for the cards and the course map), the last lesson opened, and the
- * learner's panel settings. Every read tolerates missing or corrupt data.
+ * cluster), exercise progress per lesson (for the cards and the course map), the last lesson opened, the
+ * learner's panel settings, and the text of notes not saved yet. Every read tolerates missing or corrupt data.
  */
 import type { Credentials, Profile } from './api.ts';
 
@@ -45,6 +45,15 @@ export interface ExerciseProgress {
 
 export type LessonProgress = Record<string, ExerciseProgress>;
 
+/** A note's text the server has not confirmed yet, kept until it has: a reload or a crash loses nothing. */
+export interface NoteBackup {
+  text: string;
+  /** The note it belongs to; absent for a note never saved. */
+  id?: number;
+  exercise?: string;
+  at: number;
+}
+
 export const store = {
   session: (lesson: string) => {
     const value = read<StoredSession>(`session:${lesson}`);
@@ -74,6 +83,13 @@ export const store = {
     all[exercise] = next;
     write(`progress:${lesson}`, all);
     return next;
+  },
+  noteBackups: (lesson: string): Record<string, NoteBackup> => read<Record<string, NoteBackup>>(`note-backups:${lesson}`) ?? {},
+  setNoteBackup: (lesson: string, key: string, backup: NoteBackup | undefined) => {
+    const all = store.noteBackups(lesson);
+    if (backup) all[key] = backup;
+    else delete all[key];
+    write(`note-backups:${lesson}`, Object.keys(all).length ? all : undefined);
   },
   lastLesson: () => read<{ slug: string; at: number }>('last-lesson'),
   setLastLesson: (slug: string) => write('last-lesson', { slug, at: Date.now() }),

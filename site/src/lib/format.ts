@@ -16,3 +16,16 @@ export function sentence(text: string): string {
   const first = trimmed[0]!.toUpperCase() + trimmed.slice(1);
   return /[.!?…)]$/.test(first) ? first : `${first}.`;
 }
+
+const clock = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+const day = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short' });
+const dayWithYear = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric' });
+
+/** "14:02" today, "3 May, 14:02" earlier this year, "3 May 2024, 14:02" before: when something ran, in local time. */
+export function formatWhen(at: string | number | Date, now: Date = new Date()): string {
+  const date = new Date(at);
+  if (Number.isNaN(date.getTime())) return '';
+  if (date.toDateString() === now.toDateString()) return clock.format(date);
+  const days = date.getFullYear() === now.getFullYear() ? day : dayWithYear;
+  return `${days.format(date)}, ${clock.format(date)}`;
+}

@@ -4,6 +4,7 @@
  *
  *   element.connect(url)       open the WebSocket (the lab controller calls it once the lab is ready)
  *   element.runCommand(text)   type a command and press Enter
+ *   element.pasteCommand(text) put a command at the prompt without running it (Re-run in the Notebook)
  *   element.disconnect()       close it (lab ended or recreated)
  *   attribute screen-reader    turns on xterm's screen-reader mode
  *   attribute data-state       connecting | connected | reconnecting | closed | replaced | session-ended | idle
@@ -85,6 +86,22 @@ export class KubelabTerminal extends HTMLElement {
   runCommand(command: string): boolean {
     const text = command.replace(/\r?\n/g, '\r').replace(/\r+$/, '');
     return this.#client?.sendInput(`${text}\r`) ?? false;
+  }
+
+  /**
+   * Whether pasting leaves the command at the prompt: a single line does, and several lines do while the shell
+   * has bracketed paste on (bash 5.1 and later hold a bracketed paste until Enter); otherwise each newline runs.
+   */
+  canPasteWithoutRunning(command: string): boolean {
+    if (!this.#term || this.dataset['state'] !== 'connected') return false;
+    return !/[\r\n]/.test(command.trim()) || this.#term.modes.bracketedPasteMode;
+  }
+
+  /** Pastes the command at the prompt (as Ctrl+Shift+V would), without Enter. False if not connected. */
+  pasteCommand(command: string): boolean {
+    if (!this.#term || this.dataset['state'] !== 'connected') return false;
+    this.#term.paste(command.trim());
+    return true;
   }
 
   focusTerminal(): void {
