@@ -7,12 +7,18 @@ import { inlineMarkdown } from '../src/lib/inline-md.ts';
 import { formatDuration, sentence } from '../src/lib/format.ts';
 
 describe('code fence meta', () => {
-  it('reads confirm, confirm="why" and norun, and leaves the rest for Expressive Code', () => {
-    assert.deepEqual(parseCodeMeta(null), { run: true, confirm: undefined, rest: null });
-    assert.deepEqual(parseCodeMeta('confirm'), { run: true, confirm: '', rest: null });
-    assert.deepEqual(parseCodeMeta('title="x.sh" confirm="deletes every pod"'), { run: true, confirm: 'deletes every pod', rest: 'title="x.sh"' });
-    assert.deepEqual(parseCodeMeta('norun'), { run: false, confirm: undefined, rest: null });
-    assert.deepEqual(parseCodeMeta('confirmed'), { run: true, confirm: undefined, rest: 'confirmed' });
+  it('reads confirm, confirm="why", cell and norun, and leaves the rest for Expressive Code', () => {
+    assert.deepEqual(parseCodeMeta(null), { run: true, cell: false, confirm: undefined, rest: null });
+    assert.deepEqual(parseCodeMeta('confirm'), { run: true, cell: false, confirm: '', rest: null });
+    assert.deepEqual(parseCodeMeta('title="x.sh" confirm="deletes every pod"'), { run: true, cell: false, confirm: 'deletes every pod', rest: 'title="x.sh"' });
+    assert.deepEqual(parseCodeMeta('norun'), { run: false, cell: false, confirm: undefined, rest: null });
+    assert.deepEqual(parseCodeMeta('confirmed'), { run: true, cell: false, confirm: undefined, rest: 'confirmed' });
+  });
+
+  it('reads cell, alone or beside the other words, and not inside another word', () => {
+    assert.deepEqual(parseCodeMeta('cell'), { run: true, cell: true, confirm: undefined, rest: null });
+    assert.deepEqual(parseCodeMeta('cell confirm="long" title="x"'), { run: true, cell: true, confirm: 'long', rest: 'title="x"' });
+    assert.deepEqual(parseCodeMeta('title="cells"'), { run: true, cell: false, confirm: undefined, rest: 'title="cells"' });
   });
 });
 

@@ -5,8 +5,9 @@
  * - `<Terminal/>`, `<Exercise id="…">…</Exercise>` are imported from src/mdx/index.ts;
  * - an `<Exercise id>` that the lesson's catalog entry does not declare (no exercises/<id>.ts) fails the build,
  *   with file and line. The catalog is read through a function, so `npm run dev` sees it as it is regenerated;
- * - fenced ```sh (also bash, shell) blocks become runnable: Run and Copy. The meta word `confirm` (or
- *   `confirm="why"`) makes Run ask first, for destructive or long-running commands; `norun` leaves a plain block.
+ * - fenced ```sh (also bash, shell) blocks become runnable: Run, Run as cell and Copy. The meta word `confirm`
+ *   (or `confirm="why"`) makes Run ask first, for destructive or long-running commands; `cell` makes the block a
+ *   notebook cell, whose output shows under it; `norun` leaves a plain block.
  */
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -23,16 +24,19 @@ const vocabularyModule = fileURLToPath(new URL('./index.ts', import.meta.url)).s
 
 interface CodeMeta {
   run: boolean;
+  /** The block is a notebook cell: it runs in the lab's toolbox and its output shows under it. */
+  cell: boolean;
   /** undefined: no confirmation; '' or a reason: ask first. */
   confirm: string | undefined;
   /** The meta with our words removed, for Expressive Code (title="…", {1-3}, …). */
   rest: string | null;
 }
 
-/** Parses our words out of a code fence's meta: `confirm`, `confirm="reason"`, `norun`. */
+/** Parses our words out of a code fence's meta: `confirm`, `confirm="reason"`, `cell`, `norun`. */
 export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
   let confirm: string | undefined;
   let run = true;
+  let cell = false;
   const rest = (meta ?? '')
     .replace(/(^|\s)confirm(?:=(?:"([^"]*)"|'([^']*)'|(\S+)))?(?=\s|$)/, (_m, lead: string, dq?: string, sq?: string, bare?: string) => {
       confirm = dq ?? sq ?? bare ?? '';
@@ -42,8 +46,12 @@ export function parseCodeMeta(meta: string | null | undefined): CodeMeta {
       run = false;
       return lead;
     })
+    .replace(/(^|\s)cell(?=\s|$)/, (_m, lead: string) => {
+      cell = true;
+      return lead;
+    })
     .trim();
-  return { run, confirm, rest: rest === '' ? null : rest };
+  return { run, cell, confirm, rest: rest === '' ? null : rest };
 }
 
 function where(file: string, node: { position?: { start: { line: number; column: number } } | undefined }): string {
@@ -115,6 +123,7 @@ export function kubelabMdastPlugin(options: { catalog: () => readonly CatalogLes
         if (!meta.run) return;
         const attributes = [{ type: 'mdxJsxAttribute', name: 'code', value: node.value }];
         if (meta.confirm !== undefined) attributes.push({ type: 'mdxJsxAttribute', name: 'confirm', value: meta.confirm });
+        if (meta.cell) attributes.push({ type: 'mdxJsxAttribute', name: 'cell', value: 'cell' });
         ctx.wrapNode(node, { type: 'mdxJsxFlowElement', name: 'RunnableCode', attributes, children: [] } as never);
       },
     } satisfies MdastPluginDefinition;
