@@ -1,10 +1,17 @@
-/** The exercise card's custom element, <kubelab-exercise> (markup and the parts it clones in Exercise.astro). */
+/**
+ * The exercise card's custom element, <kubelab-exercise> (markup and the parts it clones in Exercise.astro). Its
+ * state line (not started, attempted, passed, passed with help) comes from the learner's notebook when the lab
+ * server keeps one, and from this browser's record otherwise (lab/progress.ts).
+ */
 import { labController } from '../lab/controller.ts';
 import { LabError, problemOf, type CheckResult, type Criterion } from '../lab/api.ts';
+import { exerciseFocus } from '../lab/exercise-focus.ts';
 import { forLearner, PROBLEMS } from '../lab/messages.ts';
+import { lessonNotebook } from '../lab/notebook.ts';
+import { exerciseStanding, type ProgressState } from '../lab/progress.ts';
 import { store, type ExerciseProgress } from '../lab/store.ts';
 import { confirmDialog } from '../lib/confirm.ts';
-import { formatDuration, sentence } from '../lib/format.ts';
+import { formatDuration, formatWhen, sentence } from '../lib/format.ts';
 import { inlineMarkdown } from '../lib/inline-md.ts';
 
 const cards = () => [...document.querySelectorAll<KubelabExercise>('kubelab-exercise')];
@@ -35,6 +42,10 @@ class KubelabExercise extends HTMLElement {
     for (let i = 0; i < shown; i++) this.#nextHint(false);
     if (this.progress.withHelp) this.#showSolution(false);
     this.#renderState();
+    exerciseFocus().watch(this, this.exercise);
+    const notebook = lessonNotebook();
+    notebook?.addEventListener('change', () => this.#renderState());
+    void notebook?.ensureLoaded();
 
     const lab = labController();
     lab?.addEventListener('change', () => {
@@ -64,6 +75,8 @@ class KubelabExercise extends HTMLElement {
     await this.#busy(this.#button('check'), 'Checking your cluster…', async () => {
       if (!lab) throw new LabError(PROBLEMS.noLabOnPage);
       this.#showResult(await lab.check(this.exercise), true);
+      // The check is in the notebook now: the timeline and this card's state follow.
+      void lessonNotebook()?.refresh();
     });
   }
 
@@ -211,6 +224,8 @@ class KubelabExercise extends HTMLElement {
       if (!ok) return;
       this.#start();
       this.#update((p) => ({ ...p, withHelp: true }));
+      // A site served without a lab server keeps the browser's record only: nothing more to say then.
+      lessonNotebook()?.solutionShown(this.exercise).catch(() => undefined);
     }
     this.#showSolution(true);
   }
@@ -260,23 +275,32 @@ class KubelabExercise extends HTMLElement {
   }
 
   #renderState() {
-    const p = this.progress;
+    const local = this.progress;
+    const server = lessonNotebook()?.progress?.exercises.find((e) => e.exercise === this.exercise);
+    const standing = exerciseStanding(server, local);
     const line = this.querySelector<HTMLElement>('[data-state-line]')!;
-    const text = line.querySelector<HTMLElement>('[data-state-text]')!;
-    const mark = line.querySelector<HTMLElement>('[data-state-mark]')!;
-    const help = p.withHelp ? ' · solved with help' : '';
-    if (p.passedAt) {
-      line.dataset['state'] = 'passed';
-      mark.textContent = '✓';
-      text.textContent = `Passed${p.tookMs ? ` in ${formatDuration(p.tookMs)}` : ''}${help}`;
+    line.dataset['state'] = standing.state;
+    line.querySelector<HTMLElement>('[data-state-mark]')!.textContent = STATE_MARKS[standing.state];
+    const words: string[] = [STATE_WORDS[standing.state]];
+    if (standing.passed) {
+      if (standing.timeToPassMs !== undefined) words[0] += ` in ${formatDuration(standing.timeToPassMs)}`;
+      if (standing.firstPassAt) words.push(`first passed ${formatWhen(standing.firstPassAt)}`);
     } else {
-      line.dataset['state'] = p.withHelp ? 'help' : 'open';
-      mark.textContent = '○';
-      text.textContent = p.withHelp ? 'Not passed yet · solution shown (solved with help)' : 'Not passed yet';
+      if (standing.attempts) words.push(`${standing.attempts} ${standing.attempts === 1 ? 'check' : 'checks'}`);
+      if (local.withHelp) words.push('solution shown');
     }
-    this.dataset['passed'] = String(Boolean(p.passedAt));
-    this.toggleAttribute('data-with-help', Boolean(p.withHelp));
+    line.querySelector<HTMLElement>('[data-state-text]')!.textContent = words.join(' · ');
+    this.dataset['passed'] = String(standing.passed);
+    this.toggleAttribute('data-with-help', standing.state === 'passed-with-help' || Boolean(local.withHelp));
   }
 }
+
+const STATE_MARKS: Record<ProgressState, string> = { 'not-started': '○', attempted: '◔', passed: '✓', 'passed-with-help': '✓' };
+const STATE_WORDS: Record<ProgressState, string> = {
+  'not-started': 'Not started',
+  attempted: 'Attempted, not passed yet',
+  passed: 'Passed',
+  'passed-with-help': 'Passed with help (solution shown)',
+};
 
 customElements.define('kubelab-exercise', KubelabExercise);
