@@ -8,8 +8,8 @@ import type { Store } from './store.ts';
  * The lab notebook's storage: the one module every notebook read and write goes through. A learner's journal is
  * kept by learner and lesson, not by session, so it outlives labs, clusters and lab-runner restarts. The interface
  * is asynchronous so that a server-backed implementation (Postgres) can follow behind it; the SQLite one answers at
- * once. Every write is committed (WAL, synchronous=FULL) before its promise resolves: what a route acknowledged
- * survives a crash.
+ * once. Every write is committed before its promise resolves (store.ts: WAL): what a route acknowledged survives a
+ * crash of the lab-runner.
  *
  * Sizes are bounded here, for every caller: a command line, a cell's code, a note or an output beyond its limit is
  * cut with a marker (never refused), and command lines, cell code and output excerpts are redacted of secrets.
