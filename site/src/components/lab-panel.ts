@@ -117,6 +117,10 @@ class KubelabLab extends HTMLElement {
       this.#setCollapsed(false);
       this.#selectTab('terminal');
     });
+    // Widgets elsewhere (the Notebook's Re-run) say what happened through the panel's live region.
+    lab.addEventListener('announce', (event) => {
+      part(this, '[data-announce]').textContent = (event as CustomEvent<string>).detail;
+    });
     this.#render(lab.snapshot);
     void lab.resume();
   }
@@ -167,6 +171,10 @@ class KubelabLab extends HTMLElement {
       if (panel) panel.hidden = !selected;
     }
     if (name === 'terminal') this.#terminal?.fit?.();
+    // Printing while the Notebook is open prints the timeline (the print styles in NotebookPanel.astro).
+    if (name === 'notebook') document.documentElement.dataset['klPrint'] = 'notebook';
+    else delete document.documentElement.dataset['klPrint'];
+    this.dispatchEvent(new CustomEvent('tabchange', { detail: { tab: name } }));
   }
 
   /** Shows the view for the phase, and the bar and footer; says the big changes and moves focus with them. */
