@@ -188,6 +188,22 @@ describe('the notebook of one learner on a personal machine', () => {
     await refused(api.addNote('no-such-lesson', 'x'), 404, 'E_UNKNOWN_LESSON');
   });
 
+  test('two tabs at once: notes added and cells run concurrently are all kept', async () => {
+    const before = (await api.notebook('probe')).entries.length;
+    const results = await Promise.all([
+      api.addNote('probe', 'tab one'),
+      api.runCell(lab, { cell: 'tab-one', code: 'echo one' }),
+      api.addNote('probe', 'tab two'),
+      api.runCell(lab, { cell: 'tab-two', code: 'echo two' }),
+    ]);
+    assert.equal(results.length, 4);
+    const { entries, cells } = await api.notebook('probe');
+    assert.equal(entries.length, before + 4);
+    assert.deepEqual(cells.map((c) => c.cell).filter((c) => c.startsWith('tab-')).sort(), ['tab-one', 'tab-two']);
+    const third = await Promise.allSettled([1, 2, 3].map((n) => api.runCell(lab, { cell: `burst-${n}`, code: 'true' })));
+    assert.ok(third.every((r) => r.status === 'fulfilled' || (r.reason instanceof ApiError && r.reason.code === 'E_SESSION_BUSY')), 'a third cell at once is refused, not lost silently');
+  });
+
   test('export: the Markdown holds the commands, the check results and the notes', async () => {
     const markdown = await api.exportMarkdown('probe');
     assert.match(markdown, /^<!-- Kubelab notebook: lesson probe/);

@@ -7,6 +7,7 @@ import { after, test } from 'node:test';
 import { KubelabError } from '@kubelab/kit/errors';
 import { migrations, schemaVersion, Store } from '../store/store.ts';
 import { NOTEBOOK_LIMITS, SqliteNotebook } from '../store/notebook.ts';
+import { lessonMarkdown } from '../notebook/export.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubelab-notebook-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -166,4 +167,23 @@ test('a database locked by another process is a clear error naming the file', ()
     holder.exec('ROLLBACK');
     holder.close();
   }
+});
+
+test('the Markdown export of binary output and of output holding a fence is valid UTF-8 and keeps its blocks closed', async () => {
+  const { store, notebook } = open();
+  await notebook.addCommand('ann', 'pods', 's', {
+    command: 'cat /bin/true | head -c 40',
+    exitCode: 0,
+    output: new TextDecoder().decode(new Uint8Array([0x7f, 0x45, 0x4c, 0x46, 0xff, 0xfe, 0x00, 0x1b, 0x5b, 0x33, 0x31, 0x6d])),
+    startedAt: at(1),
+  });
+  await notebook.addCommand('ann', 'pods', 's', { command: 'cat README.md', exitCode: 0, output: '```\nnot the end\n```\n', startedAt: at(2) });
+  const entries = await notebook.entries('ann', 'pods');
+  const [progress] = await notebook.progress('ann', { pods: [] });
+  const markdown = lessonMarkdown({ slug: 'pods', title: 'Pods', exercises: [], entries, progress: progress! }, new Date(at(3)));
+  assert.equal(Buffer.from(markdown, 'utf8').toString('utf8'), markdown);
+  assert.match(markdown, /\$ cat \/bin\/true \| head -c 40\n\x7fELF\uFFFD\uFFFD\uFFFD/);
+  assert.doesNotMatch(markdown, /\x1b/);
+  assert.match(markdown, /````console\n\$ cat README.md\n```\nnot the end\n```\n````/, 'a longer fence around output that holds one');
+  store.close();
 });
