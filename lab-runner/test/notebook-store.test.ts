@@ -182,7 +182,7 @@ test('the Markdown export of binary output and of output holding a fence is vali
   const [progress] = await notebook.progress('ann', { pods: [] });
   const markdown = lessonMarkdown({ slug: 'pods', title: 'Pods', exercises: [], entries, progress: progress! }, new Date(at(3)));
   assert.equal(Buffer.from(markdown, 'utf8').toString('utf8'), markdown);
-  assert.match(markdown, /\$ cat \/bin\/true \| head -c 40\n\x7fELF\uFFFD\uFFFD\uFFFD/);
+  assert.match(markdown, /\$ cat \/bin\/true \| head -c 40\n\x7f?ELF\uFFFD\uFFFD\uFFFD/);
   assert.doesNotMatch(markdown, /\x1b/);
   assert.match(markdown, /````console\n\$ cat README.md\n```\nnot the end\n```\n````/, 'a longer fence around output that holds one');
   store.close();
