@@ -7,9 +7,11 @@
  * - Keystroke echo round trip over a local WebSocket to the pty, p50/p95; baseline: the same keystrokes written
  *   straight into a node-pty running the same `docker exec` (no WebSocket, no bridge).
  * - Check latency per exercise, p50/p95, over HTTP on the solved state; baseline: the same check called in-process.
+ * - A notebook cell (`kubectl get pods`) over HTTP, request to output; baseline: the same command run in the toolbox
+ *   with `docker exec` from this process.
  *
- * BENCH_RUNS (default 3) sets the start-up runs per kind; BENCH_KEYSTROKES (default 200) and BENCH_CHECKS
- * (default 20) the samples.
+ * BENCH_RUNS (default 3) sets the start-up runs per kind; BENCH_KEYSTROKES (default 200), BENCH_CHECKS and
+ * BENCH_CELLS (default 20 each) the samples.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,10 +30,13 @@ import { contextFromKubeconfig, runCheck } from '@kubelab/checkers';
 import { findLesson } from '@kubelab/labs/catalog';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 import { median, percentile, timed } from './stats.ts';
+import { runBounded } from '@kubelab/kit/exec';
+import { toolboxRunArgv } from '@kubelab/lab-runner/kind';
 
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const keystrokes = Number(process.env.BENCH_KEYSTROKES ?? 200);
 const checks = Number(process.env.BENCH_CHECKS ?? 20);
+const cells = Number(process.env.BENCH_CELLS ?? 20);
 const log = (line: string) => process.stderr.write(line + '\n');
 const stripAnsi = (text: string) => text.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 const ms = (value: number) => `${value.toFixed(value < 10 ? 2 : 0)} ms`;
@@ -262,6 +267,18 @@ try {
       `| ${exercise.id} | ${ms(median(overHttp))} | ${ms(percentile(overHttp, 95))} | ${ms(median(inProcess))} | ${(median(overHttp) / median(inProcess)).toFixed(2)}× |`,
     );
   }
+
+  // A notebook cell: `kubectl get pods` run through the API (into the toolbox, recorded in the journal), against
+  // the same command run straight with `docker exec` from this process.
+  const cellScript = 'kubectl get pods';
+  const cellRuns: number[] = [];
+  const directRuns: number[] = [];
+  for (let i = 0; i < cells; i++) {
+    const [cellMs, entry] = await timed(() => lab.api.runCell(lab.session, { cell: 'bench-get-pods', code: cellScript }));
+    if (entry.exitCode !== 0) throw new Error(`the cell failed: ${entry.output}`);
+    cellRuns.push(cellMs);
+    directRuns.push((await timed(() => runBounded(toolboxRunArgv(clusterName, cellScript, 60), { maxBytes: 65_536, timeoutMs: 65_000 })))[0]);
+  }
   await lab.end();
 
   report.push(
@@ -270,6 +287,7 @@ try {
     `| Start lab → prompt, cold (no warm cluster) | ${formatElapsed(median(cold))} | ${formatElapsed(percentile(cold, 95))} | provider create-to-ready ${formatElapsed(median(baseline))} | ${(median(cold) / median(baseline)).toFixed(2)}× |`,
     `| Start lab → prompt, warm (pooled cluster) | ${formatElapsed(median(warm))} | ${formatElapsed(percentile(warm, 95))} | cold start ${formatElapsed(median(cold))} | ${(median(warm) / median(cold)).toFixed(3)}× |`,
     `| Keystroke echo over WebSocket | ${ms(median(echoes))} | ${ms(percentile(echoes, 95))} | node-pty direct ${ms(median(direct))} (p95 ${ms(percentile(direct, 95))}) | ${(median(echoes) / median(direct)).toFixed(2)}× |`,
+    `| Notebook cell \`${cellScript}\` (request → output) | ${ms(median(cellRuns))} | ${ms(percentile(cellRuns, 95))} | docker exec direct ${ms(median(directRuns))} (p95 ${ms(percentile(directRuns, 95))}) | ${(median(cellRuns) / median(directRuns)).toFixed(2)}× |`,
     '',
     '| Check (solved state) | HTTP p50 | HTTP p95 | In-process p50 | Ratio |',
     '|---|---|---|---|---|',

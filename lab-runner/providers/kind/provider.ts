@@ -21,6 +21,9 @@ import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
 import { removeToolbox, startToolbox, toolboxRunArgv, toolboxShellArgv } from './toolbox.ts';
+
+/** What a notebook cell runs, for the benchmark's same-command baseline. */
+export { toolboxRunArgv };
 import { dataDirOf } from '@kubelab/kit/paths';
 
 const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
