@@ -30,7 +30,9 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `node lab-runner/server.ts`,
+    // Under a supervisor that can restart it (fixtures/supervisor.ts): the notebook spec restarts the lab-runner.
+    command: `node e2e/fixtures/supervisor.ts`,
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 30_000 },
     cwd: repoRoot,
     url: `${baseURL}/healthz`,
     timeout: 60_000,
