@@ -248,6 +248,7 @@ describe('lab sessions on real clusters', { timeout: 1_500_000 }, () => {
   });
 
   test('auto-check: a result at once, then, with no Check pressed, a pass as soon as the cluster has the answer', async () => {
+    await kubectlOn(clusterOf(a), 'delete pod web --ignore-not-found --wait'); // the reset's delete may still be finishing
     const results: boolean[] = [];
     const following = followAutoCheck(api, a, 'first-pod', { onCheck: (result) => results.push(result.passed) }, { signal: AbortSignal.timeout(180_000) });
     const deadline = Date.now() + 30_000;
