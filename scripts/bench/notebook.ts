@@ -29,6 +29,7 @@ const commandsPerTerminal = Number(process.env.BENCH_COMMANDS ?? 100);
 const keystrokes = Number(process.env.BENCH_KEYSTROKES ?? 400);
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const ms = (value: number) => `${value.toFixed(2)} ms`;
+const signed = (value: number) => `${value < 0 ? '−' : '+'}${ms(Math.abs(value))}`;
 
 /** A socket in this process: what a browser would receive, acknowledged at once as xterm.js does after rendering. */
 class LoopbackSocket implements TerminalSocket {
@@ -190,7 +191,7 @@ try {
     '| Measure | p50 | p95 | Baseline (same process) | Ratio |',
     '|---|---|---|---|---|',
     `| Journal write (end mark → row committed), 10 terminals typing at once | ${ms(median(tenWrites))} | ${ms(percentile(tenWrites, 95))} | 1 terminal: p50 ${ms(median(single.writes))}, p95 ${ms(percentile(single.writes, 95))} | ${(percentile(tenWrites, 95) / percentile(single.writes, 95)).toFixed(2)}× at p95 |`,
-    `| Keystroke echo, journal reading the stream | ${ms(median(withJournal))} | ${ms(percentile(withJournal, 95))} | without: p50 ${ms(median(without))}, p95 ${ms(percentile(without, 95))} | +${ms(percentile(withJournal, 95) - percentile(without, 95))} at p95 |`,
+    `| Keystroke echo, journal reading the stream | ${ms(median(withJournal))} | ${ms(percentile(withJournal, 95))} | without: p50 ${ms(median(without))}, p95 ${ms(percentile(without, 95))} | ${signed(percentile(withJournal, 95) - percentile(without, 95))} at p95 |`,
     `| Database size per 1,000 recorded commands | ${(perThousand / 1024).toFixed(0)} KiB | | ${recorded} commands in ${(bytes / 1024).toFixed(0)} KiB | |`,
   ];
   process.stdout.write(`\n${report.join('\n')}\n`);
