@@ -1,4 +1,5 @@
 import { Type, type FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { sessionAuth, sessionOf } from '../plugins/auth.ts';
 import { LIMITS } from '../plugins/edge.ts';
 import { errorResponses, ExerciseParams, querySecurity, SessionParams, TokenQuery } from '../schemas/api.ts';
@@ -26,6 +27,27 @@ function countStream(session: Session, response: { once(event: 'close', listener
   response.once('close', () => open.set(session, (open.get(session) ?? 1) - 1));
 }
 
+/**
+ * Takes over the reply as a Server-Sent Events stream of the session (counted against its limit): the edge's
+ * headers (security, rate limit) first, as a hijacked reply writes its own, then `send` writes one event.
+ */
+function openEventStream(session: Session, reply: FastifyReply): { response: FastifyReply['raw']; send: (event: string, data: unknown) => void } {
+  countStream(session, reply.raw);
+  reply.hijack();
+  const response = reply.raw;
+  response.writeHead(200, {
+    ...(reply.getHeaders() as Record<string, string | number | string[]>),
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store, no-transform',
+    connection: 'keep-alive',
+    'x-accel-buffering': 'no',
+  });
+  const send = (event: string, data: unknown): void => {
+    if (!response.writableEnded) response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  return { response, send };
+}
+
 const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/api/sessions/:id/events',
@@ -50,20 +72,7 @@ const eventRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const session = sessionOf(request);
-      countStream(session, reply.raw);
-      reply.hijack();
-      const response = reply.raw;
-      response.writeHead(200, {
-        // The edge's headers (security, rate limit): a hijacked reply writes its own.
-        ...(reply.getHeaders() as Record<string, string | number | string[]>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const send = (event: string, data: unknown): void => {
-        if (!response.writableEnded) response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
+      const { response, send } = openEventStream(session, reply);
 
       // Snapshot and subscribe with nothing awaited in between, so no event is missed or sent twice.
       for (const step of session.steps.snapshot()) send('step', step);
@@ -154,19 +163,7 @@ export const autoCheckRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const exercise = app.sessions.exercises.find(session, request.params.exercise);
       const env = session.requireEnvironment();
       const context = await env.checkContext();
-      countStream(session, reply.raw);
-      reply.hijack();
-      const response = reply.raw;
-      response.writeHead(200, {
-        ...(reply.getHeaders() as Record<string, string | number | string[]>),
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store, no-transform',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      const send = (event: string, data: unknown): void => {
-        if (!response.writableEnded) response.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-      };
+      const { response, send } = openEventStream(session, reply);
       let finished = false;
       let checking = false;
       let again = false;
