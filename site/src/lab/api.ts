@@ -5,7 +5,7 @@
 import { ApiError, LabApi } from '@kubelab/lab-runner/client';
 import { PROBLEMS, type Problem, type ProblemCode } from './messages.ts';
 
-export { ApiError, followSessionEvents } from '@kubelab/lab-runner/client';
+export { ApiError, followAutoCheck, followSessionEvents } from '@kubelab/lab-runner/client';
 export type { CheckResult, ConnectionState, Credentials, Criterion, ErrorDetail, Lifetime, Profile, SessionSummary, Step } from '@kubelab/lab-runner/client';
 
 export const api = new LabApi();
@@ -22,6 +22,11 @@ const SESSION_GONE_CODES: ReadonlySet<string> = new Set(['E_TOKEN_MISSING', 'E_T
  */
 export function isSessionGone(error: unknown): boolean {
   return error instanceof ApiError && SESSION_GONE_CODES.has(error.code);
+}
+
+/** The same question of an error the server sent in a stream (an auto-check's `failed` event): is the session gone. */
+export function isSessionGoneCode(code: string): boolean {
+  return SESSION_GONE_CODES.has(code);
 }
 
 /** A problem the site raises itself (no lab, still starting, cancelled), thrown like an ApiError. */

@@ -9,12 +9,16 @@
  *
  * The session ({id, token}) is kept in localStorage per lesson, so a reload reconnects to the same cluster; when
  * the server no longer knows it, it is forgotten.
+ *
+ * Auto-check (one exercise at a time per page) runs under the attempt too: a lab that stops being ready ends it.
  */
 import {
   api,
   ApiError,
+  followAutoCheck,
   followSessionEvents,
   isSessionGone,
+  isSessionGoneCode,
   LabError,
   problemOf,
   type CheckResult,
@@ -23,6 +27,7 @@ import {
   type Profile,
   type SessionSummary,
 } from './api.ts';
+import { AUTO_CHECK_HIDDEN_MS, type AutoCheckEnd } from './auto-check.ts';
 import { CLUSTER_GONE_CODES, expiredNotice, NOTICES, PROBLEMS, type Problem } from './messages.ts';
 import { initialSnapshot, reduce, type LabEvent, type LabSnapshot } from './reducer.ts';
 import { store, type StoredSession } from './store.ts';
@@ -31,6 +36,14 @@ import type * as TerminalModule from '../terminal/kubelab-terminal.ts';
 import type { KubelabTerminal, TerminalStatus } from '../terminal/kubelab-terminal.ts';
 
 export type { LabPhase, LabSnapshot } from './reducer.ts';
+export type { AutoCheckEnd } from './auto-check.ts';
+
+/** An auto-check the page runs: its exercise, how it ended (once it has), and the switch to turn it off. */
+export interface AutoCheckRun {
+  readonly exercise: string;
+  readonly ended: Promise<AutoCheckEnd>;
+  stop(): void;
+}
 
 let terminalModule: Promise<typeof TerminalModule> | undefined;
 /** The terminal code (xterm and its addons) loads only when a lab starts. */
@@ -58,6 +71,10 @@ export class LabController extends EventTarget {
   #session: StoredSession | undefined;
   #attempt: Attempt = { id: 0, signal: new AbortController().signal, abort() {} };
   #terminal: KubelabTerminal | undefined;
+  /** The auto-check running now (one per page): aborting its controller with an AutoCheckEnd says why it ended. */
+  #autoCheck: { exercise: string; controller: AbortController } | undefined;
+  #hiddenTimer: ReturnType<typeof setTimeout> | undefined;
+  #watchingVisibility = false;
 
   constructor(lesson: string, profile: Profile, nodeAccess = false) {
     super();
@@ -197,6 +214,104 @@ export class LabController extends EventTarget {
 
   async resetExercise(exercise: string): Promise<void> {
     await this.#whileReady((credentials, signal) => api.resetExercise(credentials, exercise, signal));
+  }
+
+  /**
+   * Auto-check: the exercise is checked at once and again each time the cluster changes (the server watches it),
+   * each result handed to `onCheck`, until it passes. One at a time per page: turning it on for an exercise turns
+   * it off for the one before. It also ends when the lab stops being ready, when the page stays hidden for
+   * AUTO_CHECK_HIDDEN_MS, and when the server ends it; `ended` says why. A gone cluster or session is noticed as
+   * Check notices it (the panel offers Recreate, or Start lab).
+   */
+  autoCheck(exercise: string, onCheck: (result: CheckResult) => void): AutoCheckRun {
+    this.#autoCheck?.controller.abort({ why: 'replaced', by: exercise } satisfies AutoCheckEnd);
+    const controller = new AbortController();
+    const current = { exercise, controller };
+    this.#autoCheck = current;
+    this.#watchVisibility();
+    const ended = this.#followAutoCheck(exercise, onCheck, controller.signal).finally(() => {
+      if (this.#autoCheck === current) this.#autoCheck = undefined;
+      this.#syncHiddenTimer();
+    });
+    this.#syncHiddenTimer();
+    return { exercise, ended, stop: () => controller.abort({ why: 'off' } satisfies AutoCheckEnd) };
+  }
+
+  async #followAutoCheck(exercise: string, onCheck: (result: CheckResult) => void, stop: AbortSignal): Promise<AutoCheckEnd> {
+    const credentials = this.credentials;
+    const { phase } = this.#snapshot;
+    if (!credentials || phase !== 'ready') {
+      return { why: 'failed', problem: phase === 'starting' || phase === 'provisioning' || phase === 'resuming' ? PROBLEMS.stillStarting : PROBLEMS.noLab };
+    }
+    const attempt = this.#attempt;
+    const signal = AbortSignal.any([stop, attempt.signal]);
+    let failure: Problem | undefined;
+    try {
+      const end = await followAutoCheck(
+        api,
+        credentials,
+        exercise,
+        {
+          onCheck: (result) => {
+            if (!signal.aborted) onCheck(result);
+          },
+          onFailed: (error) => (failure = error),
+        },
+        { signal },
+      );
+      if (end === 'passed') return { why: 'passed' };
+      if (end === 'failed' && failure && !signal.aborted) return { why: 'failed', problem: this.#noticeProblem(attempt, failure) };
+    } catch (error) {
+      // A refused stream (the cluster already gone, too many streams, the server down): as Check would say it.
+      if (!signal.aborted) return { why: 'failed', problem: this.#noticeProblem(attempt, problemOf(error)) };
+    }
+    if (stop.aborted) return stop.reason as AutoCheckEnd;
+    if (attempt.signal.aborted) return { why: 'lab-changed' };
+    // The server ended the stream: its time limit, a restart, or the lab itself ended. Ask which.
+    await this.#guard(attempt, async () => {
+      let summary: SessionSummary;
+      try {
+        summary = await api.session(credentials, attempt.signal);
+      } catch (error) {
+        if (isSessionGone(error)) throw error;
+        return; // not answering (restarting): the terminal says so, and auto-check is off either way
+      }
+      if (summary.state !== 'ready') await this.#apply(attempt, summary);
+    });
+    if (stop.aborted) return stop.reason as AutoCheckEnd;
+    return this.#attempt === attempt && this.ready ? { why: 'closed' } : { why: 'lab-changed' };
+  }
+
+  /** A problem an auto-check met: a gone cluster or session is acted on as #whileReady does. The problem, as the card shows it. */
+  #noticeProblem(attempt: Attempt, problem: Problem): Problem {
+    if (CLUSTER_GONE_CODES.has(problem.code)) this.#clusterGone(attempt, problem);
+    else if (isSessionGoneCode(problem.code)) this.#lose(attempt, problem.code === 'E_SESSION_EXPIRED' ? expiredNotice(problem) : NOTICES.sessionLost);
+    return problem;
+  }
+
+  /** Ends the running auto-check, saying why. */
+  #stopAutoCheck(end: AutoCheckEnd): void {
+    this.#autoCheck?.controller.abort(end);
+  }
+
+  /** A page hidden for AUTO_CHECK_HIDDEN_MS turns auto-check off; coming back before then keeps it on. */
+  #watchVisibility(): void {
+    if (this.#watchingVisibility) return;
+    this.#watchingVisibility = true;
+    document.addEventListener('visibilitychange', () => this.#syncHiddenTimer());
+  }
+
+  #syncHiddenTimer(): void {
+    const wanted = this.#autoCheck !== undefined && document.visibilityState === 'hidden';
+    if (wanted && this.#hiddenTimer === undefined) {
+      this.#hiddenTimer = setTimeout(() => {
+        this.#hiddenTimer = undefined;
+        this.#stopAutoCheck({ why: 'hidden' });
+      }, AUTO_CHECK_HIDDEN_MS);
+    } else if (!wanted && this.#hiddenTimer !== undefined) {
+      clearTimeout(this.#hiddenTimer);
+      this.#hiddenTimer = undefined;
+    }
   }
 
   // ---- the sequences ----
@@ -363,6 +478,8 @@ export class LabController extends EventTarget {
     const next = reduce(this.#snapshot, event);
     if (next === this.#snapshot) return;
     this.#snapshot = next;
+    // Auto-check needs a ready lab: whatever ended that (End lab, Recreate, a lost session) ends it too.
+    if (next.phase !== 'ready') this.#stopAutoCheck({ why: 'lab-changed' });
     this.dispatchEvent(new CustomEvent('change', { detail: next }));
   }
 

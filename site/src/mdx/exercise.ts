@@ -2,11 +2,16 @@
  * The exercise card's custom element, <kubelab-exercise> (markup and the parts it clones in Exercise.astro). Its
  * state line (not started, attempted, passed, passed with help) comes from the learner's notebook when the lab
  * server keeps one, and from this browser's record otherwise (lab/progress.ts).
+ *
+ * Auto-check (a switch on the card) shows each result the lab server sends as Check shows it, without moving focus,
+ * and only when something in it changed; it switches itself off, saying why, when the exercise passes or the lab
+ * cannot be checked any more (lab/auto-check.ts has the words, the controller runs the stream).
  */
-import { labController } from '../lab/controller.ts';
+import { labController, type AutoCheckEnd, type AutoCheckRun } from '../lab/controller.ts';
 import { LabError, problemOf, type CheckResult, type Criterion } from '../lab/api.ts';
+import { AUTO_CHECK_ON, autoCheckCountWords, autoCheckOffWords, resultSignature } from '../lab/auto-check.ts';
 import { exerciseFocus } from '../lab/exercise-focus.ts';
-import { forLearner, PROBLEMS } from '../lab/messages.ts';
+import { forLearner, PROBLEMS, type Problem } from '../lab/messages.ts';
 import { lessonNotebook } from '../lab/notebook.ts';
 import { exerciseStanding, type ProgressState } from '../lab/progress.ts';
 import { store, type ExerciseProgress } from '../lab/store.ts';
@@ -16,9 +21,29 @@ import { inlineMarkdown } from '../lib/inline-md.ts';
 
 const cards = () => [...document.querySelectorAll<KubelabExercise>('kubelab-exercise')];
 
+/** Where a result shown on the card came from, when not from the learner's own Check: said after its duration. */
+type Origin = 'auto-check';
+const ORIGIN_WORDS: Record<Origin, string> = { 'auto-check': 'by auto-check' };
+
+interface ShowResult {
+  /** A new result: it counts in this browser's progress (and a first pass scrolls to the next card). */
+  record: boolean;
+  /** Move focus to its summary (after the learner's Check, not when it arrives by itself). */
+  focus: boolean;
+  origin?: Origin | undefined;
+}
+
 class KubelabExercise extends HTMLElement {
+  /** The auto-check this card runs, while it runs. */
+  #autoRun: AutoCheckRun | undefined;
+  #autoChecks = 0;
+
   get exercise(): string {
     return this.dataset['exercise']!;
+  }
+  /** The exercise's title, as its heading shows it. */
+  get exerciseTitle(): string {
+    return this.querySelector('.kl-exercise__title > span:last-child')?.textContent?.trim() ?? this.exercise;
   }
   get lesson(): string {
     return this.dataset['lesson']!;
@@ -37,6 +62,8 @@ class KubelabExercise extends HTMLElement {
     this.#button('hint').addEventListener('click', () => this.#nextHint(true));
     this.#button('solution').addEventListener('click', () => void this.#toggleSolution());
     this.#button('reset').addEventListener('click', () => void this.#reset());
+    this.#autoSwitch.addEventListener('change', () => void this.#toggleAutoCheck());
+    this.#syncAutoSwitch();
 
     const shown = Math.min(this.progress.hintsShown ?? 0, Number(this.dataset['hints']));
     for (let i = 0; i < shown; i++) this.#nextHint(false);
@@ -56,7 +83,7 @@ class KubelabExercise extends HTMLElement {
       if (first === this && !this.progress.startedAt) this.#update((p) => ({ ...p, startedAt: Date.now() }));
       // Results the server remembers (from an earlier page load): show them if this card has none.
       const remembered = s.summary?.results?.[this.exercise];
-      if (remembered && !this.#result.querySelector('.kl-result')) this.#showResult(remembered, false);
+      if (remembered && !this.#result.querySelector('.kl-result')) this.#showResult(remembered, { record: false, focus: false });
     });
   }
 
@@ -74,7 +101,7 @@ class KubelabExercise extends HTMLElement {
     this.#start();
     await this.#busy(this.#button('check'), 'Checking your cluster…', async () => {
       if (!lab) throw new LabError(PROBLEMS.noLabOnPage);
-      this.#showResult(await lab.check(this.exercise), true);
+      this.#showResult(await lab.check(this.exercise), { record: true, focus: true });
       // The check is in the notebook now: the timeline and this card's state follow.
       void lessonNotebook()?.refresh();
     });
@@ -115,11 +142,16 @@ class KubelabExercise extends HTMLElement {
     else target.textContent = text;
   }
 
-  #showResult(outcome: CheckResult, fresh: boolean) {
+  #showResult(outcome: CheckResult, { record, focus, origin }: ShowResult) {
     const met = outcome.criteria.filter((c) => c.passed).length;
     const total = outcome.criteria.length;
     const result = this.#part('result');
     result.dataset['passed'] = String(outcome.passed);
+    result.dataset['signature'] = resultSignature(outcome);
+    if (origin) {
+      result.dataset['origin'] = origin;
+      this.#fill(result, '[data-origin]', `, ${ORIGIN_WORDS[origin]}`);
+    }
     this.#fill(
       result,
       '[data-summary]',
@@ -134,11 +166,11 @@ class KubelabExercise extends HTMLElement {
         const now = Date.now();
         return wasPassed ? { ...p, lastCheck: { passed: true, at: now } } : { ...p, passedAt: now, tookMs: p.startedAt ? now - p.startedAt : undefined, lastCheck: { passed: true, at: now } };
       });
-      if (fresh && !wasPassed) this.#onFirstPass();
-    } else if (fresh) {
+      if (record && !wasPassed) this.#onFirstPass();
+    } else if (record) {
       this.#update((p) => ({ ...p, lastCheck: { passed: false, at: Date.now() } }));
     }
-    if (fresh) result.querySelector<HTMLElement>('.kl-result__summary')?.focus();
+    if (focus) result.querySelector<HTMLElement>('.kl-result__summary')?.focus();
   }
 
   /** One criterion: ✓ or ✗, its text, and for ✗ what was expected, what was found and the hint. */
@@ -173,13 +205,82 @@ class KubelabExercise extends HTMLElement {
   }
 
   #showError(error: unknown) {
-    const problem = forLearner(problemOf(error));
+    this.#showProblem(problemOf(error), true);
+  }
+
+  #showProblem(problem: Problem, focus: boolean) {
+    problem = forLearner(problem);
     const alert = this.#part('error');
     this.#fill(alert, '[data-message]', sentence(problem.message));
     if (problem.hint) this.#fill(alert, '[data-error-hint]', sentence(problem.hint), true);
     else alert.querySelector('[data-error-hint]')!.remove();
     this.#result.replaceChildren(alert);
-    alert.querySelector<HTMLElement>('.kl-result__summary')?.focus();
+    if (focus) alert.querySelector<HTMLElement>('.kl-result__summary')?.focus();
+  }
+
+  // ---- auto-check ----
+
+  get #autoSwitch(): HTMLInputElement {
+    return this.querySelector<HTMLInputElement>('[data-action="auto-check"]')!;
+  }
+
+  /** The switch turned on or off by the learner. */
+  async #toggleAutoCheck() {
+    this.#syncAutoSwitch();
+    if (!this.#autoSwitch.checked) {
+      this.#autoRun?.stop();
+      return;
+    }
+    const lab = labController();
+    if (!lab) {
+      this.#autoCheckEnded({ why: 'failed', problem: PROBLEMS.noLabOnPage });
+      return;
+    }
+    this.#start();
+    this.#autoChecks = 0;
+    const run = lab.autoCheck(this.exercise, (result) => this.#onAutoCheck(result));
+    this.#autoRun = run;
+    this.#sayAuto('on', AUTO_CHECK_ON);
+    this.querySelector<HTMLElement>('[data-auto-count]')!.textContent = '';
+    const end = await run.ended;
+    if (this.#autoRun !== run) return; // turned off and on again meanwhile: the new run speaks for itself
+    this.#autoRun = undefined;
+    this.#autoCheckEnded(end);
+  }
+
+  /** A result of auto-check: shown (and announced) when it says something new; counted either way. */
+  #onAutoCheck(result: CheckResult) {
+    this.#autoChecks++;
+    this.querySelector<HTMLElement>('[data-auto-count]')!.textContent = autoCheckCountWords(this.#autoChecks, new Date());
+    const shown = this.#result.querySelector<HTMLElement>('.kl-result[data-signature]');
+    if (shown?.dataset['signature'] !== resultSignature(result)) this.#showResult(result, { record: true, focus: false, origin: 'auto-check' });
+    // Each check is in the notebook: the timeline and this card's state follow.
+    void lessonNotebook()?.refresh();
+  }
+
+  /** The switch goes off, with a word why (not when the learner turned it off: the switch says that itself). */
+  #autoCheckEnded(end: AutoCheckEnd) {
+    this.#autoSwitch.checked = false;
+    this.#syncAutoSwitch();
+    const phase = labController()?.snapshot.phase ?? 'idle';
+    if (end.why === 'off') this.#sayAuto('idle', '');
+    else this.#sayAuto('off', autoCheckOffWords(end, phase, (id) => cards().find((card) => card.exercise === id)?.exerciseTitle ?? id));
+    // The lab could not be checked: the card shows the problem and what to do, as Check would (no focus move).
+    if (end.why === 'failed') this.#showProblem(end.problem, false);
+  }
+
+  #sayAuto(state: 'idle' | 'on' | 'off', words: string) {
+    const line = this.querySelector<HTMLElement>('[data-auto-line]')!;
+    line.dataset['state'] = state;
+    line.querySelector<HTMLElement>('[data-auto-status]')!.textContent = words;
+    if (state === 'idle') line.querySelector<HTMLElement>('[data-auto-count]')!.textContent = '';
+  }
+
+  /** The switch's visible On/Off beside its position (colour is never the only sign). */
+  #syncAutoSwitch() {
+    const on = this.#autoSwitch.checked;
+    this.querySelector<HTMLElement>('[data-switch-state]')!.textContent = on ? 'On' : 'Off';
+    this.dataset['autoCheck'] = on ? 'on' : 'off';
   }
 
   #nextHint(fromClick: boolean) {
