@@ -2,7 +2,10 @@
 import { clusterProfiles } from '@kubelab/labs/profiles';
 import { labController, type LabPhase, type LabSnapshot } from '../lab/controller.ts';
 import type { Profile, Step } from '../lab/api.ts';
-import { errorTitle, lifetimeWords, SELF_PACED_ONLY } from '../lab/messages.ts';
+import { errorTitle, lifetimeWords, restoreChoiceWords, restoredWords, SELF_PACED_ONLY } from '../lab/messages.ts';
+import { lessonNotebook } from '../lab/notebook.ts';
+import { exerciseStanding } from '../lab/progress.ts';
+import { restoredExercises } from '../lab/reducer.ts';
 import { store } from '../lab/store.ts';
 import { confirmDialog } from '../lib/confirm.ts';
 import { formatDuration, sentence } from '../lib/format.ts';
@@ -51,6 +54,8 @@ class KubelabLab extends HTMLElement {
   #warnedFor: number | undefined;
   /** Why the last Extend was refused, shown in the lifetime line until the lab changes. */
   #extendProblem: string | undefined;
+  /** The learner set Recreate's restore choice while this failure shows: keep it, rather than the default. */
+  #restoreChosen = false;
 
   /** The terminal element; its methods exist once its module has loaded (when a lab starts), hence `?.()`. */
   get #terminal(): KubelabTerminal | null {
@@ -67,7 +72,16 @@ class KubelabLab extends HTMLElement {
     store.setLastLesson(lab.lesson);
 
     this.#on('[data-action="start"]', () => void lab.start());
-    this.#on('[data-action="recreate"]', () => void lab.recreate());
+    this.#on('[data-action="recreate"]', () => void lab.recreate({ restore: this.#restoreWanted() }));
+    this.#on('[data-action="dismiss-restored"]', () => {
+      part(this, '[data-restored]').hidden = true;
+      this.#terminal?.focusTerminal?.();
+    });
+    part(this, '[data-restore-choice]').addEventListener('change', () => (this.#restoreChosen = true));
+    // The notebook's progress may arrive after the failure shows: the restore choice's default follows it.
+    lessonNotebook()?.addEventListener('change', () => {
+      if (lab.snapshot.phase === 'failed') this.#renderRestoreChoice(lab.snapshot);
+    });
     this.#on('[data-action="retry"]', () => void lab.retry());
     this.#on('[data-action="end"]', async (button) => {
       const ok = await confirmDialog({
@@ -187,6 +201,7 @@ class KubelabLab extends HTMLElement {
       this.#readyAfter = undefined;
     }
     this.dataset['phase'] = s.phase;
+    if (s.phase !== 'failed') this.#restoreChosen = false;
     const focusInPanel = this.contains(document.activeElement) || document.activeElement === document.body;
 
     const view = s.phase === 'starting' ? 'provisioning' : s.phase;
@@ -197,6 +212,7 @@ class KubelabLab extends HTMLElement {
     if (s.phase === 'unavailable') this.#renderUnavailable();
     this.#renderLifetime(s);
     this.#renderChrome(s);
+    if (previous !== s.phase) this.#renderRestored(s, previous);
     if (previous !== s.phase) {
       this.#announce(s);
       if (focusInPanel) this.#moveFocus(s.phase, previous);
@@ -249,12 +265,15 @@ class KubelabLab extends HTMLElement {
   }
 
   #renderProvisioning(s: LabSnapshot) {
+    const restoring = s.restoring.length;
     part(this, '[data-lead]').textContent =
       s.phase === 'starting'
         ? 'Asking the lab server for a cluster…'
         : s.steps.length === 0
           ? 'The lab server accepted; waiting for the first step…'
-          : 'Your cluster is being made. Each step is ticked when it is done.';
+          : restoring
+            ? `Your new cluster is being made, then ${restoring === 1 ? 'the exercise you passed is' : `the ${restoring} exercises you passed are`} restored. Each step is ticked when it is done.`
+            : 'Your cluster is being made. Each step is ticked when it is done.';
     this.#renderSteps(part<HTMLOListElement>(this, '[data-steps]'), s.steps);
     this.#tick(s);
     const underway = s.phase === 'starting' || s.phase === 'provisioning';
@@ -279,8 +298,56 @@ class KubelabLab extends HTMLElement {
     part(this, '[data-error-code]').textContent = `Error code: ${error.code}`;
     part(this, '[data-action="recreate"]').hidden = !s.canRecreate;
     part(this, '[data-action="retry"]').hidden = s.canRecreate;
+    this.#renderRestoreChoice(s);
     part(this, '[data-failed-steps]').hidden = s.steps.length === 0;
     this.#renderSteps(part<HTMLOListElement>(this, '[data-steps-failed]'), s.steps);
+  }
+
+  /** The lesson's exercises (id and title), from the panel's markup. */
+  get #exercises(): { id: string; title: string }[] {
+    try {
+      return JSON.parse(this.dataset['exercises'] ?? '[]') as { id: string; title: string }[];
+    } catch {
+      return [];
+    }
+  }
+
+  /** The titles of the lesson's exercises the learner has passed: the notebook's progress, or this browser's. */
+  #passedTitles(): string[] {
+    const server = lessonNotebook()?.progress;
+    const local = store.progress(labController()?.lesson ?? '');
+    return this.#exercises
+      .filter((exercise) => exerciseStanding(server?.exercises.find((e) => e.exercise === exercise.id), local[exercise.id]).passed)
+      .map((exercise) => exercise.title);
+  }
+
+  /** Recreate's restore choice: beside Recreate only, checked by default when there is something to restore. */
+  #renderRestoreChoice(s: LabSnapshot) {
+    const shown = s.phase === 'failed' && s.canRecreate;
+    const passed = shown ? this.#passedTitles() : [];
+    part(this, '[data-restore]').hidden = !shown;
+    const detail = part(this, '[data-restore-detail]');
+    detail.hidden = !shown;
+    detail.textContent = shown ? restoreChoiceWords(passed) : '';
+    if (shown && !this.#restoreChosen) part<HTMLInputElement>(this, '[data-restore-choice]').checked = passed.length > 0;
+  }
+
+  #restoreWanted(): boolean {
+    return !part(this, '[data-restore]').hidden && part<HTMLInputElement>(this, '[data-restore-choice]').checked;
+  }
+
+  /**
+   * After a Recreate with restore (watched on this page, not found on a reload): a line above the terminal, and the
+   * announcement, say which exercises pass again. It stays until dismissed or the lab changes.
+   */
+  #renderRestored(s: LabSnapshot, previous: LabPhase | undefined) {
+    const line = part(this, '[data-restored]');
+    const restored = s.phase === 'ready' && (previous === 'provisioning' || previous === 'starting') ? restoredExercises(s.steps) : [];
+    line.hidden = restored.length === 0;
+    if (!restored.length) return;
+    const titles = new Map(this.#exercises.map((exercise) => [exercise.id, exercise.title]));
+    const words = restoredWords(restored.map((id) => ({ title: titles.get(id) ?? id, passed: s.summary?.results?.[id]?.passed === true })));
+    part(this, '[data-restored-text]').textContent = words;
   }
 
   /** The bar's environment badge and the footer: status line and End lab. */
@@ -310,13 +377,19 @@ class KubelabLab extends HTMLElement {
       s.phase === 'starting'
         ? 'Starting your lab.'
         : s.phase === 'ready'
-          ? `Lab ready: ${this.#size(s)}. The terminal is open.`
+          ? `Lab ready: ${this.#size(s)}. The terminal is open.${this.#restoredSaid()}`
           : s.phase === 'failed'
             ? s.error
               ? `Your lab needs attention: ${sentence(s.error.message)}`
               : 'Your lab needs attention.'
             : undefined;
     if (text) part(this, '[data-announce]').textContent = text;
+  }
+
+  /** The restore line's words for the ready announcement, when it shows. */
+  #restoredSaid(): string {
+    const line = part(this, '[data-restored]');
+    return line.hidden ? '' : ` ${part(this, '[data-restored-text]').textContent ?? ''}`;
   }
 
   /** Focus follows the learner's action, never steals it from the lesson. */

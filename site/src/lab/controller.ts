@@ -119,9 +119,12 @@ export class LabController extends EventTarget {
     return this.#launch('start');
   }
 
-  /** Recreate: a new cluster for the same session (after the old one is gone or failed). */
-  recreate(): Promise<void> {
-    return this.#launch(this.#session ? 'recreate' : 'start');
+  /**
+   * Recreate: a new cluster for the same session (after the old one is gone or failed). `restore` replays the
+   * exercises the learner passed in this lesson on it and checks them again, a provisioning step each.
+   */
+  recreate(options: { restore?: boolean } = {}): Promise<void> {
+    return this.#session ? this.#launch('recreate', options.restore === true) : this.#launch('start');
   }
 
   /** Try again after a failure: recreate when there is a session, else start afresh. */
@@ -317,14 +320,15 @@ export class LabController extends EventTarget {
   // ---- the sequences ----
 
   /** Start lab and Recreate: ask for a session (or a new cluster for this one), then follow it until ready. */
-  async #launch(how: 'start' | 'recreate'): Promise<void> {
+  async #launch(how: 'start' | 'recreate', restore = false): Promise<void> {
     void loadTerminal(); // fetch the terminal code while the cluster is made
     this.#terminal?.disconnect();
     const attempt = this.#open();
     this.#dispatch({ type: 'started', attempt: attempt.id, at: Date.now() });
     let session: StoredSession;
+    let restoring: readonly string[];
     try {
-      session = await this.#request(how, attempt.signal);
+      ({ session, restoring } = await this.#request(how, restore, attempt.signal));
     } catch (error) {
       if (attempt.signal.aborted) return;
       if (how === 'recreate' && isSessionGone(error)) {
@@ -337,17 +341,18 @@ export class LabController extends EventTarget {
     }
     this.#session = session;
     store.setSession(this.lesson, session);
-    this.#dispatch({ type: 'created', attempt: attempt.id });
+    this.#dispatch({ type: 'created', attempt: attempt.id, restoring });
     await this.#guard(attempt, () => this.#follow(attempt));
   }
 
-  async #request(how: 'start' | 'recreate', signal: AbortSignal): Promise<StoredSession> {
+  /** The session to follow, and the exercises a Recreate with restore replays (the server's list). */
+  async #request(how: 'start' | 'recreate', restore: boolean, signal: AbortSignal): Promise<{ session: StoredSession; restoring: readonly string[] }> {
     if (how === 'recreate' && this.#session) {
-      await api.recreate(this.#session, {}, signal);
-      return { ...this.#session, createdAt: Date.now() };
+      const { restoring } = await api.recreate(this.#session, restore ? { restore: true } : {}, signal);
+      return { session: { ...this.#session, createdAt: Date.now() }, restoring };
     }
     const created = await api.createSession(this.lesson, signal);
-    return { id: created.id, token: created.token, lesson: this.lesson, profile: this.profile, createdAt: Date.now() };
+    return { session: { id: created.id, token: created.token, lesson: this.lesson, profile: this.profile, createdAt: Date.now() }, restoring: [] };
   }
 
   /** Acts on where the session stands (after a reload, a dropped stream, or a terminal that lost its session). */

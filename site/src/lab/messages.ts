@@ -148,3 +148,33 @@ export const NOTICES = {
   /** The server stopped knowing the session while the page was open. */
   sessionLost: 'Your lab session has ended (it expired or the server restarted). Start a new lab to carry on.',
 };
+
+/** "“A”", "“A” and “B”", "“A”, “B” and “C”": exercise titles in a sentence. */
+function titles(names: readonly string[]): string {
+  const quoted = names.map((name) => `“${name}”`);
+  return quoted.length <= 1 ? (quoted[0] ?? '') : `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1)!}`;
+}
+
+/** Recreate's restore option, under it: what it will do, for the exercises of the lesson the learner has passed. */
+export function restoreChoiceWords(passed: readonly string[]): string {
+  if (passed.length === 0) return 'You have not passed an exercise of this lesson yet: there is nothing to restore.';
+  return passed.length === 1
+    ? `Replays the solution of ${titles(passed)} on the new cluster and checks it again.`
+    : `Replays the solutions of ${titles(passed)} on the new cluster and checks them again.`;
+}
+
+/** What the lab panel says once a lab recreated with restore is ready: which exercises pass again, and which do not. */
+export function restoredWords(restored: readonly { title: string; passed: boolean }[]): string {
+  const again = restored.filter((exercise) => exercise.passed).map((exercise) => exercise.title);
+  const not = restored.filter((exercise) => !exercise.passed).map((exercise) => exercise.title);
+  const words: string[] = [];
+  if (again.length) words.push(`Restored ${titles(again)}: ${again.length === 1 ? 'it passes' : 'they pass'} again.`);
+  if (not.length) {
+    words.push(
+      not.length === 1
+        ? `${titles(not)} was replayed but does not pass yet: do it again by hand.`
+        : `${titles(not)} were replayed but do not pass yet: do them again by hand.`,
+    );
+  }
+  return words.join(' ');
+}

@@ -56,6 +56,11 @@ export interface LabSnapshot {
   notice: string | undefined;
   /** The lab's time limit, when the server sets one. */
   lifetime: LabLifetime | undefined;
+  /**
+   * Recreate with restore: the exercises the server said it replays and checks again (a `restore-<id>` step each),
+   * as its answer to Recreate listed them. Empty otherwise (a reload learns them from the steps alone).
+   */
+  restoring: readonly string[];
 }
 
 export type LabEvent =
@@ -63,8 +68,8 @@ export type LabEvent =
   | { type: 'resuming'; attempt: number; startedAt: number }
   /** Start lab or Recreate: a session (or a new cluster for it) is being asked for. Opens an attempt. */
   | { type: 'started'; attempt: number; at: number }
-  /** The server accepted: the cluster is being made. */
-  | { type: 'created'; attempt: number }
+  /** The server accepted: the cluster is being made (and, for Recreate with restore, these exercises restored). */
+  | { type: 'created'; attempt: number; restoring?: readonly string[] }
   /** Where the session stands, from GET /api/sessions/:id (after a reload, or when the event stream dropped). `at`: when it arrived. */
   | { type: 'summary'; attempt: number; summary: SessionSummary; at?: number }
   | { type: 'step'; attempt: number; step: Step }
@@ -94,6 +99,7 @@ export const initialSnapshot: LabSnapshot = {
   terminal: undefined,
   notice: undefined,
   lifetime: undefined,
+  restoring: [],
 };
 
 const OPENS_ATTEMPT: ReadonlySet<LabEvent['type']> = new Set(['resuming', 'started', 'ended']);
@@ -119,9 +125,10 @@ export function reduce(s: LabSnapshot, event: LabEvent): LabSnapshot {
         summary: undefined,
         terminal: undefined,
         lifetime: undefined,
+        restoring: [],
       };
     case 'created':
-      return s.phase === 'starting' ? { ...s, phase: 'provisioning', canRecreate: true } : s;
+      return s.phase === 'starting' ? { ...s, phase: 'provisioning', canRecreate: true, restoring: event.restoring ?? [] } : s;
     case 'summary':
       return s.phase === 'idle' || s.phase === 'unavailable' ? s : fromSummary({ ...s, lifetime: labLifetime(event.summary.lifetime, event.at) ?? s.lifetime }, event.summary);
     case 'step':
@@ -200,4 +207,12 @@ function labLifetime(lifetime: Lifetime | undefined, at: number | undefined): La
 function upsert(steps: readonly Step[], step: Step): Step[] {
   const index = steps.findIndex((candidate) => candidate.id === step.id);
   return index === -1 ? [...steps, step] : steps.with(index, step);
+}
+
+/** The prefix of a Recreate-with-restore step's id: `restore-<exercise id>`, one step per exercise replayed. */
+const RESTORE_STEP = 'restore-';
+
+/** The exercises a lab's provisioning restores (or restored), in their steps' order: its `restore-<id>` steps. */
+export function restoredExercises(steps: readonly Step[]): string[] {
+  return steps.filter((step) => step.id.startsWith(RESTORE_STEP)).map((step) => step.id.slice(RESTORE_STEP.length));
 }

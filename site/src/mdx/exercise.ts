@@ -12,6 +12,7 @@ import { LabError, problemOf, type CheckResult, type Criterion } from '../lab/ap
 import { AUTO_CHECK_ON, autoCheckCountWords, autoCheckOffWords, resultSignature } from '../lab/auto-check.ts';
 import { exerciseFocus } from '../lab/exercise-focus.ts';
 import { forLearner, PROBLEMS, type Problem } from '../lab/messages.ts';
+import { restoredExercises, type LabPhase } from '../lab/reducer.ts';
 import { lessonNotebook } from '../lab/notebook.ts';
 import { exerciseStanding, type ProgressState } from '../lab/progress.ts';
 import { store, type ExerciseProgress } from '../lab/store.ts';
@@ -22,8 +23,8 @@ import { inlineMarkdown } from '../lib/inline-md.ts';
 const cards = () => [...document.querySelectorAll<KubelabExercise>('kubelab-exercise')];
 
 /** Where a result shown on the card came from, when not from the learner's own Check: said after its duration. */
-type Origin = 'auto-check';
-const ORIGIN_WORDS: Record<Origin, string> = { 'auto-check': 'by auto-check' };
+type Origin = 'auto-check' | 'restored';
+const ORIGIN_WORDS: Record<Origin, string> = { 'auto-check': 'by auto-check', restored: 'restored on the new cluster by replaying its solution' };
 
 interface ShowResult {
   /** A new result: it counts in this browser's progress (and a first pass scrolls to the next card). */
@@ -75,14 +76,27 @@ class KubelabExercise extends HTMLElement {
     void notebook?.ensureLoaded();
 
     const lab = labController();
+    let previous: LabPhase | undefined = lab?.snapshot.phase;
     lab?.addEventListener('change', () => {
       const s = lab.snapshot;
+      const was = previous;
+      previous = s.phase;
       if (s.phase !== 'ready') return;
       // The first exercise not yet passed starts its clock when the lab is ready.
       const first = cards().find((card) => !card.progress.passedAt);
       if (first === this && !this.progress.startedAt) this.#update((p) => ({ ...p, startedAt: Date.now() }));
-      // Results the server remembers (from an earlier page load): show them if this card has none.
       const remembered = s.summary?.results?.[this.exercise];
+      if (was !== 'ready') {
+        // A lab that has just become ready: the card's result from a Recreate with restore, which replayed this
+        // exercise and checked it again; an error the card showed (the cluster gone, no lab yet) is stale now.
+        const restored = (was === 'provisioning' || was === 'starting') && restoredExercises(s.steps).includes(this.exercise);
+        if (restored && remembered) {
+          this.#showResult(remembered, { record: false, focus: false, origin: 'restored' });
+          return;
+        }
+        if (this.#result.querySelector('.kl-result--error')) this.#result.replaceChildren();
+      }
+      // Results the server remembers (from an earlier page load): show them if this card has none.
       if (remembered && !this.#result.querySelector('.kl-result')) this.#showResult(remembered, { record: false, focus: false });
     });
   }
