@@ -120,14 +120,23 @@ export class CodeBlock {
 export class ExerciseCard {
   readonly root: Locator;
   readonly check: Locator;
+  /** The Auto-check switch (a checkbox with role=switch). */
+  readonly autoCheck: Locator;
+  /** The line under the buttons: whether auto-check is on, how often it checked, and why it went off. */
+  readonly autoCheckLine: Locator;
   readonly result: Locator;
   readonly criteria: Locator;
+  /** The card's state line: not started, attempted, passed, passed with help. */
+  readonly state: Locator;
 
   constructor(root: Locator) {
     this.root = root;
     this.check = root.getByRole('button', { name: 'Check' });
+    this.autoCheck = root.getByRole('switch', { name: 'Auto-check', exact: true });
+    this.autoCheckLine = root.locator('[data-auto-line]');
     this.result = root.locator('.kl-result__summary');
     this.criteria = root.getByRole('list', { name: 'Criteria' }).getByRole('listitem');
+    this.state = root.locator('[data-state-line]');
   }
 
   criterion(text: string | RegExp): Locator {

@@ -1,13 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import type { Locator } from '@playwright/test';
+import { clusterOfSession, deleteClusterOfSession } from '../fixtures/clusters.ts';
+import { restartLabRunner } from '../fixtures/lab-runner-restart.ts';
 import { expect, test } from '../fixtures/test.ts';
 import type { LessonPage } from '../pages/lesson-page.ts';
 
 // The lab notebook on the Pods lesson, one learner's loop in order: a cell run under its block, three commands in
 // the terminal, a failing then a passing check, a note; after a reload the Notebook tab shows all of it in that
-// order, and its Markdown export holds it. The steps build on each other, so the tests share the `learner` (one
-// tab, one lab) and stop at the first failure. The notebook is per learner, not per lab, and other specs use the
-// Pods lesson too: everything this spec looks for carries a marker of this run.
+// order, and its Markdown export holds it. Then what the notebook is for when things go wrong: the lab-runner
+// restarts (the terminal comes back, and a reload shows the same timeline); the cluster is deleted behind the lab's
+// back (Check says it is gone, and Recreate with restore replays the passed exercise, which passes again); and
+// auto-check passes an exercise with no Check pressed. The steps build on each other, so the tests share the
+// `learner` (one tab, one lab) and stop at the first failure. The notebook is per learner, not per lab, and other
+// specs use the Pods lesson too: everything this spec looks for carries a marker of this run.
 test.describe.configure({ mode: 'serial' });
 
 const run = `nb${Date.now().toString(36)}`;
@@ -22,6 +27,10 @@ async function shot(learner: LessonPage, name: string): Promise<void> {
 
 function notebookTab(learner: LessonPage): Locator {
   return learner.labPanel.getByRole('tab', { name: 'Notebook' });
+}
+
+function terminalTab(learner: LessonPage): Locator {
+  return learner.labPanel.getByRole('tab', { name: 'Terminal' });
 }
 
 /** The timeline's own items (not the criteria lists inside them). */
@@ -145,4 +154,114 @@ test('Export downloads the Markdown of the lesson, with the commands, the checks
   expect(markdown).toMatch(/^- ✓ /m);
   expect(markdown).toContain(note);
   expect(markdown.indexOf(`$ ${commands[0]}`), 'the commands before the note').toBeLessThan(markdown.indexOf(note));
+});
+
+test('after a restart of the lab-runner the terminal reconnects, and a reload shows the same timeline', async ({ learner }) => {
+  await terminalTab(learner).click();
+  const terminal = learner.labPanel.locator('kubelab-terminal');
+  await expect(terminal).toHaveAttribute('data-state', 'connected');
+  // Every state the terminal goes through from now on, to see it lose the server and find it again.
+  await terminal.evaluate((element) => {
+    // Page code: this package is typed for Node, not the DOM.
+    type Observer = new (callback: () => void) => { observe(target: unknown, options: { attributeFilter: string[] }): void };
+    const { MutationObserver } = globalThis as unknown as { MutationObserver: Observer };
+    const seen: string[] = [];
+    (element as unknown as { seenStates: string[] }).seenStates = seen;
+    new MutationObserver(() => seen.push(element.getAttribute('data-state') ?? '')).observe(element, { attributeFilter: ['data-state'] });
+  });
+  const seenStates = () => terminal.evaluate((element) => (element as unknown as { seenStates: string[] }).seenStates.join(' '));
+  await restartLabRunner();
+  // The page was not reloaded: its terminal says it is reconnecting, then finds the new lab-runner by itself.
+  await expect.poll(seenStates, { timeout: 60_000 }).toMatch(/reconnecting.* connected$/);
+  await learner.typeCommand(`echo ${run}-after-restart`);
+  await learner.waitForTerminalText(new RegExp(`\\n${run}-after-restart`));
+
+  await learner.page.reload();
+  await expect(learner.labPanel.locator('kubelab-lab')).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
+  await expect(terminal).toHaveAttribute('data-state', 'connected');
+  await notebookTab(learner).click();
+  const items = timelineItems(learner);
+  for (const command of [...commands, `echo ${run}-after-restart`]) {
+    await expect(items.filter({ hasText: command }).and(learner.page.locator('[data-kind="command"]')), command).toHaveCount(1);
+  }
+  const checks = items.and(learner.page.locator('[data-kind="check"][data-exercise="first-pod"]'));
+  await expect(checks.filter({ hasText: 'Not yet' }).first()).toBeVisible();
+  await expect(checks.filter({ hasText: 'Passed' }).last()).toBeVisible();
+  await expect(learner.labPanel.locator('textarea').last()).toHaveValue(note);
+  await shot(learner, '05-after-lab-runner-restart');
+});
+
+test('a cluster deleted behind the lab’s back: Check says it is gone, and Recreate with restore brings the passed exercise back', async ({ learner }) => {
+  test.setTimeout(10 * 60_000);
+  await terminalTab(learner).click();
+  const session = await learner.session();
+  expect(session, 'the page keeps its session').toBeDefined();
+  const deleted = await deleteClusterOfSession(session!.id);
+
+  const card = learner.exercise('first-pod');
+  await card.root.scrollIntoViewIfNeeded();
+  await card.check.click();
+  const gone = card.root.locator('.kl-result--error');
+  await expect(gone).toContainText('Press Recreate in the lab panel');
+  await expect(learner.labPanel.getByRole('heading', { name: 'Your cluster is gone' })).toBeVisible();
+  await expect(learner.labPanel).toContainText('Error code: E_CLUSTER_GONE');
+
+  // The learner passed first-pod earlier: restoring it is the default, and the panel says what it will do.
+  const restore = learner.labPanel.getByRole('checkbox', { name: 'Restore my passed exercises' });
+  await expect(restore).toBeChecked();
+  await expect(learner.labPanel.locator('[data-restore-detail]')).toContainText('Replays the solution of “Run your first pod” on the new cluster');
+  await shot(learner, '06-cluster-gone');
+
+  await learner.labPanel.getByRole('button', { name: 'Recreate', exact: true }).click();
+  const step = learner.labPanel.locator('[data-steps] li[data-step="restore-first-pod"]');
+  await expect(step, 'the restore step, while it runs').toBeVisible({ timeout: 5 * 60_000 });
+  await expect(step).toContainText('Restoring “Run your first pod”');
+  await step.scrollIntoViewIfNeeded();
+  await shot(learner, '07-restore-step');
+  await expect(learner.labPanel.locator('kubelab-lab')).toHaveAttribute('data-phase', 'ready', { timeout: 3 * 60_000 });
+  await expect(step).toHaveAttribute('data-state', 'done');
+  await expect(step).toContainText('replayed, and it passes again');
+  await expect(learner.labPanel.locator('[data-restored]')).toContainText('Restored “Run your first pod”: it passes again.');
+
+  // The card: the error is gone, and the restored check's result shows, passing.
+  await expect(gone).toHaveCount(0);
+  await expect(card.result).toContainText('✓ Passed');
+  await expect(card.result).toContainText('restored on the new cluster');
+  await expect(card.state).toContainText('Passed');
+  await learner.waitForPrompt();
+  expect(clusterOfSession(session!.id), 'the session has a new cluster').not.toBe(deleted);
+  await card.root.scrollIntoViewIfNeeded();
+  await shot(learner, '08-restored');
+});
+
+test('auto-check passes an exercise as the learner works in the terminal, with no Check pressed, and switches itself off', async ({ learner }) => {
+  const card = learner.exercise('run-to-completion');
+  await card.root.scrollIntoViewIfNeeded();
+  await expect(card.autoCheck).not.toBeChecked();
+  // Keyboard first: the switch is reached and turned on like any checkbox.
+  await card.autoCheck.focus();
+  await learner.page.keyboard.press('Space');
+  await expect(card.autoCheck).toBeChecked();
+  await expect(card.autoCheckLine).toContainText('Auto-check is on');
+  // It checks at once: nothing done yet, so not yet, and focus stays on the switch.
+  await expect(card.result).toContainText('✗ Not yet', { timeout: 30_000 });
+  await expect(card.result).toContainText('by auto-check');
+  await expect(card.autoCheckLine).toContainText(/Checked (once|\d+ times), (last )?at \d\d:\d\d:\d\d/);
+  await expect(card.autoCheck).toBeFocused();
+  await shot(learner, '09-auto-check-on');
+
+  await learner.typeCommand('kubectl run once --restart=Never --image=kubelab/toolbox:1.0 -- echo "hello from kubelab"');
+  await expect(card.result).toContainText('✓ Passed', { timeout: 3 * 60_000 });
+  await expect(card.result).toContainText('by auto-check');
+  await expect(card.autoCheck).not.toBeChecked();
+  await expect(card.autoCheckLine).toContainText('Auto-check is off: the exercise passed.');
+  await expect(card.state).toContainText('Passed');
+  await card.root.scrollIntoViewIfNeeded();
+  await shot(learner, '10-auto-check-passed');
+
+  // The notebook has the checks auto-check ran, the last one passing.
+  await notebookTab(learner).click();
+  const checks = timelineItems(learner).and(learner.page.locator('[data-kind="check"][data-exercise="run-to-completion"]'));
+  await expect(checks.last()).toHaveAttribute('data-outcome', 'ok');
+  await terminalTab(learner).click();
 });
