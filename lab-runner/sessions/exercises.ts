@@ -50,13 +50,21 @@ export class Exercises {
    * Runs the exercise's check against the session's cluster and records the result in the check history. One
    * check or reset per session at a time (E_SESSION_BUSY).
    */
-  async check(session: Session, exerciseId: string): Promise<CheckResult> {
+  /**
+   * `journal: 'if-changed'` (auto-check) records the result in the learner's journal only when it differs from the
+   * last one recorded that way: a cluster that keeps changing for other reasons does not fill the timeline with
+   * the same failing result.
+   */
+  async check(session: Session, exerciseId: string, options: { journal?: 'always' | 'if-changed' } = {}): Promise<CheckResult> {
     const exercise = this.find(session, exerciseId);
     session.requireEnvironment();
-    return session.exclusive('check', () => this.#check(session, exercise));
+    return session.exclusive('check', () => this.#check(session, exercise, options.journal ?? 'always'));
   }
 
-  async #check(session: Session, exercise: Exercise): Promise<CheckResult> {
+  /** The last auto-check result journaled per session and exercise, as a comparable string. */
+  readonly #lastAutoResult = new WeakMap<Session, Map<string, string>>();
+
+  async #check(session: Session, exercise: Exercise, journal: 'always' | 'if-changed'): Promise<CheckResult> {
     const env = session.requireEnvironment();
     let context;
     try {
@@ -73,6 +81,11 @@ export class Exercises {
     session.requireEnvironment(env);
     this.#store.addCheck(session.id, result);
     // The learner's progress and journal: awaited, so a check the learner saw pass is one their progress keeps.
+    const outcome = JSON.stringify([result.passed, result.criteria.map((c) => [c.id, c.passed, c.actual ?? null])]);
+    const lastAuto = this.#lastAutoResult.get(session) ?? new Map<string, string>();
+    this.#lastAutoResult.set(session, lastAuto);
+    if (journal === 'if-changed' && lastAuto.get(exercise.id) === outcome) return result;
+    lastAuto.set(exercise.id, outcome);
     await this.#notebook?.addCheck(session.learner, session.lessonSlug, session.id, {
       exercise: result.exercise,
       passed: result.passed,

@@ -134,11 +134,19 @@ describe('the notebook of one learner on a personal machine', () => {
   });
 
   test('auto-check: a result at once; the stream ends after the first pass; an unknown exercise is refused before any stream', async () => {
+    const checksInJournal = async () => (await api.notebook('probe')).entries.filter((e) => e.kind === 'check').length;
+    const journaled = await checksInJournal();
     const results: boolean[] = [];
     const failing = followAutoCheck(api, lab, 'probe', { onCheck: (result) => results.push(result.passed) });
     await server.gate.reached();
     server.gate.answer(false);
     await until(() => results.length === 1, 'the first result');
+    const again = followAutoCheck(api, lab, 'probe', { onCheck: (result) => results.push(result.passed) });
+    await server.gate.reached();
+    server.gate.answer(false);
+    await until(() => results.length === 2, 'the same result again');
+    assert.equal(await checksInJournal(), journaled + 1, 'the same failing result is journaled once, not at every change of the cluster');
+    void again;
     const stop = new AbortController();
     stop.abort();
     assert.equal(await followAutoCheck(api, lab, 'probe', {}, { signal: stop.signal }), 'closed', 'aborting turns it off');
@@ -147,7 +155,7 @@ describe('the notebook of one learner on a personal machine', () => {
     await server.gate.reached();
     server.gate.answer(true);
     assert.equal(await passing, 'passed');
-    assert.deepEqual(results, [false, true]);
+    assert.deepEqual(results, [false, false, true]);
     await refused(followAutoCheck(api, lab, 'nope', {}), 404, 'E_UNKNOWN_EXERCISE');
     void failing;
   });
