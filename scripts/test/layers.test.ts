@@ -27,9 +27,9 @@ const allowed: Record<Package, readonly string[]> = {
   checkers: ['@kubelab/kit'],
   labs: ['@kubelab/kit', '@kubelab/checkers'],
   'lab-runner': ['@kubelab/kit', '@kubelab/checkers', '@kubelab/labs'],
-  // The browser gets the wire contract and the client, never the server's internals; the build and the dev
-  // server (astro.config.ts) may use the kit.
-  site: ['@kubelab/kit', '@kubelab/checkers', '@kubelab/labs', '@kubelab/lab-runner/client', '@kubelab/lab-runner/api', '@kubelab/lab-runner/protocol'],
+  // The browser gets the wire contract, the client and the renderer of the output it carries (ansi), never the
+  // server's internals; the build and the dev server (astro.config.ts) may use the kit.
+  site: ['@kubelab/kit', '@kubelab/checkers', '@kubelab/labs', '@kubelab/lab-runner/client', '@kubelab/lab-runner/api', '@kubelab/lab-runner/protocol', '@kubelab/lab-runner/ansi'],
   e2e: ['@kubelab/kit', '@kubelab/labs', '@kubelab/lab-runner'],
   root: ['@kubelab/kit', '@kubelab/checkers', '@kubelab/labs', '@kubelab/lab-runner'],
 };
