@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Locator } from '@playwright/test';
 import { clusterOfSession, deleteClusterOfSession } from '../fixtures/clusters.ts';
 import { restartLabRunner } from '../fixtures/lab-runner-restart.ts';
-import { expect, test } from '../fixtures/test.ts';
+import { expect, testWithOwnLearner as test } from '../fixtures/test.ts';
 import type { LessonPage } from '../pages/lesson-page.ts';
 
 // The lab notebook on the Pods lesson, one learner's loop in order: a cell run under its block, three commands in
@@ -12,7 +12,8 @@ import type { LessonPage } from '../pages/lesson-page.ts';
 // back (Check says it is gone, and Recreate with restore replays the passed exercise, which passes again); and
 // auto-check passes an exercise with no Check pressed. The steps build on each other, so the tests share the
 // `learner` (one tab, one lab) and stop at the first failure. The notebook is per learner, not per lab, and other
-// specs use the Pods lesson too: everything this spec looks for carries a marker of this run.
+// specs use the Pods lesson too: everything this spec looks for carries a marker of this run. Its learner is its own
+// (a worker of its own), so the Pods lab it leaves running is not the next spec's.
 test.describe.configure({ mode: 'serial' });
 
 const run = `nb${Date.now().toString(36)}`;
