@@ -3,7 +3,7 @@ import type { Cluster } from '../providers/provider.ts';
 import { KubelabError } from '@kubelab/kit/errors';
 import type { ErrorDetail, Lifetime, SessionNode, SessionState, SessionSummary, Step } from '../schemas/api.ts';
 import type { SessionRow, Store } from '../store/store.ts';
-import type { NotebookRepository } from '../store/notebook.ts';
+import { commandFromShell, type NotebookRepository } from '../store/notebook.ts';
 import type { ShellCommand } from '../notebook/shell-marks.ts';
 import { nodesOf, type Environment } from './environment.ts';
 import { errors, type BusyWork } from './errors.ts';
@@ -262,23 +262,11 @@ export class Session {
   /** Notebook cells running now (they do not take the session's one-at-a-time slot: a cell is like a typed command). */
   cellsRunning = 0;
 
-  /** Where the last terminal command was written: tests and the bench wait on it. */
-  lastRecorded: Promise<unknown> = Promise.resolve();
-
   #recordCommand(command: ShellCommand): void {
     const notebook = this.#deps.notebook;
     if (!notebook) return;
-    this.lastRecorded = notebook
-      .addCommand(this.learner, this.lessonSlug, this.id, {
-        command: command.command,
-        exitCode: command.exitCode,
-        output: command.output,
-        outputBytes: command.outputBytes,
-        truncated: command.truncated,
-        startedAt: command.startedAt.toISOString(),
-        endedAt: command.endedAt.toISOString(),
-        ...(this.#focus ? { exercise: this.#focus } : {}),
-      })
+    notebook
+      .addCommand(this.learner, this.lessonSlug, this.id, commandFromShell(command, this.#focus))
       .catch((error: unknown) => this.#deps.log.warn({ err: error, session: this.id }, 'could not record a terminal command in the journal'));
   }
 

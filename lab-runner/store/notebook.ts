@@ -2,6 +2,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { CellEntry, CheckEntry, CommandEntry, ExerciseProgress, LessonProgress, NotebookEntry, NoteEntry, NoteSaved, SolutionEntry } from '../schemas/api.ts';
 import { redactSecrets } from '../notebook/redact.ts';
 import { boundedText } from '../notebook/text.ts';
+import type { ShellCommand } from '../notebook/shell-marks.ts';
 import type { Store } from './store.ts';
 
 /**
@@ -29,6 +30,20 @@ export type EntryKind = (typeof entryKinds)[number];
 type New<T extends NotebookEntry> = Omit<T, 'id' | 'kind' | 'revision' | 'updatedAt' | 'lesson' | 'truncated' | 'cleared' | 'outputBytes'> & { truncated?: boolean };
 
 export type NewCommand = New<CommandEntry> & { outputBytes?: number };
+
+/** A command the shell's marks reported (notebook/shell-marks.ts), as the journal records it. */
+export function commandFromShell(command: ShellCommand, exercise?: string): NewCommand {
+  return {
+    command: command.command,
+    exitCode: command.exitCode,
+    output: command.output,
+    outputBytes: command.outputBytes,
+    truncated: command.truncated,
+    startedAt: command.startedAt.toISOString(),
+    endedAt: command.endedAt.toISOString(),
+    ...(exercise ? { exercise } : {}),
+  };
+}
 export type NewCell = New<CellEntry>;
 export type NewCheck = New<CheckEntry>;
 export type NewNote = Omit<New<NoteEntry>, 'startedAt'> & { startedAt?: string };

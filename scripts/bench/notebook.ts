@@ -19,7 +19,7 @@ import { formatError } from '@kubelab/kit/errors';
 import { courseImagesDir } from '@kubelab/labs/images';
 import { TerminalSession, type TerminalSocket } from '@kubelab/lab-runner/terminal';
 import { ShellMarks, type ShellCommand } from '@kubelab/lab-runner/shell-marks';
-import { SqliteNotebook } from '@kubelab/lab-runner/notebook';
+import { commandFromShell, SqliteNotebook } from '@kubelab/lab-runner/notebook';
 import { Store } from '@kubelab/lab-runner/store';
 import { decodeServerFrame, encodeAck, encodeInput } from '@kubelab/lab-runner/protocol';
 import { median, percentile } from './stats.ts';
@@ -89,15 +89,7 @@ function openTerminal(notebook: SqliteNotebook | undefined, learner: string): Te
         nonce,
         onCommand: (command: ShellCommand) => {
           const began = performance.now();
-          void notebook.addCommand(learner, 'bench', 'bench-session', {
-            command: command.command,
-            exitCode: command.exitCode,
-            output: command.output,
-            outputBytes: command.outputBytes,
-            truncated: command.truncated,
-            startedAt: command.startedAt.toISOString(),
-            endedAt: command.endedAt.toISOString(),
-          });
+          void notebook.addCommand(learner, 'bench', 'bench-session', commandFromShell(command));
           writes.push(performance.now() - began);
         },
       })
