@@ -128,6 +128,8 @@ export class Session {
     if (state === 'ended' && this.#error?.code === 'E_SESSION_EXPIRED') {
       return new KubelabError('E_SESSION_EXPIRED', this.#error.message, this.#error.hint ? { hint: this.#error.hint } : {});
     }
+    // The reaper fails a ready session whose cluster it finds gone: it did start, and Recreate is the way on.
+    if (state === 'failed' && this.#error?.code === 'E_CLUSTER_GONE') return errors.clusterGone(this.id);
     return errors.notReady(this.id, state);
   }
 

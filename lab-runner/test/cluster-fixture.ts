@@ -6,8 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { run } from '@kubelab/kit/exec';
 import { EventStatus } from '@kubelab/kit/status';
 import { toolPath } from '@kubelab/kit/artifacts';
-import { KindProvider } from '../providers/kind/provider.ts';
-import type { NodeLimits } from '../providers/workshop.ts';
+import { KindProvider, type ProviderOptions } from '../providers/kind/provider.ts';
 import { NamespaceReconciler } from '../sessions/namespaces.ts';
 
 /** labs:test --profile workshop runs the lab-runner's namespace reconciler beside its learner-mode cluster. */
@@ -34,7 +33,7 @@ export const uniqueName = (prefix: string): string => `${prefix}-${randomBytes(3
  * A kind provider whose clusters' kubeconfigs are kept in a data directory of this test process (removed when it
  * exits), not in the user's own: `<dataDir>/clusters`, as a lab server with KUBELAB_DATA_DIR=<dataDir> keeps them.
  */
-export function testProvider(options: { readyTimeoutMs?: number; nodeLimits?: NodeLimits; idleNodes?: boolean } = {}): KindProvider & { dataDir: string } {
+export function testProvider(options: Omit<ProviderOptions, 'stateDir'> = {}): KindProvider & { dataDir: string } {
   const dataDir = mkdtempSync(join(tmpdir(), 'kubelab-test-data-'));
   process.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   return Object.assign(new KindProvider({ ...options, stateDir: join(dataDir, 'clusters') }), { dataDir });

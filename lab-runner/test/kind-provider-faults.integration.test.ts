@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { EventStatus } from '@kubelab/kit/status';
 import { KubelabError } from '@kubelab/kit/errors';
 import { KindProvider } from '../providers/kind/provider.ts';
+import type { ReadinessCheck } from '../providers/kind/readiness.ts';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cacheDir } from '@kubelab/kit/cache';
@@ -55,8 +56,11 @@ test('asking for a cluster that does not exist is a clear error', async () => {
 
 test('a create that fails part way removes its containers and network', { timeout: 900_000 }, async () => {
   const name = uniqueName('fails');
-  // A readiness deadline of zero makes the first wait fail right after kind has created the node.
-  const provider = testProvider({ readyTimeoutMs: 0 });
+  // A readiness check that never passes fails the create right after kind has made the node and the add-ons are
+  // applied. (A zero deadline on the real checks was not enough: on a busy host they could all pass at once.) It
+  // fails the way a real one does, with kubectl's error, whose command line must not reach the learner.
+  const neverReady: ReadinessCheck = { id: 'never', name: 'A namespace nobody makes', probe: (cluster) => cluster.kubectl(['get', 'namespace', 'kubelab-never-made']) };
+  const provider = testProvider({ readyTimeoutMs: 2_000, readinessChecks: [neverReady] });
   const status = new EventStatus();
   await assert.rejects(provider.create({ name, profile: 'single' }, status, signal()), (error: unknown) => {
     hasCode('E_NOT_READY')(error);
@@ -67,6 +71,8 @@ test('a create that fails part way removes its containers and network', { timeou
   });
   const failed = status.events.find((e) => e.type === 'fail');
   assert.ok(failed && failed.type === 'fail' && !failed.message.includes(cacheDir()), 'nor does the failed step');
+  assert.equal(failed.id, 'wait-never');
+  assert.match(failed.message, /kubelab-never-made/, 'the step says what it waited for');
   assert.ok(status.events.some((e) => e.type === 'done' && e.id === 'capture-kubeconfig'), 'kind had created the node, and its kubeconfig was kept, before the failure');
   assert.deepEqual(await leftovers(name), []);
   assert.equal(existsSync(join(provider.stateDir, name)), false, 'and the kept kubeconfig is removed with it');

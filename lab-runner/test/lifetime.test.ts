@@ -250,6 +250,10 @@ describe('the reaper', () => {
       assert.equal(app.sessions.liveCount(), 0, 'the slot is free');
       const summary = await summaryOf(l);
       assert.equal(summary.state, 'failed');
+      // Work on it is refused with the reason, as when a request finds the cluster gone before the reaper does.
+      const check = await app.inject({ method: 'POST', url: `/api/sessions/${l.session.id}/exercises/probe/check`, headers: l.headers });
+      assert.equal(check.statusCode, 409);
+      assert.equal(check.json<ErrorBody>().error.code, 'E_CLUSTER_GONE');
 
       // Another learner takes the slot; this one's Recreate waits for a free one, then works.
       const other = await app.inject({ method: 'POST', url: '/api/sessions', headers: l.server.launch, payload: { lesson: 'probe' } });

@@ -19,7 +19,7 @@ import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerName
 import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
 import { kindClusterConfig } from './cluster-config.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
-import { probeOnce, readinessChecks, type ClusterHandle } from './readiness.ts';
+import { probeOnce, readinessChecks, type ClusterHandle, type ReadinessCheck } from './readiness.ts';
 import { removeToolbox, startToolbox, toolboxRunArgv, toolboxShellArgv } from './toolbox.ts';
 
 /** What a notebook cell runs, for the benchmark's same-command baseline. */
@@ -93,6 +93,15 @@ function forLearners(error: unknown): unknown {
 const ABORT_SWEEP_WINDOW_MS = 10_000;
 const ABORT_SWEEP_EVERY_MS = 2_000;
 
+/** What a KindProvider is made with; each field's default is under KindProvider. */
+export interface ProviderOptions {
+  readyTimeoutMs?: number;
+  stateDir?: string;
+  nodeLimits?: NodeLimits;
+  idleNodes?: boolean;
+  readinessChecks?: readonly ReadinessCheck[];
+}
+
 /**
  * Kubelab's clusters as kind clusters on Docker.
  *
@@ -126,8 +135,12 @@ export class KindProvider implements ClusterProvider {
    * CPU class. Test suites that share their host with other suites' clusters turn it off: there those normal-class
    * clusters would starve theirs, which a workshop server, whose labs are all of one class, never sees.
    */
-  constructor(options: { readyTimeoutMs?: number; stateDir?: string; nodeLimits?: NodeLimits; idleNodes?: boolean } = {}) {
+  /** What "ready" means for a create and for health(): readiness.ts's checks, unless a fault test swaps in its own. */
+  readonly readinessChecks: readonly ReadinessCheck[];
+
+  constructor(options: ProviderOptions = {}) {
     this.readyTimeoutMs = options.readyTimeoutMs ?? 300_000;
+    this.readinessChecks = options.readinessChecks ?? readinessChecks;
     this.stateDir = options.stateDir ?? defaultStateDir();
     this.nodeLimits = options.nodeLimits ?? noNodeLimits;
     this.idleNodes = options.idleNodes ?? this.nodeLimits.cpus > 0;
@@ -352,7 +365,7 @@ export class KindProvider implements ClusterProvider {
     const handle = await this.handle(name);
     try {
       const checks = [];
-      for (const check of readinessChecks) checks.push(await probeOnce(check, handle));
+      for (const check of this.readinessChecks) checks.push(await probeOnce(check, handle));
       return { cluster: name, ready: checks.every((c) => c.ok), checks };
     } finally {
       await handle.dispose();
@@ -530,7 +543,7 @@ export class KindProvider implements ClusterProvider {
           );
         },
       },
-      ...readinessChecks.map(
+      ...this.readinessChecks.map(
         (check): Action<CreateContext> => ({
           id: `wait-${check.id}`,
           title: `Waiting: ${check.name}`,

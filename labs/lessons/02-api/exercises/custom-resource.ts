@@ -44,9 +44,16 @@ const backup = (name: string, retain: number | string, labels?: Record<string, s
   spec: { schedule: '0 3 * * *', retain },
 });
 
-/** The CRD, then (once the API server serves it) one object of it. */
+/**
+ * The CRD, then (once the API server serves it) one object of it. Not `kubectl wait --for=condition=Established`:
+ * while a new CRD's status.conditions is still null, that fails at once ("accessor error: <nil> is of the type
+ * <nil>") instead of waiting. If it never becomes Established, the object's apply says so.
+ */
 const defineAndCreate = (crd: object, object: object) => `${apply(crd)}
-kubectl wait --for=condition=Established crd/${crdName} --timeout=60s
+for attempt in $(seq 60); do
+  [ "$(kubectl get crd ${crdName} -o jsonpath='{.status.conditions[?(@.type=="Established")].status}')" = True ] && break
+  sleep 1
+done
 ${apply(object)}`;
 
 /**
