@@ -5,6 +5,7 @@ export { normalizeImage, sameImage } from './images.ts';
 export { matchesLabelSelector, requirementHolds } from './selectors.ts';
 export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
+export { httpFromPod, lookupFromPod, parseHttpProbe, probeImage, probeLabel, probeNamespace, runProbe, shellQuote, type HttpProbe, type LookupProbe, type ProbeOrigin, type ProbeResult } from './probe.ts';
 export { describePodState, formatLabels, maxLogBytes, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
 export { firstNode, isMirrorPod, kubeletConfig, mirrorAnnotation, mirrorPodName, mirrorPods, node, readNode } from './nodes.ts';
 export { api, discoverResource, preferredGroupVersion, readCrd, readCustomObject, valueAt, type AnyObject, type ObjectCondition } from './api.ts';

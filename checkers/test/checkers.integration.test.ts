@@ -7,6 +7,9 @@ import {
   eventually,
   getOrNull,
   getThroughServiceProxy,
+  httpFromPod,
+  lookupFromPod,
+  probeLabel,
   runCheck,
   serviceAccountUser,
   type CheckContext,
@@ -82,6 +85,51 @@ describe('checkers on a real cluster', { timeout: 900_000 }, () => {
       getThroughServiceProxy(k, { namespace: 'default', service: 'web', port: 5000, path: '/api/v1/health' }).catch(() => undefined),
     );
     assert.deepEqual(typeof body === 'string' ? JSON.parse(body) : body, { status: 'OK' });
+  });
+
+  test('a probe pod sees the network as an app does: a Service answers by name, a name resolves, nothing is left', async () => {
+    const reached = await httpFromPod(k, 'http://web.default:5000/api/v1/health');
+    assert.equal(reached.status, 200, reached.summary);
+    assert.match(reached.body, /"OK"/);
+    assert.match(reached.summary, /^GET http:\/\/web\.default:5000\/api\/v1\/health from a probe pod in namespace kubelab-probe: HTTP 200$/);
+
+    const clusterIp = (await k.core.readNamespacedService({ name: 'web', namespace: 'default' })).spec?.clusterIP;
+    const found = await lookupFromPod(k, 'web', { namespace: 'default' });
+    assert.deepEqual(found.answers, [clusterIp], found.summary);
+    const missing = await lookupFromPod(k, 'no-such-service.default.svc.cluster.local');
+    assert.deepEqual(missing.answers, []);
+    assert.match(missing.summary, /does not resolve$/);
+
+    const refused = await httpFromPod(k, 'http://web.default:5001/', { connectSeconds: 2 });
+    assert.equal(refused.status, undefined);
+    assert.match(refused.summary, /: no answer \(.+\)$/);
+
+    const probes = await k.core.listPodForAllNamespaces({ labelSelector: probeLabel });
+    assert.deepEqual(probes.items.filter((p) => !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name), [], 'every probe pod is deleted');
+  });
+
+  test('a probe tells a client a NetworkPolicy admits from one it blocks', async () => {
+    await c.kubectl(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web-from-clients', namespace: 'default' },
+      spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'], ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }] },
+    }));
+    try {
+      const url = 'http://web.default:5000/api/v1/health';
+      // kube-router applies a new policy within a second or two; until then the blocked probe may still get in.
+      const blocked = await eventually(async () => {
+        const probe = await httpFromPod(k, url, { namespace: 'default', connectSeconds: 2 });
+        return probe.status === undefined ? probe : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 1000 });
+      assert.ok(blocked, 'a pod without role=client is blocked');
+      assert.match(blocked.summary, /from a probe pod in namespace default: no answer/);
+      const admitted = await httpFromPod(k, url, { namespace: 'default', labels: { role: 'client' } });
+      assert.equal(admitted.status, 200, admitted.summary);
+      assert.match(admitted.summary, /from a pod labelled role=client in namespace default: HTTP 200$/);
+    } finally {
+      await c.kubectl(['delete', 'networkpolicy', 'web-from-clients', '--ignore-not-found']);
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
+import { probeLabel } from '@kubelab/checkers';
 
 /**
  * "Tell me when the cluster changes", for auto-check: watches (the API server's own change feed, not a poll) on
@@ -30,6 +31,15 @@ export const watchedPaths = [
   '/apis/policy/v1/poddisruptionbudgets',
 ] as const;
 
+/**
+ * A network check's probe pod (and its namespace) comes and goes on every check: were it a change, each
+ * auto-check would set off the next one.
+ */
+export function isCheckerProbe(object: unknown): boolean {
+  const labels = (object as { metadata?: { labels?: Record<string, string> } } | undefined)?.metadata?.labels;
+  return labels?.[probeLabel] !== undefined;
+}
+
 export interface ClusterChanges {
   stop(): void;
 }
@@ -46,8 +56,8 @@ export function watchClusterChanges(
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
-  const changed = (): void => {
-    if (stopped || Date.now() < settledAt) return;
+  const changed = (object: unknown): void => {
+    if (stopped || Date.now() < settledAt || isCheckerProbe(object)) return;
     clearTimeout(timer);
     timer = setTimeout(() => {
       if (!stopped) onChange();
@@ -63,7 +73,7 @@ export function watchClusterChanges(
       setTimeout(() => open(path, error ? attempt + 1 : 0), error ? Math.min(30_000, 1000 * 2 ** attempt) : 0).unref();
     };
     watch
-      .watch(path, { allowWatchBookmarks: false }, () => changed(), reopen)
+      .watch(path, { allowWatchBookmarks: false }, (_phase, object) => changed(object), reopen)
       .then((controller) => {
         if (stopped) controller.abort();
         else controllers.set(path, controller);

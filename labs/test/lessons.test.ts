@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { probeImage } from '@kubelab/checkers';
 import { loadLessons } from '../src/catalog.ts';
+import { courseImages } from '../src/images.ts';
 
 // The catalog itself refuses a card without a file, a file without a card, and a schema slip (catalog.test.ts);
 // these hold the real course to the rest of the rules.
@@ -26,4 +28,8 @@ test('every lesson has at least four exercises, each with two hints, a solution 
       assert.ok(exercise.nearMisses.length >= 2, `${where}: ${exercise.nearMisses.length} near-misses`);
     }
   }
+});
+
+test("the network checks' probe pods run the course's toolbox image, which every node carries", () => {
+  assert.equal(probeImage, courseImages.toolbox);
 });
