@@ -54,7 +54,7 @@ test('asking for a cluster that does not exist is a clear error', async () => {
   await assert.rejects(new KindProvider().kubeconfig('no-such-cluster'), hasCode('E_CLUSTER_NOT_FOUND'));
 });
 
-test('a create that fails part way removes its containers and network', { timeout: 900_000 }, async () => {
+test('a create that fails part way removes its containers and network', { timeout: 900_000 }, async (t) => {
   const name = uniqueName('fails');
   // A readiness check that never passes fails the create right after kind has made the node and the add-ons are
   // applied. (A zero deadline on the real checks was not enough: on a busy host they could all pass at once.) It
@@ -62,6 +62,8 @@ test('a create that fails part way removes its containers and network', { timeou
   const neverReady: ReadinessCheck = { id: 'never', name: 'A namespace nobody makes', probe: (cluster) => cluster.kubectl(['get', 'namespace', 'kubelab-never-made']) };
   const provider = testProvider({ readyTimeoutMs: 2_000, readinessChecks: [neverReady] });
   const status = new EventStatus();
+  // Should the create succeed after all, the test fails without leaving a cluster behind.
+  t.after(() => provider.delete(name).catch(() => {}));
   await assert.rejects(provider.create({ name, profile: 'single' }, status, signal()), (error: unknown) => {
     hasCode('E_NOT_READY')(error);
     // A lab shows this message to its learner: no host paths, no command lines (the cause keeps them, for the log).
