@@ -5,7 +5,7 @@ export { normalizeImage, sameImage } from './images.ts';
 export { matchesLabelSelector, requirementHolds } from './selectors.ts';
 export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
 export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
-export { httpFromPod, lookupFromPod, parseHttpProbe, probeImage, probeLabel, probeNamespace, runProbe, shellQuote, type HttpProbe, type LookupProbe, type ProbeOrigin, type ProbeResult } from './probe.ts';
+export { httpEachScript, httpFromPod, httpFromPodEach, lookupFromPod, parseHttpProbe, parseHttpProbes, probeImage, probeLabel, probeNamespace, runProbe, shellQuote, type HttpProbe, type HttpProbeEach, type LookupProbe, type ProbeOrigin, type ProbeResult } from './probe.ts';
 export { describePodState, formatLabels, maxLogBytes, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
 export { firstNode, isMirrorPod, kubeletConfig, mirrorAnnotation, mirrorPodName, mirrorPods, node, readNode } from './nodes.ts';
 export { api, discoverResource, preferredGroupVersion, readCrd, readCustomObject, valueAt, type AnyObject, type ObjectCondition } from './api.ts';
@@ -13,6 +13,9 @@ export { deployment, describeRollout, endpointSlicesOf, formatSelector, getFromS
 export { cronJob, daemonSet, describeJob, expandCron, headlessService, job, podsControlledBy, statefulSet, type V1CronJob, type V1DaemonSet, type V1StatefulSet } from './controllers.ts';
 export { clusterNodes, describePlacement, disruptionBudget, formatTaint, isControlPlane, listDisruptionBudgets, listNodes, matchesNodeSelectorTerm, nodeMeetsPodRequirements, placement, podsSelectedBy, toleratesTaint, type V1PodDisruptionBudget } from './scheduling.ts';
 export { config, describeOrigin, environmentOf, fileOrigin, readConfigMap, readReferencedObjects, readSecret, referencedNames, secretText, serviceAnswer, serviceBackends, type ConfigOrigin, type ReferencedObjects, type ServiceAnswer, type ServicePortBackends, type WantedOrigin } from './config.ts';
+export { getFromNodePort, internalIp, type NodePortAnswer } from './services.ts';
+export { endpointChain, kubeProxyChains, kubeProxyHash, serviceChain, servicePortName, webRequests, type ServicePortChains, type WebRequest } from './cluster-network.ts';
+export { answeringPod, certificateCovers, describeAnswer, describeCertificate, formatBackends, formatConditions, formatRoute, gateway, gatewayApi, ingress, ingressClassOf, ingressNodePorts, ingressRoutes, isPodOf, listenerProblems, nodeAddress, readGatewayObject, readIngress, requestWithHost, routeBackends, routeParentConditions, secretCertificate, splitsAs, tallyByDeployment, viaIngress, type IngressAnswer, type IngressClassChoice, type IngressRoute, type ServedCertificate, type WeightedBackend } from './ingress.ts';
 export { formatResources, limitRangeDefaults, listLimitRanges, namespaces, parseQuantity, readNamespace, readResourceQuota, resourcesOf, sameQuantity, type ContainerResources, type V1LimitRange, type V1ResourceQuota } from './namespaces.ts';
 /** The Kubernetes object types authors build manifests and read results with (`apply(pod: V1Pod)`). */
 export type {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { CheckContext } from './context.ts';
 import { getOrNull } from './context.ts';
@@ -164,17 +165,88 @@ export async function httpFromPod(
   // A refusal within a second or so is retried: the network plugin writes a new pod's address into the
   // NetworkPolicy rules just after the pod starts, so an admitted probe can be refused by its first try. A
   // timeout is not retried (a dropped packet would cost the whole wait again).
-  const script = `body=$(mktemp); err=$(mktemp)
+  const script = `${curlAttempts(url, seconds)}
+${printCurlOutcome}; exit $status`;
+  const result = await runProbe(cluster, script, { ...options, timeoutSeconds: seconds + 20 });
+  return parseHttpProbe(url, result);
+}
+
+/** bash that GETs `url` as httpFromPod says, leaving the HTTP code in $code, curl's status in $status, the body in $body and curl's error in $err. */
+function curlAttempts(url: string, seconds: number): string {
+  return `body=$(mktemp); err=$(mktemp)
 for attempt in 1 2 3 4; do
   began=$(date +%s%N)
   code=$(curl -sS -o "$body" -w '%{http_code}' --connect-timeout ${seconds} -m ${seconds + 2} ${shellQuote(url)} 2>"$err"); status=$?
   [ "$code" != 000 ] && break
   [ $(( ($(date +%s%N) - began) / 1000000 )) -gt 1500 ] && break
   sleep 1
-done
-echo "status:$code"; echo "error:$(tr '\\n' ' ' < "$err" | head -c 300)"; head -c 2048 "$body"; exit $status`;
-  const result = await runProbe(cluster, script, { ...options, timeoutSeconds: seconds + 20 });
-  return parseHttpProbe(url, result);
+done`;
+}
+
+/** bash that prints what curlAttempts left, in the form parseHttpProbe reads. */
+const printCurlOutcome = `echo "status:$code"; echo "error:$(tr '\\n' ' ' < "$err" | head -c 300)"; head -c 2048 "$body"`;
+
+/** One answer of httpFromPodEach: an HttpProbe, and whether its request finished (a probe cut short proves nothing). */
+export interface HttpProbeEach extends HttpProbe {
+  /** False when the probe pod did not finish in time: neither an answer nor a refusal was seen. */
+  finished: boolean;
+}
+
+/**
+ * GETs every URL of `urls` at once from one probe pod, each as httpFromPod does (a fast refusal retried, a dropped
+ * connection given up after `connectSeconds`), and returns the answers in the order of `urls`. One pod is one
+ * client: a NetworkPolicy check asks it for the port it admits and the port it must not, for the time of one probe.
+ */
+export async function httpFromPodEach(
+  cluster: CheckContext,
+  urls: readonly string[],
+  options: ProbeOrigin & { connectSeconds?: number; signal?: AbortSignal } = {},
+): Promise<HttpProbeEach[]> {
+  const seconds = options.connectSeconds ?? 3;
+  const marker = `kubelab-probe-${randomUUID()}`;
+  const result = await runProbe(cluster, httpEachScript(urls, seconds, marker), { ...options, timeoutSeconds: seconds + 20 });
+  return parseHttpProbes(urls, result, marker);
+}
+
+/**
+ * The bash of httpFromPodEach, for a probe that does more in the same pod (a script's own output before it is
+ * ignored by parseHttpProbes): the requests run side by side, then each answer is printed after a line
+ * `<marker> <curl's exit status>`.
+ */
+export function httpEachScript(urls: readonly string[], connectSeconds: number, marker: string): string {
+  return [
+    'out=$(mktemp -d)',
+    ...urls.map((url, index) => `(\n${curlAttempts(url, connectSeconds)}\n{ ${printCurlOutcome}; } > "$out/${index}"; echo $status > "$out/${index}.exit"\n) &`),
+    'wait',
+    ...urls.map((_, index) => `echo; echo "${marker} $(cat "$out/${index}.exit" 2>/dev/null)"; cat "$out/${index}" 2>/dev/null`),
+  ].join('\n');
+}
+
+/** What httpFromPodEach's script printed, read back: a section per URL, each opened by `<marker> <curl's status>`. */
+export function parseHttpProbes(urls: readonly string[], result: ProbeResult, marker: string): HttpProbeEach[] {
+  const sections = new Map<number, ProbeResult>();
+  let index = -1;
+  const lines: string[] = [];
+  const close = () => {
+    if (index >= 0) sections.set(index, { ...sections.get(index)!, output: lines.join('\n').trim() });
+  };
+  for (const line of result.output.split('\n')) {
+    const header = line.startsWith(`${marker} `) ? /^\S+ (\d*)$/.exec(line) : null;
+    if (header && index + 1 < urls.length) {
+      close();
+      index += 1;
+      lines.length = 0;
+      sections.set(index, { exitCode: header[1] ? Number(header[1]) : null, output: '', from: result.from });
+    } else if (index >= 0) {
+      lines.push(line);
+    }
+  }
+  close();
+  return urls.map((url, i) => {
+    const section = result.exitCode === null ? undefined : sections.get(i);
+    const probe = parseHttpProbe(url, section ?? { exitCode: null, output: '', from: result.from });
+    return { ...probe, finished: section?.exitCode != null };
+  });
 }
 
 /** What httpFromPod's script printed, read back. */

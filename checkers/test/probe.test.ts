@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { parseHttpProbe, shellQuote } from '../src/probe.ts';
+import { httpEachScript, parseHttpProbe, parseHttpProbes, shellQuote } from '../src/probe.ts';
 
 const from = 'a probe pod in namespace kubelab-probe';
 
@@ -27,4 +27,35 @@ test('no answer says why, in curl’s words without its error number', () => {
   assert.equal(unfinished.summary, `GET http://web/ from ${from}: the probe did not finish in time`);
   const silent = parseHttpProbe('http://web/', { exitCode: 7, output: 'status:000\nerror:', from });
   assert.match(silent.summary, /no answer \(curl exit 7\)$/);
+});
+
+test('httpFromPodEach reads one answer per URL, in order, and a cut-short probe proves nothing', () => {
+  const marker = 'kubelab-probe-test';
+  const urls = ['http://web:5000/', 'http://web:8080/'];
+  const output = [
+    'lookup:10.96.0.1',
+    `${marker} 0`,
+    'status:200',
+    'error:',
+    '{"status":"OK"}',
+    `${marker} 7`,
+    'status:000',
+    'error:curl: (7) Failed to connect to web port 8080: Connection refused',
+  ].join('\n');
+  const [ok, refused] = parseHttpProbes(urls, { exitCode: 0, output, from }, marker);
+  assert.deepEqual(ok, { status: 200, body: '{"status":"OK"}', summary: `GET http://web:5000/ from ${from}: HTTP 200`, finished: true });
+  assert.equal(refused!.status, undefined);
+  assert.equal(refused!.finished, true);
+  assert.equal(refused!.summary, `GET http://web:8080/ from ${from}: no answer (Failed to connect to web port 8080: Connection refused)`);
+
+  const unfinished = parseHttpProbes(urls, { exitCode: null, output: '', from }, marker);
+  assert.deepEqual(unfinished.map((p) => [p.finished, p.summary]), urls.map((url) => [false, `GET ${url} from ${from}: the probe did not finish in time`]));
+  // A request whose curl never reported (no exit status written) is not a refusal either.
+  const [, silent] = parseHttpProbes(urls, { exitCode: 0, output: `${marker} 0\nstatus:200\nerror:\nok\n${marker} `, from }, marker);
+  assert.equal(silent!.finished, false);
+
+  // The script itself: each request's block runs in the background, and the markers come out in URL order.
+  const script = httpEachScript(urls, 2, marker);
+  assert.equal(script.match(/\) &$/gm)?.length, 2);
+  assert.ok(script.indexOf(`"${marker} $(cat "$out/0.exit"`) < script.indexOf(`"${marker} $(cat "$out/1.exit"`));
 });
