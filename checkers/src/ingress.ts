@@ -96,6 +96,9 @@ function certificateOf(response: IncomingMessage): ServedCertificate | undefined
  * name, with certificate verification off (a lab's certificate is self-signed) but the presented certificate kept,
  * so the check can compare it with the learner's Secret. Never throws: a refused port or a timeout is an answer.
  */
+/** The most of an answer's body kept; reading stops there. */
+const maxAnswerBytes = 4096;
+
 export function requestWithHost(target: {
   address: string;
   port: number;
@@ -135,14 +138,19 @@ export function requestWithHost(target: {
       }
       const chunks: Buffer[] = [];
       let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        if (size < 4096) chunks.push(chunk);
-        size += chunk.length;
-      });
       const done = () => {
-        const body = Buffer.concat(chunks).toString('utf8').slice(0, 4096);
+        const body = Buffer.concat(chunks).toString('utf8').slice(0, maxAnswerBytes);
         finish({ status: response.statusCode, body, certificate, pod: answeringPod(body) });
       };
+      // The app is the learner's: an endless body must not hold the check (or the lab server's memory).
+      response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        size += chunk.length;
+        if (size >= maxAnswerBytes) {
+          done();
+          response.destroy();
+        }
+      });
       response.on('end', done);
       response.on('error', done);
     });

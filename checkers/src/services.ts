@@ -18,6 +18,28 @@ export interface NodePortAnswer {
 }
 
 /**
+ * The first `maxBytes` of a response's body as text; reading stops there. The app is the learner's: an endless
+ * body must not hold the check, nor fill the lab server's memory.
+ */
+export async function startOfBody(response: Response, maxBytes: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.length;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return Buffer.concat(chunks).subarray(0, maxBytes).toString('utf8');
+}
+
+/**
  * GETs `path` at a NodePort from the checker's own process, as a client outside the cluster would: at the first
  * node's InternalIP (the host reaches the nodes' network). A refused or silent port is an answer, not an exception.
  */
@@ -34,7 +56,7 @@ export async function getFromNodePort(
   const signal = target.signal ? AbortSignal.any([timeout, target.signal]) : timeout;
   try {
     const response = await fetch(url, { signal, redirect: 'manual' });
-    const body = (await response.text()).slice(0, 2048);
+    const body = await startOfBody(response, 2048);
     return { url, status: response.status, body, summary: `GET ${url} from the host: HTTP ${response.status}` };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;

@@ -68,6 +68,30 @@ test('requestWithHost sends the Host header it is given and keeps the answer', a
   assert.match(refused.body, /ECONNREFUSED/);
 });
 
+test("an endless body (the app is the learner's) gives its first 4 KiB at once, not the check's whole deadline", async () => {
+  const server = createServer((_request, response) => {
+    response.writeHead(200);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    const pump = () => {
+      while (!response.destroyed && response.write(chunk));
+      if (!response.destroyed) response.once('drain', pump);
+    };
+    pump();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  try {
+    const began = performance.now();
+    const answer = await requestWithHost({ address: '127.0.0.1', port, host: 'web.kubelab.test', path: '/', timeoutMs: 10_000 });
+    assert.equal(answer.status, 200);
+    assert.equal(answer.body.length, 4096);
+    assert.ok(performance.now() - began < 5_000, 'it did not read on to the timeout');
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
+});
+
 function opensslCertificate(args: string[]): X509Certificate | undefined {
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-cert-'));
   try {
