@@ -1,5 +1,32 @@
-import { expect, type Locator, type Page } from '@playwright/test';
+import { expect, type Locator, type Page, type Request } from '@playwright/test';
 import type { Credentials } from '@kubelab/lab-runner/client';
+
+/**
+ * Loads a page and makes sure nothing of it was cut off. Chromium fails the requests in flight with
+ * net::ERR_NETWORK_CHANGED whenever a network interface comes or goes on the host, and Docker adds or removes one
+ * with every cluster that the suites running beside e2e make: a page whose module scripts were cut off that way
+ * never defines its custom elements, and its buttons do nothing. A learner would reload; so does this, at most
+ * twice, and only for that error (any other failed request is the page's own fault and shows in the test).
+ */
+async function loadWhole(page: Page, navigate: () => Promise<unknown>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const cut: string[] = [];
+    const onFailed = (request: Request) => {
+      if (request.failure()?.errorText === 'net::ERR_NETWORK_CHANGED') cut.push(request.url());
+    };
+    page.on('requestfailed', onFailed);
+    try {
+      await navigate();
+      await page.waitForLoadState('load');
+    } finally {
+      page.off('requestfailed', onFailed);
+    }
+    if (cut.length === 0) return;
+    if (attempt === 3) throw new Error(`the page lost requests to a network change on the host three times running: ${cut.join(', ')}`);
+    console.warn(`e2e: a network change on the host cut off ${cut.length} request(s) of ${page.url()}; reloading`);
+    navigate = () => page.reload();
+  }
+}
 
 /**
  * A lesson page as a learner uses it: the lab panel, its terminal, the runnable code blocks and the exercise
@@ -22,7 +49,12 @@ export class LessonPage {
   }
 
   async goto(slug: string): Promise<void> {
-    await this.page.goto(`/lessons/${slug}/`);
+    await loadWhole(this.page, () => this.page.goto(`/lessons/${slug}/`));
+  }
+
+  /** Reloads the page, as a learner does, with the same care as goto(). */
+  async reload(): Promise<void> {
+    await loadWhole(this.page, () => this.page.reload());
   }
 
   /**
@@ -30,7 +62,7 @@ export class LessonPage {
    * the launch cookie and sends the browser on to the same address without the token.
    */
   async openLaunchLink(token: string): Promise<void> {
-    await this.page.goto(`/?launch=${encodeURIComponent(token)}`);
+    await loadWhole(this.page, () => this.page.goto(`/?launch=${encodeURIComponent(token)}`));
     await expect(this.page).toHaveURL(/\/$/);
     const cookies = await this.page.context().cookies();
     expect(cookies.find((cookie) => cookie.name.startsWith('kubelab-launch-')), 'the launch cookie').toMatchObject({ httpOnly: true, sameSite: 'Strict' });

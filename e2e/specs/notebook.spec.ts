@@ -95,7 +95,7 @@ test('a note written in the Notebook tab is saved as it is typed', async ({ lear
 });
 
 test('after a reload the Notebook tab shows everything, in order, and the cell output is still under its block', async ({ learner }) => {
-  await learner.page.reload();
+  await learner.reload();
   const output = learner.codeBlock('kubectl get nodes').root.getByRole('group', { name: 'Cell output' });
   await expect(output).toContainText(/control-plane\s+Ready/);
   await notebookTab(learner).click();
@@ -177,7 +177,7 @@ test('after a restart of the lab-runner the terminal reconnects, and a reload sh
   await learner.typeCommand(`echo ${run}-after-restart`);
   await learner.waitForTerminalText(new RegExp(`\\n${run}-after-restart`));
 
-  await learner.page.reload();
+  await learner.reload();
   await expect(learner.labPanel.locator('kubelab-lab')).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
   await expect(terminal).toHaveAttribute('data-state', 'connected');
   await notebookTab(learner).click();

@@ -70,7 +70,7 @@ test('after the fix, Check passes', async ({ learner }) => {
 });
 
 test('after a reload the terminal reconnects and shows its history', async ({ learner }) => {
-  await learner.page.reload();
+  await learner.reload();
   await learner.waitForTerminalText(/pod\/web labeled/, 60_000);
   await learner.typeCommand('echo back-after-reload');
   await learner.waitForTerminalText(/\nback-after-reload/);
