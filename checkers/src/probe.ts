@@ -82,6 +82,8 @@ const pause = (ms: number, signal?: AbortSignal) =>
  * deleted whatever happens. `timeoutSeconds` bounds the pod's whole life (activeDeadlineSeconds), so a probe
  * never outlives its check by much even if the checker goes away; the script's own commands should time out
  * sooner (`curl -m 3`). When `signal` aborts (the check's deadline), the probe stops and returns exitCode null.
+ * The default of 45 s is mostly for the pod's start: on a host busy with other clusters (CI runs several) that
+ * alone took over 20 s, and a probe cut short proves nothing either way.
  */
 export async function runProbe(
   cluster: CheckContext,
@@ -91,7 +93,7 @@ export async function runProbe(
   const namespace = options.namespace ?? probeNamespace;
   const from = describeOrigin(options);
   if (namespace === probeNamespace) await ensureProbeNamespace(cluster);
-  const timeoutSeconds = options.timeoutSeconds ?? 20;
+  const timeoutSeconds = options.timeoutSeconds ?? 45;
   const created = await cluster.core.createNamespacedPod({
     namespace,
     body: {
@@ -167,7 +169,7 @@ export async function httpFromPod(
   // timeout is not retried (a dropped packet would cost the whole wait again).
   const script = `${curlAttempts(url, seconds)}
 ${printCurlOutcome}; exit $status`;
-  const result = await runProbe(cluster, script, { ...options, timeoutSeconds: seconds + 20 });
+  const result = await runProbe(cluster, script, { ...options, timeoutSeconds: seconds + 40 });
   return parseHttpProbe(url, result);
 }
 
@@ -204,7 +206,7 @@ export async function httpFromPodEach(
 ): Promise<HttpProbeEach[]> {
   const seconds = options.connectSeconds ?? 3;
   const marker = `kubelab-probe-${randomUUID()}`;
-  const result = await runProbe(cluster, httpEachScript(urls, seconds, marker), { ...options, timeoutSeconds: seconds + 20 });
+  const result = await runProbe(cluster, httpEachScript(urls, seconds, marker), { ...options, timeoutSeconds: seconds + 40 });
   return parseHttpProbes(urls, result, marker);
 }
 
@@ -273,7 +275,7 @@ export interface LookupProbe {
 
 /** Resolves `name` from a probe pod, through the pod's own resolv.conf (search domains and all), as an app would. */
 export async function lookupFromPod(cluster: CheckContext, name: string, options: ProbeOrigin & { signal?: AbortSignal } = {}): Promise<LookupProbe> {
-  const result = await runProbe(cluster, `getent ahosts ${shellQuote(name)} | awk '{print $1}' | sort -u`, { ...options, timeoutSeconds: 20 });
+  const result = await runProbe(cluster, `getent ahosts ${shellQuote(name)} | awk '{print $1}' | sort -u`, { ...options, timeoutSeconds: 45 });
   const answers = result.exitCode === 0 ? result.output.split('\n').map((line) => line.trim()).filter(Boolean) : [];
   const outcome = result.exitCode === null ? 'the probe did not finish in time' : answers.length ? answers.join(', ') : 'does not resolve';
   return { answers, summary: `${name} from ${result.from}: ${outcome}` };

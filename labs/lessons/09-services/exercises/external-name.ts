@@ -55,7 +55,7 @@ kubectl wait --for=jsonpath='{.spec.selector.app}'=search-api service/search --t
       failsOn: 'external-name',
     },
   ],
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   check: async (cluster, signal) => {
     const svc = await service.read(cluster, 'search');
     const type = svc?.spec?.type ?? 'ClusterIP';

@@ -65,7 +65,7 @@ sleep 2`,
       failsOn: 'dns',
     },
   ],
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   check: async (cluster, signal) => {
     const svc = await headlessService.read(cluster, 'peer');
     const slices = svc ? await headlessService.endpointSlices(cluster, 'peer', 'default') : [];

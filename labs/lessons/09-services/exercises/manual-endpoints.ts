@@ -117,7 +117,7 @@ for i in $(seq 30); do kubectl get endpointslices -l kubernetes.io/service-name=
       failsOn: 'traffic',
     },
   ],
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   check: async (cluster, signal) => {
     const svc = await service.read(cluster, 'legacy');
     const pod = await cluster.core.readNamespacedPod({ name: 'legacy', namespace: 'default' }).catch(() => null);

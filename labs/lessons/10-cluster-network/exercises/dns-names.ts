@@ -38,7 +38,7 @@ ${settle}`,
   cleanup: `kubectl delete service catalog -n ${namespace} --ignore-not-found --wait
 kubectl delete service catalog -n default --ignore-not-found --wait
 kubectl delete deployment catalog -n ${namespace} --ignore-not-found --grace-period=1 --wait --cascade=foreground`,
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   variants: [
     {
       name: 'hand-written YAML, a named port to the container port named http, extra labels',

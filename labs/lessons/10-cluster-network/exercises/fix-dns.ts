@@ -40,7 +40,7 @@ export default defineExercise({
 kubectl wait --for=condition=Ready pod/lookup --timeout=120s`,
   solution: recreate(lookupPod()),
   cleanup: deletes('pod/lookup'),
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   variants: [
     {
       name: 'dnsPolicy None kept, with the right nameserver, the full search list and ndots:5; the image with its registry',

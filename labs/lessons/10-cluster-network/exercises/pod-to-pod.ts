@@ -26,7 +26,7 @@ export default defineExercise({
 ${runClient('$OTHER')}
 kubectl exec client -- curl -s "http://$FAR_IP:5000/api/v1/info"`,
   cleanup: deletes('pod/client', 'pod/far'),
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   variants: [
     {
       name: 'hand-written YAML with a nodeSelector, extra labels, the image with its registry; GET /',

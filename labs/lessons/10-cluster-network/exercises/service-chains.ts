@@ -46,7 +46,7 @@ kubectl rollout status deployment/web --timeout=120s`,
 kubectl create configmap web-chains --from-literal=service="$SVC" --from-literal=endpoints="$SEPS"`,
   cleanup: `${deleteDebugPods}
 ${deletes('configmap/web-chains', 'service/web', 'deployment/web')}`,
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   variants: [
     {
       name: 'hand-written YAML, the endpoint chains one per line in reverse order, an extra label',

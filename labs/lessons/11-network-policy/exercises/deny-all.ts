@@ -57,7 +57,7 @@ ${enforced}`,
     },
   ],
   // Two clients at once, one in lockdown and one elsewhere, each trying both Services.
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   check: async (cluster, signal) => {
     const started = Date.now();
     const [inside, outside] = await Promise.all([

@@ -64,7 +64,7 @@ ${enforced}`,
       failsOn: 'ads-blocked',
     },
   ],
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   check: async (cluster, signal) => {
     // ads by its ClusterIP, so that "blocked" means the policy, not a name that did not resolve.
     const ads = await getOrNull(() => cluster.core.readNamespacedService({ name: 'ads', namespace: ns }));

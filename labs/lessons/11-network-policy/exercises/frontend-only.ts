@@ -75,7 +75,7 @@ ${enforced}`,
       failsOn: 'others-blocked',
     },
   ],
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   check: async (cluster, signal) => {
     const started = Date.now();
     const [[fromFrontend, frontendToAdmin], [fromOther]] = await Promise.all([

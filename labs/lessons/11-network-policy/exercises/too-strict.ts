@@ -67,7 +67,7 @@ ${enforced}`,
       failsOn: 'others-blocked',
     },
   ],
-  timeoutMs: 30_000,
+  timeoutMs: 60_000,
   check: async (cluster, signal) => {
     // The frontend as it is now: its pods' labels, whatever the learner made them.
     const deployment = await getOrNull(() => cluster.apps.readNamespacedDeployment({ name: 'frontend', namespace: ns }));
