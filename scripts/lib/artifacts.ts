@@ -59,6 +59,12 @@ export const componentImages = {
  */
 export const nodeAdmissionConfigPath = '/etc/kubernetes/kubelab/admission.yaml';
 
+/**
+ * Inside every node image: kubeadm's patches for the control plane's static pods (every cluster's kubeadm init
+ * reads them). Source: scripts/node-image/kubeadm-patches.
+ */
+export const nodeKubeadmPatchesDir = '/etc/kubernetes/kubelab/kubeadm-patches';
+
 /** Setup's result that the provider needs: which node image the current pins and sources produced. */
 const nodeImageStateFile = () => cachePath('state', 'node-image.json');
 

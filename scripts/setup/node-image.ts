@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, succeeds } from '../lib/exec.ts';
@@ -9,9 +9,16 @@ import { buildImage, builtByLabel, imageExists } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
 import { lacksSysResource } from '../lib/host.ts';
 import { componentBinaries, nodeImageRefs } from './components.ts';
-import { componentImages, nodeAdmissionConfigPath } from '../lib/artifacts.ts';
+import { componentImages, nodeAdmissionConfigPath, nodeKubeadmPatchesDir } from '../lib/artifacts.ts';
 
 const manifestsDir = fileURLToPath(new URL('../node-image/manifests/', import.meta.url));
+const kubeadmPatchesDir = fileURLToPath(new URL('../node-image/kubeadm-patches/', import.meta.url));
+
+/** The kubeadm patch files baked into the node image, as [file name, content], in name order (the key depends on it). */
+async function readKubeadmPatches(): Promise<[string, string][]> {
+  const names = (await readdir(kubeadmPatchesDir)).filter((name) => name.endsWith('.yaml')).sort();
+  return Promise.all(names.map(async (name): Promise<[string, string]> => [name, await readFile(join(kubeadmPatchesDir, name), 'utf8')]));
+}
 const k8s = versions.kubernetes.version;
 
 /** Where the kind module's files are (base-image files, default manifests), from the Go module cache. */
@@ -115,8 +122,9 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
   const storage = await defaultStorageManifest();
   const cni = await cniManifest();
   const admission = await readFile(join(manifestsDir, 'admission.yaml'), 'utf8');
+  const kubeadmPatches = await readKubeadmPatches();
   const ids = await Promise.all(refs.map(imageId));
-  const key = shortHash(await imageId(base), k8sDir, storage, cni, admission, ...refs, ...ids);
+  const key = shortHash(await imageId(base), k8sDir, storage, cni, admission, ...kubeadmPatches.flat(), ...refs, ...ids);
   const image = `kubelab/node:${k8s}-${key}`;
   if (await imageExists(image)) return { image, detail: `${image} (cached)` };
 
@@ -132,6 +140,7 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
       '/kind/manifests/default-cni.yaml': cni,
       '/kind/manifests/default-storage.yaml': storage,
       [nodeAdmissionConfigPath]: admission,
+      ...Object.fromEntries(kubeadmPatches.map(([file, content]) => [`${nodeKubeadmPatchesDir}/${file}`, content])),
     };
     for (const [path, content] of Object.entries(files)) {
       await run(['docker', 'exec', '-i', builder, 'sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', path], { input: content });

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { nodeAdmissionConfigPath } from '@kubelab/kit/artifacts';
+import { nodeAdmissionConfigPath, nodeKubeadmPatchesDir } from '@kubelab/kit/artifacts';
 import { clusterProfiles, type Profile } from '@kubelab/labs/profiles';
 import type { ClusterAccess } from '../provider.ts';
 import { kindName } from './names.ts';
@@ -52,6 +52,25 @@ export function learnerKubeadmPatches(): string[] {
   ];
 }
 
+/**
+ * kind's kubeadm config patches for every cluster, of either access mode: a lab's control plane idles with less
+ * CPU. It has one API server, one controller manager and one scheduler, so leader election only renews two
+ * Leases every two seconds; and the node image's kubeadm patches (scripts/node-image/kubeadm-patches) probe the
+ * control plane's readiness every 5 s instead of every second. On an idle single-node cluster the two took the
+ * node from 0.157 to 0.121 cores (measured with the container's cgroup CPU over a minute); a CI run keeps about
+ * six clusters up at once.
+ */
+export function leanControlPlanePatches(): string[] {
+  return [
+    stringify({
+      kind: 'ClusterConfiguration',
+      controllerManager: { extraArgs: { 'leader-elect': 'false' } },
+      scheduler: { extraArgs: { 'leader-elect': 'false' } },
+    }),
+    stringify({ kind: 'InitConfiguration', patches: { directory: nodeKubeadmPatchesDir } }),
+  ];
+}
+
 /** The kind Cluster config for a profile, as YAML: kind reads it from stdin. */
 export function kindClusterConfig(name: string, profile: Profile, access: ClusterAccess = 'admin'): string {
   return stringify({
@@ -60,6 +79,6 @@ export function kindClusterConfig(name: string, profile: Profile, access: Cluste
     name: kindName(name),
     networking: { podSubnet, serviceSubnet },
     nodes: [{ role: 'control-plane' }, ...Array.from({ length: clusterProfiles[profile].workers }, () => ({ role: 'worker' }))],
-    ...(access === 'learner' ? { kubeadmConfigPatches: learnerKubeadmPatches() } : {}),
+    kubeadmConfigPatches: [...leanControlPlanePatches(), ...(access === 'learner' ? learnerKubeadmPatches() : [])],
   });
 }
