@@ -1,5 +1,5 @@
 /**
- * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop] [-- --jobs N] [-- --passing-only]`: proves every
+ * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop] [-- --jobs N] [-- --passing-only | --solutions-only]`: proves every
  * exercise's check on a real cluster. Against the pristine state the check must fail; after the reference solution
  * and each variant (another correct answer) it must pass; after each declared near-miss it must fail, on the
  * criterion the near-miss names. Prints a table and the time per lesson, and exits non-zero on any surprise.
@@ -13,8 +13,9 @@
  * and near-misses run with the learner's kubeconfig, setup, cleanup and the checks with the admin's. Lessons that
  * need node access are skipped: a workshop server does not offer them.
  *
- * `--passing-only` runs only the scenarios that must pass (the solutions and variants): npm test uses it for the
- * workshop run, after the full self-paced run has proven every near-miss with the same checks.
+ * `--passing-only` runs only the scenarios that must pass (the solutions and variants), and `--solutions-only` only
+ * each exercise's reference solution: npm test uses the latter for the workshop run, after the full self-paced
+ * run has proven every variant and near-miss with the same checks.
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +39,7 @@ const { values } = parseArgs({
     'skip-setup': { type: 'boolean' },
     jobs: { type: 'string' },
     'passing-only': { type: 'boolean' },
+    'solutions-only': { type: 'boolean' },
   },
 });
 
@@ -60,6 +62,11 @@ async function selectLessons(): Promise<CatalogLesson[]> {
   });
 }
 
+if (values['passing-only'] && values['solutions-only']) {
+  process.stderr.write(`${formatError(new KubelabError('E_USAGE', '--passing-only and --solutions-only ask for different runs', { hint: 'Give one of them, or neither for every scenario.' }))}\n`);
+  process.exit(2);
+}
+const scenarios = values['solutions-only'] ? 'solutions' : values['passing-only'] ? 'passing' : 'all';
 const began = performance.now();
 const rows: HarnessRow[] = [];
 const lessonTimes: { slug: string; profile: string; scenarios: number; ms: number; surprises: number }[] = [];
@@ -120,7 +127,7 @@ async function runLane(lane: Lane<CatalogLesson & LaneLesson>, index: number, la
         ...(await proveExercise(lesson, exercise, {
           kubeconfig,
           ...(learnerKubeconfig ? { learnerKubeconfig } : {}),
-          scenarios: values['passing-only'] ? 'passing' : 'all',
+          scenarios,
           signal: controller.signal,
           onRow: (row) => say(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatElapsed(row.prepareMs)})\n`),
         })),
@@ -163,7 +170,9 @@ try {
     }
   }
   const weighed = lessons.map((lesson) =>
-    Object.assign(lesson, { scenarios: lesson.exercises.reduce((sum, e) => sum + (values['passing-only'] ? 1 + e.variants.length : scenarioCount(e)), 0) }),
+    Object.assign(lesson, {
+      scenarios: lesson.exercises.reduce((sum, e) => sum + (scenarios === 'solutions' ? 1 : scenarios === 'passing' ? 1 + e.variants.length : scenarioCount(e)), 0),
+    }),
   );
   // An existing cluster is one lane: its lessons run one after another on it.
   const lanes = planLanes(weighed, values.cluster ? 1 : jobs);

@@ -140,9 +140,9 @@ const latencyTest = 'lab-runner/test/noisy-neighbour.integration.test.ts';
  */
 function clusterStages(node: string, integration: string[], workshopLessons: Record<Profile, string[]>): Stage[] {
   const workshop = (profile: Profile): Stage => ({
-    title: `labs:test --profile workshop --passing-only, ${profile}-node lessons (${workshopLessons[profile].join(', ')}): every solution and variant as a workshop's learner`,
+    title: `labs:test --profile workshop --solutions-only, ${profile}-node lessons (${workshopLessons[profile].join(', ')}): every exercise's solution as a workshop's learner`,
     tag: `workshop-${profile}`,
-    argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--profile', 'workshop', '--passing-only', '--jobs', '1', ...workshopLessons[profile].flatMap((slug) => ['--lesson', slug])],
+    argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--profile', 'workshop', '--solutions-only', '--jobs', '1', ...workshopLessons[profile].flatMap((slug) => ['--lesson', slug])],
   });
   return [
     { title: `Integration tests: ${integration.length} files against real kind clusters, one at a time`, tag: 'integration', argv: [node, '--test', '--test-concurrency=1', ...integration] },

@@ -27,12 +27,12 @@ export interface HarnessOptions {
    */
   learnerKubeconfig?: string;
   /**
-   * 'passing': only the scenarios that must pass (the solution and each variant). For a second run of a course
-   * already proven in full, as `labs:test --profile workshop --passing-only` does in npm test: it asks whether
-   * a learner without cluster-admin can still do every task, and the failing scenarios were judged by the same
-   * checks in the first run.
+   * For a second run of a course already proven in full, where the failing scenarios were judged by the same
+   * checks in the first run. 'passing': only the scenarios that must pass (the solution and each variant).
+   * 'solutions': only each exercise's reference solution, as `labs:test --profile workshop --solutions-only`
+   * does in npm test: it asks whether a learner without cluster-admin can still do every task.
    */
-  scenarios?: 'all' | 'passing';
+  scenarios?: 'all' | 'passing' | 'solutions';
   /** Called as each row completes, so a long run shows progress. */
   onRow?: (row: HarnessRow) => void;
   signal?: AbortSignal;
@@ -87,7 +87,12 @@ export async function proveExercise(lesson: Pick<Lesson, 'slug'>, exercise: Exer
     })),
   ];
   const rows: HarnessRow[] = [];
-  const chosen = options.scenarios === 'passing' ? scenarios.filter((s) => s.expected === 'pass') : scenarios;
+  const chosen =
+    options.scenarios === 'passing'
+      ? scenarios.filter((s) => s.expected === 'pass')
+      : options.scenarios === 'solutions'
+        ? scenarios.filter((s) => s.scenario === 'solution')
+        : scenarios;
   // A check only reads the cluster, so the pristine state it was judged on is still there afterwards: the next
   // scenario starts from it without a second cleanup + setup (a reset can take as long as the scenario itself).
   let pristineLeft = false;

@@ -102,6 +102,15 @@ test("scenarios 'passing' runs only the solution and the variants", async () => 
   assert.deepEqual(rows.map((row) => [row.scenario, Boolean(row.surprise)]), [['solution', false], ['variant: another way', false]]);
 });
 
+test("scenarios 'solutions' runs only the reference solution, from cleanup + setup", async () => {
+  const exercise = toyExercise(async () => [{ id: 'done', description: 'always', passed: true }]);
+  const rows = await proveExercise(lesson, exercise, { kubeconfig, scenarios: 'solutions' });
+  assert.deepEqual(rows.map((row) => [row.scenario, Boolean(row.surprise)]), [['solution', false]]);
+  const failing = toyExercise(async () => [{ id: 'done', description: 'never', passed: false }]);
+  const [row] = await proveExercise(lesson, failing, { kubeconfig, scenarios: 'solutions' });
+  assert.match(row!.surprise!, /expected a pass, but done failed/);
+});
+
 test('every scenario but the one after the pristine check starts from cleanup + setup, and cleanup runs last', async () => {
   const log = join(await mkdtemp(join(tmpdir(), 'kubelab-harness-')), 'log');
   const note = (what: string) => `echo ${what} >> ${log}`;
