@@ -18,6 +18,7 @@ interface ManifestObject {
 
 interface ContainerLike {
   name?: string;
+  readinessProbe?: { initialDelaySeconds?: number; periodSeconds?: number };
   image?: string;
   imagePullPolicy?: string;
   args?: string[];
@@ -35,6 +36,9 @@ const webhookObjects = new Set(['ValidatingWebhookConfiguration/metallb-webhook-
 
 const webhookVolume = 'cert';
 
+/** When the controller's and the speakers' readiness probes run (see adaptMetallbManifest). */
+const readinessTiming = { initialDelaySeconds: 2, periodSeconds: 5 };
+
 /**
  * Our cluster's version of MetalLB's native manifest (CRDs, RBAC, the controller Deployment and the speaker
  * DaemonSet), made from the upstream objects by these changes only:
@@ -46,6 +50,10 @@ const webhookVolume = 'cert';
  *   cluster could not take its address pool until the controller was up and had minted a certificate: the pool
  *   would need a create step of its own that waits on a pod. Kubelab writes the pool itself; a bad pool still
  *   shows, in the controller's log and events, as MetalLB rejecting the configuration. BGP is not used here.
+ *
+ * - both readiness probes start after 2 s and repeat every 5 s instead of 10 and 10: a cluster is ready only once
+ *   MetalLB is, and upstream's timing alone added about 10 s to every cluster create (measured: 35.6 s without
+ *   MetalLB, 46.0 s with it as upstream has it).
  *
  * The memberlist secret the speakers share is left to the controller, which creates it at start
  * (METALLB_ML_SECRET_NAME), as upstream does.
@@ -72,6 +80,9 @@ export function adaptMetallbManifest(objects: ManifestObject[]): ManifestObject[
   speaker.container.image = componentImages.metallbSpeaker;
   speaker.container.imagePullPolicy = 'IfNotPresent';
 
+  for (const { container } of [controller, speaker]) {
+    if (container.readinessProbe) Object.assign(container.readinessProbe, readinessTiming);
+  }
   for (const crd of kept.filter((o) => o.kind === 'CustomResourceDefinition')) {
     if (crd.spec?.conversion) crd.spec.conversion = { strategy: 'None' };
   }

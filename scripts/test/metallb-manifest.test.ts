@@ -22,6 +22,7 @@ function upstream(): Record<string, unknown>[] {
                 name: 'controller',
                 image: 'quay.io/metallb/controller:v0.15.2',
                 args: ['--port=7472'],
+                readinessProbe: { httpGet: { path: '/metrics' }, initialDelaySeconds: 10, periodSeconds: 10 },
                 ports: [{ name: 'monitoring' }, { name: 'webhook-server' }],
                 volumeMounts: [{ name: 'cert' }],
               },
@@ -53,6 +54,7 @@ test("MetalLB's manifest gets our images and loses its webhook, and nothing else
     image: componentImages.metallbController,
     imagePullPolicy: 'IfNotPresent',
     args: ['--port=7472', '--webhook-mode=disabled'],
+    readinessProbe: { httpGet: { path: '/metrics' }, initialDelaySeconds: 2, periodSeconds: 5 },
     ports: [{ name: 'monitoring' }],
   });
   assert.equal(controller.volumes, undefined);
