@@ -13,10 +13,10 @@ export const learnerCertificateValidity = '720h';
 
 /**
  * Namespaces that are the system's: the learner gets no write, exec or token rights there (no RoleBinding), and
- * workshop-policy.yaml keeps them from being deleted. kube-system and local-path-storage are also the only ones
- * Pod Security exempts (scripts/node-image/manifests/admission.yaml).
+ * workshop-policy.yaml keeps them from being deleted or relabelled. kube-system, local-path-storage and
+ * metallb-system are also the only ones Pod Security exempts (scripts/node-image/manifests/admission.yaml).
  */
-export const systemNamespaces: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', 'traefik', 'kubelab-system'];
+export const systemNamespaces: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', 'traefik', 'metallb-system', 'kubelab-system'];
 
 export const isLearnerNamespace = (namespace: string): boolean => !systemNamespaces.includes(namespace);
 

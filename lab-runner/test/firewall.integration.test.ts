@@ -4,9 +4,10 @@
  * provider (their bridges are kl-<hash>); on the host, a stand-in for a workshop lab server listening on every
  * address, another service on another port, and a "LAN" service on a private address outside Docker (a network
  * namespace behind a veth pair, 10.123.0.2). From A's toolbox and from a pod in A: the lab server's port (through A's
- * gateway, the host's main address and B's gateway), the other port, the LAN service, cloud metadata and B's node
- * are unreachable; A's own API server, DNS names inside A and the host's own resolver still work, and the host still
- * reaches A's API server and a NodePort in A. The rules are installed as `npm run setup` installs them (they stay
+ * gateway, the host's main address and B's gateway), the other port, the LAN service, cloud metadata, B's node and
+ * a LoadBalancer Service's external IP in B (MetalLB, on B's network) are unreachable; A's own API server, DNS names
+ * inside A and the host's own resolver still work, and the host still reaches A's API server, a NodePort in A and
+ * a LoadBalancer Service's external IP in A. The rules are installed as `npm run setup` installs them (they stay
  * installed). Needs root (iptables, ip netns); skipped otherwise.
  */
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,8 @@ let labServer: http.Server | undefined;
 let otherService: http.Server | undefined;
 let lanServer: ChildProcess | undefined;
 const ports = { labServer: 0, other: 0 };
+/** The external IP MetalLB gave a LoadBalancer Service in B. */
+let loadBalancerB = '';
 const timings: Record<string, number> = {};
 
 function listen(answer: string): Promise<{ server: http.Server; port: number }> {
@@ -69,6 +72,21 @@ function probeScript(targets: Record<string, string>): string {
     })
     .concat('wait')
     .join('\n');
+}
+
+/** The HTTP status of a GET from the host, retried until one comes or `timeoutMs` passes (then 0). */
+async function getStatus(url: string, timeoutMs: number): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const status = await new Promise<number>((resolve) => {
+      http.get(url, { timeout: 3000 }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      }).on('error', () => resolve(0)).on('timeout', function (this: http.ClientRequest) { this.destroy(); });
+    });
+    if (status > 0 || Date.now() > deadline) return status;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 const parse = (output: string): Record<string, string> => Object.fromEntries(output.trim().split('\n').map((line) => line.trim().split(' ') as [string, string]));
@@ -118,6 +136,11 @@ describe('the host firewall on real clusters', { skip: canRun || mustRun ? false
     began = performance.now();
     [a, b] = await Promise.all([createTestCluster(provider, 'single', 'fwa'), createTestCluster(provider, 'single', 'fwb')]);
     timings['two clusters'] = performance.now() - began;
+    began = performance.now();
+    loadBalancerB = await serveWebBehindLoadBalancer(b);
+    // B's own host reaches it: the probes from A below fail because of the isolation, not of MetalLB.
+    assert.equal(await getStatus(`http://${loadBalancerB}/`, 60_000), 200, `the host reaches B's LoadBalancer at ${loadBalancerB}`);
+    timings['a LoadBalancer in B'] = performance.now() - began;
   });
 
   after(async () => {
@@ -128,6 +151,16 @@ describe('the host firewall on real clusters', { skip: canRun || mustRun ? false
     for (const c of [a, b]) if (c) assert.deepEqual(await leftovers(c.cluster.name), [], `${c.cluster.name} left nothing behind`);
     process.stderr.write(`  firewall integration timings: ${Object.entries(timings).map(([what, ms]) => `${what} ${(ms / 1000).toFixed(1)} s`).join(', ')}\n`);
   });
+
+  /** kubelab/web in `c`, exposed as a LoadBalancer Service `web` (port 80 → 5000); resolves with its external IP. */
+  async function serveWebBehindLoadBalancer(c: TestCluster): Promise<string> {
+    await c.kubectl(['create', 'deployment', 'web', '--image=kubelab/web:1.0', '--port=5000']);
+    await c.kubectl(['patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"add","path":"/spec/template/spec/containers/0/imagePullPolicy","value":"Never"}]']);
+    await c.kubectl(['expose', 'deployment', 'web', '--type=LoadBalancer', '--port=80', '--target-port=5000']);
+    await c.kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    await c.kubectl(['wait', '--for=jsonpath={.status.loadBalancer.ingress[0].ip}', 'service/web', '--timeout=60s']);
+    return (await c.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim();
+  }
 
   /** What A's containers must not reach, and what they must. */
   async function targets(): Promise<{ blocked: Record<string, string>; allowed: Record<string, string> }> {
@@ -142,6 +175,7 @@ describe('the host firewall on real clusters', { skip: canRun || mustRun ? false
       'lan-service': `${LAN.address}:${LAN.port}`,
       'B-node-api-server': `${nodeB}:6443`,
       'B-node-kubelet': `${nodeB}:10250`,
+      'B-load-balancer': `${loadBalancerB}:80`,
       metadata: '169.254.169.254:80',
     };
     if (main) blocked['lab-server-via-host-address'] = `${main}:${ports.labServer}`;
@@ -186,28 +220,14 @@ describe('the host firewall on real clusters', { skip: canRun || mustRun ? false
     timings['pod probes'] = performance.now() - began;
   });
 
-  test("the host still reaches A: its API server (published on 127.0.0.1) and a NodePort", async () => {
+  test('the host still reaches A: its API server (published on 127.0.0.1), a NodePort and a LoadBalancer IP', async () => {
     assert.match(await a!.kubectl(['get', '--raw', '/readyz']), /^ok/);
-    await a!.kubectl(['create', 'deployment', 'web', '--image=kubelab/web:1.0', '--port=5000']);
-    await a!.kubectl(['patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"add","path":"/spec/template/spec/containers/0/imagePullPolicy","value":"Never"}]']);
-    await a!.kubectl(['expose', 'deployment', 'web', '--type=NodePort', '--port=5000']);
-    await a!.kubectl(['rollout', 'status', 'deployment/web', '--timeout=120s']);
+    // A LoadBalancer Service is a NodePort Service too: one Service answers both ways.
+    const loadBalancer = await serveWebBehindLoadBalancer(a!);
     const nodePort = (await a!.kubectl(['get', 'service', 'web', '-o', 'jsonpath={.spec.ports[0].nodePort}'])).trim();
-    const url = `http://${a!.cluster.nodes[0]!.address}:${nodePort}/`;
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const status = await new Promise<number>((resolve) => {
-        http.get(url, { timeout: 3000 }, (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
-        }).on('error', () => resolve(0));
-      });
-      if (status > 0) {
-        assert.ok(status < 500, `NodePort answered ${status}`);
-        break;
-      }
-      if (Date.now() > deadline) assert.fail(`the host could not reach ${url}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    for (const url of [`http://${a!.cluster.nodes[0]!.address}:${nodePort}/`, `http://${loadBalancer}/`]) {
+      const status = await getStatus(url, 60_000);
+      assert.ok(status > 0 && status < 500, `the host could not reach ${url} (${status || 'no answer'})`);
     }
   });
 });

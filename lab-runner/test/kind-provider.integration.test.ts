@@ -1,6 +1,6 @@
 /**
- * The kind provider against real clusters: everything a lesson relies on (DNS, Services, NodePorts, Ingress,
- * storage, NetworkPolicy, Helm) works in a freshly created cluster, and deleting it leaves nothing behind.
+ * The kind provider against real clusters: everything a lesson relies on (DNS, Services, NodePorts, LoadBalancers,
+ * Ingress, storage, NetworkPolicy, Helm) works in a freshly created cluster, and deleting it leaves nothing behind.
  * Needs `npm run setup` to have run (npm test does that first).
  */
 import { after, before, describe, test } from 'node:test';
@@ -12,6 +12,9 @@ import http from 'node:http';
 import { parse } from 'yaml';
 import { KindProvider } from '../providers/kind/provider.ts';
 import { EventStatus } from '@kubelab/kit/status';
+import { run } from '@kubelab/kit/exec';
+import { inRange } from '@kubelab/kit/firewall';
+import { loadBalancerRange } from '../providers/kind/load-balancer.ts';
 import { createTestCluster, inToolbox, leftovers, testProvider, type TestCluster } from './cluster-fixture.ts';
 
 const provider = testProvider();
@@ -55,6 +58,20 @@ function getWithHost(url: string, host: string): Promise<string> {
   });
 }
 
+/** A GET's body over a connection of its own, closed afterwards; rejects on anything but HTTP 200. */
+function getOnNewConnection(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent: false, timeout: 3000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body += chunk));
+      response.on('end', () => (response.statusCode === 200 ? resolve(body) : reject(new Error(`HTTP ${response.statusCode}`))));
+    });
+    request.on('timeout', () => request.destroy(new Error('timed out')));
+    request.on('error', reject);
+  });
+}
+
 async function waitFor<T>(what: string, attempt: () => Promise<T>, timeoutMs = 120_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -67,6 +84,24 @@ async function waitFor<T>(what: string, attempt: () => Promise<T>, timeoutMs = 1
     }
   }
   throw new Error(`${what} did not happen within ${timeoutMs / 1000}s: ${last instanceof Error ? last.message : last}`);
+}
+
+/**
+ * Exposes the Deployment web of `namespace` as a LoadBalancer Service `web-lb` (port 80 → 5000) and waits for its
+ * external IP, which must lie in the pool at the top of the cluster network's subnet.
+ */
+async function exposeLoadBalancer(c: TestCluster, namespace: string): Promise<string> {
+  await c.kubectl(['-n', namespace, 'expose', 'deployment', 'web', '--name=web-lb', '--type=LoadBalancer', '--port=80', '--target-port=5000']);
+  const ip = await waitFor('an external IP (MetalLB)', async () => {
+    const found = (await c.kubectl(['-n', namespace, 'get', 'service', 'web-lb', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim();
+    if (!found) throw new Error('EXTERNAL-IP still <pending>');
+    return found;
+  }, 60_000);
+  const subnet = (await run(['docker', 'network', 'inspect', '--format', '{{range .IPAM.Config}}{{.Subnet}}{{"\\n"}}{{end}}', c.cluster.network])).stdout.split('\n').find((s) => /^\d+\.[\d.]+\/\d+$/.test(s.trim()))!.trim();
+  const pool = loadBalancerRange(subnet);
+  const number = (address: string) => address.split('.').reduce((sum, part) => sum * 256 + Number(part), 0);
+  assert.ok(inRange(ip, subnet) && number(ip) >= number(pool.first) && number(ip) <= number(pool.last), `${ip} is in the pool ${pool.first}-${pool.last} of ${subnet}`);
+  return ip;
 }
 
 describe('single-node cluster', { timeout: 1_800_000 }, () => {
@@ -122,7 +157,7 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
   test('health() reports every readiness check as passing', async () => {
     const report = await provider.health(c.cluster.name);
     assert.equal(report.ready, true, JSON.stringify(report.checks));
-    assert.equal(report.checks.length, 7);
+    assert.equal(report.checks.length, 8);
   });
 
   test('creating a cluster with a name that exists fails clearly and leaves the existing one alone', async () => {
@@ -144,6 +179,17 @@ describe('single-node cluster', { timeout: 1_800_000 }, () => {
     const node = c.cluster.nodes[0]!.address;
     const response = await waitFor('NodePort answers', () => fetch(`http://${node}:${port}/api/v1/health`, { signal: AbortSignal.timeout(3000) }));
     assert.deepEqual(await response.json(), { status: 'OK' });
+  });
+
+  test("a LoadBalancer Service gets an external IP on the cluster's network, and the host reaches the app there", async () => {
+    const ip = await exposeLoadBalancer(c, ns);
+    // From this process, as a client outside the cluster: the host ARPs for the address, and a speaker answers.
+    const response = await waitFor('the external IP answers', () => fetch(`http://${ip}/api/v1/health`, { signal: AbortSignal.timeout(3000) }), 60_000);
+    assert.deepEqual(await response.json(), { status: 'OK' });
+    const pod = (await c.kubectl(['-n', ns, 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}'])).trim();
+    assert.equal((await (await fetch(`http://${ip}/`, { signal: AbortSignal.timeout(3000) })).text()).trim(), pod, "the app answers with the serving pod's hostname");
+    const events = await c.kubectl(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.name=web-lb', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+    assert.match(events, /IPAllocated/, 'MetalLB says it allocated the address');
   });
 
   test('an Ingress routed by Traefik is reachable from the host', async () => {
@@ -283,5 +329,21 @@ describe('multi-node cluster', { timeout: 1_800_000 }, () => {
     const answers = (await inToolbox(c, 'spread', script)).split('\n').filter((line) => line.trim());
     assert.equal(answers.length, 4);
     for (const answer of answers) assert.deepEqual(JSON.parse(answer), { status: 'OK' });
+  });
+
+  test("a LoadBalancer Service's external IP is announced from a worker and reaches pods on both workers", async () => {
+    const ip = await exposeLoadBalancer(c, 'spread');
+    const pods = new Set((await c.kubectl(['-n', 'spread', 'get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[*].metadata.name}'])).trim().split(' '));
+    const answered = new Set<string>();
+    await waitFor('answers from several pods', async () => {
+      // A connection of its own each time (fetch would keep one alive): kube-proxy picks a pod per connection.
+      answered.add((await getOnNewConnection(`http://${ip}/`)).trim());
+      if (answered.size < 2) throw new Error(`only ${[...answered].join(', ') || 'no pod'} answered so far`);
+    }, 60_000);
+    for (const name of answered) assert.ok(pods.has(name), `${name} is a pod of web`);
+    // kubeadm marks the control plane node.kubernetes.io/exclude-from-external-load-balancers: MetalLB leaves it out.
+    const status = JSON.parse(await c.kubectl(['-n', 'metallb-system', 'get', 'servicel2statuses.metallb.io', '-o', 'json'])) as { items: { status?: { node?: string; serviceName?: string } }[] };
+    const announcer = status.items.find((s) => s.status?.serviceName === 'web-lb')?.status?.node ?? '';
+    assert.match(announcer, /worker/, `announced from ${announcer || 'no node'}`);
   });
 });

@@ -111,7 +111,7 @@ describe(`a workshop learner (${access}-mode cluster)`, { timeout: 1_800_000 }, 
     const pods = await allPods();
     const attacks = pods.filter((p) => p.metadata.labels?.[attackLabel]);
     assert.deepEqual(attacks.map((p) => `${p.metadata.namespace}/${p.metadata.name} (${p.status.phase})`), [], 'no attack pod exists');
-    const exempt = ['kube-system', 'local-path-storage'];
+    const exempt = ['kube-system', 'local-path-storage', 'metallb-system'];
     const privileged = pods
       .filter((p) => !exempt.includes(p.metadata.namespace))
       .filter((p) => p.spec.hostPID || p.spec.hostIPC || p.spec.hostNetwork || p.spec.volumes?.some((v) => v.hostPath) || p.spec.containers.some((x) => x.securityContext?.privileged))
@@ -265,6 +265,38 @@ describe(`a workshop learner (${access}-mode cluster)`, { timeout: 1_800_000 }, 
     assert.equal((await admin(['get', 'namespace', 'privileged-ns', '--ignore-not-found', '-o', 'name'])).trim(), '', 'the privileged namespace does not exist');
     refused(await learner(['delete', 'namespace', 'local-path-storage']), /system namespaces|forbidden/, 'deleting a system namespace');
     assert.ok((await learner(['label', 'namespace', 'attacker', 'pod-security.kubernetes.io/enforce=restricted'])).ok, 'stricter is fine');
+  });
+
+  test("MetalLB stays the cluster's: the learner reads its address pool but changes neither it nor its namespace, and gets an external IP from it", async () => {
+    const pools = await learner(['-n', 'metallb-system', 'get', 'ipaddresspools', '-o', 'name']);
+    assert.ok(pools.ok && /lab-network/.test(pools.stdout), `the learner reads the pool: ${pools.stderr}`);
+    const before = await json<{ spec: { addresses: string[] } }>(['-n', 'metallb-system', 'get', 'ipaddresspool', 'lab-network']);
+    refused(await learner(['-n', 'metallb-system', 'patch', 'ipaddresspool', 'lab-network', '--type=merge', '-p', '{"spec":{"addresses":["0.0.0.0/0"]}}']), /forbidden/, 'widening the pool');
+    refused(await learner(['-n', 'metallb-system', 'delete', 'ipaddresspool', 'lab-network']), /forbidden/, 'deleting the pool');
+    const ownPool = { apiVersion: 'metallb.io/v1beta1', kind: 'IPAddressPool', metadata: { name: 'mine', namespace: 'default', labels: { [attackLabel]: 'pool' } }, spec: { addresses: ['10.0.0.0/8'] } };
+    refused(await learner(['create', '-f', '-'], JSON.stringify(ownPool)), /forbidden/, 'a pool of its own, in its own namespace');
+    // The policy refuses both (its first failing rule names itself: here its privileged Pod Security labels).
+    refused(await learner(['label', 'namespace', 'metallb-system', 'pod-security.kubernetes.io/enforce=baseline', '--overwrite']), /kubelab-learner-guard' denied/, 'relabelling metallb-system');
+    refused(await learner(['annotate', 'namespace', 'metallb-system', 'kubelab.test/attack=yes']), /kubelab-learner-guard' denied/, 'annotating metallb-system');
+    refused(await learner(['label', 'namespace', 'kube-public', 'kubelab.test/attack=yes']), /system namespaces cannot be changed/, 'labelling a system namespace');
+    refused(await learner(['delete', 'namespace', 'metallb-system']), /system namespaces/, 'deleting metallb-system');
+    assert.deepEqual((await json<{ spec: { addresses: string[] } }>(['-n', 'metallb-system', 'get', 'ipaddresspool', 'lab-network'])).spec, before.spec, 'the pool is as it was');
+    const namespace = await json<{ metadata: { labels?: Record<string, string>; annotations?: Record<string, string> }; status: { phase: string } }>(['get', 'namespace', 'metallb-system']);
+    assert.equal(namespace.status.phase, 'Active');
+    assert.equal(namespace.metadata.annotations?.['kubelab.test/attack'], undefined);
+    assert.equal((await admin(['get', 'ipaddresspools', '-A', '-l', attackLabel, '-o', 'name'])).trim(), '', 'no pool of the learner exists');
+
+    // What the course asks of a learner: a LoadBalancer Service, whose external IP the host reaches.
+    assert.ok((await learner(['create', 'deployment', 'lb-web', '--image=kubelab/web:1.0', '--port=5000'])).ok);
+    assert.ok((await learner(['expose', 'deployment', 'lb-web', '--type=LoadBalancer', '--port=80', '--target-port=5000'])).ok);
+    const ip = await waitFor('an external IP', async () => (await admin(['get', 'service', 'lb-web', '-o', 'jsonpath={.status.loadBalancer.ingress[0].ip}'])).trim() || undefined);
+    assert.ok((await learner(['rollout', 'status', 'deployment/lb-web', '--timeout=120s'])).ok);
+    const answer = await waitFor(`GET http://${ip}/api/v1/health`, async () => {
+      const response = await fetch(`http://${ip}/api/v1/health`, { signal: AbortSignal.timeout(3000) });
+      return response.ok ? await response.text() : undefined;
+    });
+    assert.match(answer, /"status":"OK"/);
+    assert.ok((await learner(['delete', 'service,deployment', 'lb-web'])).ok);
   });
 
   test('the learner-guard policy, its binding and the learner role stay as they are; no cluster-admin binding', async () => {

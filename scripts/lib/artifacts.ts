@@ -30,6 +30,15 @@ export function gatewayApiManifestPath(): string {
   return cachePath('manifests', `gateway-api-${versions.gatewayApi.version}-standard.yaml`);
 }
 
+/**
+ * MetalLB's native manifest as every cluster applies it: the module's config/manifests/metallb-native.yaml, with
+ * our image names and without its webhook (scripts/setup/metallb.ts, which rewrites it whenever what it makes
+ * differs). The address pool is not in it: it depends on the cluster's network, so the provider adds it.
+ */
+export function metallbManifestPath(): string {
+  return cachePath('manifests', `metallb-${versions.metallb.version}-native.yaml`);
+}
+
 /** The version of our own pod-network daemon (scripts/node-image/kubelab-net); part of its image tag. */
 export const kubelabNetVersion = 'v0.1.0';
 
@@ -50,6 +59,8 @@ export const componentImages = {
   kubeRouter: `kubelab/kube-router:${versions.kubeRouter.version}`,
   traefik: `kubelab/traefik:${versions.traefik.version}`,
   metricsServer: `kubelab/metrics-server:${versions.metricsServer.version}`,
+  metallbController: `kubelab/metallb-controller:${versions.metallb.version}`,
+  metallbSpeaker: `kubelab/metallb-speaker:${versions.metallb.version}`,
   netBase: 'kubelab/net-base:bookworm',
 } as const;
 

@@ -17,6 +17,7 @@ export const errorCodes = [
   'E_OLD_GO',
   'E_GO_BUILD',
   'E_KIND_MODULE',
+  'E_ADDON_MANIFEST',
   'E_IMAGE_BUILD',
   'E_NODE_IMAGE',
   'E_NOT_SET_UP',
@@ -30,6 +31,7 @@ export const errorCodes = [
   'E_DELETE_FAILED',
   'E_TOOLBOX_FAILED',
   'E_TOOLBOX_CONFLICT',
+  'E_CLUSTER_NETWORK',
   // The lab server.
   'E_BAD_CONFIG',
   'E_SERVER_RUNNING',

@@ -15,6 +15,7 @@ export interface Versions {
   localPathProvisioner: Pinned & { image: string; helperImage: string };
   traefik: Pinned;
   gatewayApi: Pinned;
+  metallb: Pinned & { module: string };
   metricsServer: Pinned;
   helm: Pinned & { release: Release };
   debian: { suite: string; why: string };

@@ -13,6 +13,7 @@ import {
   kubelabNetRecipe,
   kubernetesRecipe,
   localPathProvisionerRecipe,
+  metallbRecipe,
   metricsServerRecipe,
   traefikRecipe,
 } from './recipes.ts';
@@ -39,6 +40,7 @@ const recipes: GoRecipe[] = [
   kubeRouterRecipe,
   metricsServerRecipe,
   traefikRecipe,
+  metallbRecipe,
 ];
 
 export interface ComponentBinaries {
@@ -153,6 +155,9 @@ export async function ensureComponentImages(step: StepHandle): Promise<string> {
     { tags: [componentImages.kubeRouter], binaries: [bin('kube-router', 'kube-router')], from: componentImages.netBase, entrypoint: ['/usr/local/bin/kube-router'] },
     { tags: [componentImages.traefik], binaries: [bin('traefik', 'traefik')], from: scratch, entrypoint: ['/usr/local/bin/traefik'] },
     { tags: [componentImages.metricsServer], binaries: [bin('metrics-server', 'metrics-server')], from: scratch, entrypoint: ['/usr/local/bin/metrics-server'] },
+    // Static binaries, as upstream's distroless images hold them; the manifest sets no command, so the entrypoint is ours.
+    { tags: [componentImages.metallbController], binaries: [bin('metallb', 'controller')], from: scratch, entrypoint: ['/usr/local/bin/controller'] },
+    { tags: [componentImages.metallbSpeaker], binaries: [bin('metallb', 'speaker')], from: scratch, entrypoint: ['/usr/local/bin/speaker'] },
   ];
   const counts = { kept: 0, pulled: 0, built: 0 };
   for (const plan of plans) counts[await ensureImage(plan, step)]++;

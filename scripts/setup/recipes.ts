@@ -66,6 +66,18 @@ export const traefikRecipe: GoRecipe = {
   ldflags: [`-X github.com/traefik/traefik/v3/pkg/version.Version=${versions.traefik.version}`],
 };
 
+/**
+ * LoadBalancer Services in L2 mode: the controller assigns addresses from an IPAddressPool, and the speaker (on
+ * every node, host network) answers ARP for them. Both main packages live in the one module; their version is a
+ * constant in its source, so no ldflags are needed.
+ */
+export const metallbRecipe: GoRecipe = {
+  name: 'metallb',
+  module: versions.metallb.module,
+  version: versions.metallb.version,
+  binaries: { controller: `${versions.metallb.module}/controller`, speaker: `${versions.metallb.module}/speaker` },
+};
+
 export const metricsServerRecipe: GoRecipe = {
   name: 'metrics-server',
   module: 'sigs.k8s.io/metrics-server',

@@ -12,6 +12,7 @@ import { ensureNodeImage } from './node-image.ts';
 import { repoRoot } from '../lib/paths.ts';
 import { writeNodeImage } from '../lib/artifacts.ts';
 import { ensureGatewayApiManifest } from './gateway-api.ts';
+import { ensureMetallbManifest } from './metallb.ts';
 import { ensureFirewall } from './firewall.ts';
 
 export interface SetupContext {
@@ -98,6 +99,7 @@ export const setupActions: Action<SetupContext>[] = [
   { id: 'component-binaries', title: 'Cluster component binaries', run: (_, step) => ensureComponentBinaries(step) },
   { id: 'component-images', title: 'Cluster component images', run: (_, step) => ensureComponentImages(step) },
   { id: 'gateway-api', title: 'Gateway API CRDs', run: () => ensureGatewayApiManifest() },
+  { id: 'metallb-manifest', title: 'MetalLB manifest', run: () => ensureMetallbManifest() },
   { id: 'course-images', title: 'Course images', run: (_, step) => ensureCourseImages(step) },
   {
     id: 'node-image',

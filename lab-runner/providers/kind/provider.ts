@@ -11,13 +11,14 @@ import { describeForLearner, redactHostPaths } from '@kubelab/kit/redact';
 import { runPipeline, type Action } from '@kubelab/kit/pipeline';
 import type { Status } from '@kubelab/kit/status';
 import { poll } from '@kubelab/kit/poll';
-import { componentImages, gatewayApiManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
+import { componentImages, gatewayApiManifestPath, metallbManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { labBridgeName } from '@kubelab/kit/host';
 import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo, ToolboxRun } from '../provider.ts';
 import { markCpuIdle } from './cgroups.ts';
 import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
 import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
 import { kindClusterConfig } from './cluster-config.ts';
+import { ipv4Subnet, loadBalancerRange, metallbPoolObjects, type AddressRange } from './load-balancer.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
 import { probeOnce, readinessChecks, type ClusterHandle, type ReadinessCheck } from './readiness.ts';
 import { removeToolbox, startToolbox, toolboxRunArgv, toolboxShellArgv } from './toolbox.ts';
@@ -33,6 +34,8 @@ interface CreateContext {
   access: ClusterAccess;
   nodeImage: string;
   createdNetwork: boolean;
+  /** The addresses MetalLB hands to LoadBalancer Services: the top of the cluster network's subnet. */
+  loadBalancers?: AddressRange;
   startedKind: boolean;
   /** The create stored this cluster's kubeconfigs (so a failed create removes them again). */
   storedKubeconfigs: boolean;
@@ -460,7 +463,9 @@ export class KindProvider implements ClusterProvider {
             networkName(spec.name),
           ]);
           context.createdNetwork = true;
-          return networkName(spec.name);
+          const subnet = ipv4Subnet((await run(['docker', 'network', 'inspect', '--format', '{{json .IPAM.Config}}', networkName(spec.name)])).stdout, networkName(spec.name));
+          context.loadBalancers = loadBalancerRange(subnet);
+          return `${networkName(spec.name)} (${subnet}; load balancers ${context.loadBalancers.first}–${context.loadBalancers.last})`;
         },
       },
       {
@@ -511,21 +516,21 @@ export class KindProvider implements ClusterProvider {
       },
       {
         id: 'install-addons',
-        title: 'Installing add-ons (Gateway API, Traefik, metrics-server)',
+        title: 'Installing add-ons (Gateway API, Traefik, metrics-server, MetalLB)',
         run: async (context, _status, signal) => {
-          let gatewayCrds: string;
-          try {
-            gatewayCrds = await readFile(gatewayApiManifestPath(), 'utf8');
-          } catch (error) {
-            throw new KubelabError('E_NOT_SET_UP', 'the Gateway API CRDs are not in the cache', {
-              hint: 'Run npm run setup.',
-              cause: error,
-            });
-          }
+          const cached = async (what: string, path: string) => {
+            try {
+              return await readFile(path, 'utf8');
+            } catch (error) {
+              throw new KubelabError('E_NOT_SET_UP', `${what} is not in the cache`, { hint: 'Run npm run setup.', cause: error });
+            }
+          };
           const manifests = [
-            gatewayCrds,
+            await cached('the Gateway API CRDs', gatewayApiManifestPath()),
             (await readFile(join(addonsDir, 'traefik.yaml'), 'utf8')).replaceAll('__TRAEFIK_IMAGE__', componentImages.traefik),
             (await readFile(join(addonsDir, 'metrics-server.yaml'), 'utf8')).replaceAll('__METRICS_SERVER_IMAGE__', componentImages.metricsServer),
+            await cached("MetalLB's manifest", metallbManifestPath()),
+            ...metallbPoolObjects(context.loadBalancers!).map((object) => JSON.stringify(object)),
             ...(learner
               ? [
                   await readFile(join(addonsDir, 'workshop-rbac.yaml'), 'utf8'),
@@ -534,7 +539,8 @@ export class KindProvider implements ClusterProvider {
                 ]
               : []),
           ];
-          // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation.
+          // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation. The
+          // custom objects (the GatewayClass, MetalLB's pool) fail until their CRDs are served; the retry waits for that.
           await this.retry(
             () => context.handle!.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifests.join('\n---\n')),
             // The API server can take a while to accept CRDs on a busy 2-core host; 30 s proved too tight there.

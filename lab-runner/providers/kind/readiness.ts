@@ -4,6 +4,7 @@ import { courseImages } from '@kubelab/labs/images';
 /** The course images every cluster must carry (baked into the node image by npm run setup). */
 const imagesInCluster: string[] = Object.values(courseImages);
 import type { HealthCheck } from '../provider.ts';
+import { metallbNamespace } from './load-balancer.ts';
 
 /** What a readiness check can use: kubectl against the cluster, and the node containers. */
 export interface ClusterHandle {
@@ -88,6 +89,19 @@ export const readinessChecks: ReadinessCheck[] = [
       const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
       // With no Ingress yet, Traefik answers 404: what matters is that it answers.
       return `${url} → HTTP ${response.status}`;
+    },
+  },
+  {
+    id: 'load-balancer',
+    name: 'Load balancer (MetalLB) up',
+    probe: async (c) => {
+      const pools = JSON.parse(await c.kubectl(['-n', metallbNamespace, 'get', 'ipaddresspools.metallb.io', '-o', 'json'])) as {
+        items: { metadata: { name: string }; spec?: { addresses?: string[] } }[];
+      };
+      if (!pools.items.length) throw new Error(`no IPAddressPool in ${metallbNamespace}`);
+      const controller = await rollout(c, metallbNamespace, 'deployment', 'controller');
+      const speaker = await rollout(c, metallbNamespace, 'daemonset', 'speaker');
+      return `controller ${controller}, speaker ${speaker}, pool ${pools.items.flatMap((p) => p.spec?.addresses ?? []).join(', ')}`;
     },
   },
   {
