@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { V1Pod } from '@kubernetes/client-node';
+import { ApiException, type V1Pod } from '@kubernetes/client-node';
 import type { CheckContext } from './context.ts';
 import { getOrNull } from './context.ts';
 
@@ -77,6 +77,31 @@ const pause = (ms: number, signal?: AbortSignal) =>
     }, { once: true });
   });
 
+/** The API server's answer to a pod made while a namespace's new ResourceQuota has no usage counted yet. */
+export function isQuotaNotCountedYet(error: unknown): boolean {
+  if (!(error instanceof ApiException) || error.code !== 403) return false;
+  const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? '');
+  return body.includes('status unknown for quota');
+}
+
+/**
+ * Creates a pod, trying again for up to 5 s while the API server says a ResourceQuota of the namespace is too new
+ * to have its usage counted. On a workshop's cluster the lab server gives every new namespace a quota, the probe
+ * namespace included, and the quota controller counts it a moment later: the first probe of a fresh cluster met
+ * this in two of three workshop runs of the Services lesson, and its check failed in 150 ms.
+ */
+export async function createPodThroughNewQuota(create: () => Promise<V1Pod>, signal?: AbortSignal): Promise<V1Pod> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await create();
+    } catch (error) {
+      if (!isQuotaNotCountedYet(error) || Date.now() > deadline || signal?.aborted) throw error;
+      await pause(250, signal);
+    }
+  }
+}
+
 /**
  * Runs `script` with bash in a probe pod (kubelab/toolbox:1.0) and returns its exit status and output; the pod is
  * deleted whatever happens. `timeoutSeconds` bounds the pod's whole life (activeDeadlineSeconds), so a probe
@@ -94,7 +119,7 @@ export async function runProbe(
   const from = describeOrigin(options);
   if (namespace === probeNamespace) await ensureProbeNamespace(cluster);
   const timeoutSeconds = options.timeoutSeconds ?? 45;
-  const created = await cluster.core.createNamespacedPod({
+  const created = await createPodThroughNewQuota(() => cluster.core.createNamespacedPod({
     namespace,
     body: {
       metadata: { generateName: 'kubelab-probe-', labels: { ...options.labels, [probeLabel]: 'true' } },
@@ -119,7 +144,7 @@ export async function runProbe(
         ],
       },
     },
-  });
+  }), options.signal);
   const name = created.metadata!.name!;
   try {
     const deadline = Date.now() + timeoutSeconds * 1000;

@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { httpEachScript, parseHttpProbe, parseHttpProbes, shellQuote } from '../src/probe.ts';
+import { ApiException } from '@kubernetes/client-node';
+import { createPodThroughNewQuota, httpEachScript, parseHttpProbe, parseHttpProbes, shellQuote } from '../src/probe.ts';
 
 const from = 'a probe pod in namespace kubelab-probe';
 
@@ -58,4 +59,27 @@ test('httpFromPodEach reads one answer per URL, in order, and a cut-short probe 
   const script = httpEachScript(urls, 2, marker);
   assert.equal(script.match(/\) &$/gm)?.length, 2);
   assert.ok(script.indexOf(`"${marker} $(cat "$out/0.exit"`) < script.indexOf(`"${marker} $(cat "$out/1.exit"`));
+});
+
+test('a pod refused because a brand-new quota is not counted yet is made again; other refusals are not retried', async () => {
+  const notCounted = new ApiException(403, 'Forbidden', 'pods "kubelab-probe-x" is forbidden: status unknown for quota: learner-quota, resource: limits.memory', {});
+  let calls = 0;
+  const pod = await createPodThroughNewQuota(async () => {
+    calls += 1;
+    if (calls < 3) throw notCounted;
+    return { metadata: { name: 'kubelab-probe-x' } };
+  });
+  assert.equal(pod.metadata?.name, 'kubelab-probe-x');
+  assert.equal(calls, 3);
+
+  const exceeded = new ApiException(403, 'Forbidden', 'pods "kubelab-probe-y" is forbidden: exceeded quota: learner-quota', {});
+  let tries = 0;
+  await assert.rejects(
+    createPodThroughNewQuota(async () => {
+      tries += 1;
+      throw exceeded;
+    }),
+    (error: unknown) => error === exceeded,
+  );
+  assert.equal(tries, 1);
 });
