@@ -147,6 +147,10 @@ export function serverOptions(config: Config, extras: ServerExtras = {}): Fastif
     requestTimeout: timeouts.requestTimeout,
     keepAliveTimeout: timeouts.keepAliveTimeout,
     maxRequestsPerSocket: timeouts.maxRequestsPerSocket,
+    // Each plugin's start and onReady hook, Fastify's default 10 s included: restoring the labs and the warm pool
+    // asks Docker for every cluster, and on a host busy with other clusters (a load average near 90 in a full test
+    // run) that took longer than 10 s, so a restarted lab server refused to start.
+    pluginTimeout: 120_000,
     logger: logger
       ? {
           level: config.logLevel,
