@@ -43,7 +43,9 @@ export default defineConfig({
       PORT: String(port),
       HOST: '127.0.0.1',
       KUBELAB_DATA_DIR: dataDir,
-      KUBELAB_POOL_SIZE: '0',
+      // One warm cluster, as a host would run it: each lab after the first takes the cluster made while the test
+      // before it typed, so the suite's lessons do not each wait out a cluster's creation one after another.
+      KUBELAB_POOL_SIZE: '1',
       KUBELAB_MAX_SESSIONS: '2',
       KUBELAB_LAUNCH_TOKEN: launchToken,
     },
