@@ -179,8 +179,8 @@ export interface HttpProbe {
 
 /**
  * GETs `url` with curl from a probe pod: the in-cluster view (Service names, ClusterIPs, NetworkPolicy). A
- * connection that is refused is tried four times, a second apart; one that a policy drops times out after
- * `connectSeconds`.
+ * connection that is refused is tried again, a second apart, for up to 12 s; one that a policy drops times out
+ * after `connectSeconds`.
  */
 export async function httpFromPod(
   cluster: CheckContext,
@@ -190,7 +190,7 @@ export async function httpFromPod(
   const seconds = options.connectSeconds ?? 3;
   // The status and curl's error go on lines of their own first, so a body cannot pass for either.
   // A refusal within a second or so is retried: the network plugin writes a new pod's address into the
-  // NetworkPolicy rules just after the pod starts, so an admitted probe can be refused by its first try. A
+  // NetworkPolicy rules just after the pod starts, so an admitted probe can be refused by its first tries. A
   // timeout is not retried (a dropped packet would cost the whole wait again).
   const script = `${curlAttempts(url, seconds)}
 ${printCurlOutcome}; exit $status`;
@@ -200,15 +200,24 @@ ${printCurlOutcome}; exit $status`;
 
 /** bash that GETs `url` as httpFromPod says, leaving the HTTP code in $code, curl's status in $status, the body in $body and curl's error in $err. */
 function curlAttempts(url: string, seconds: number): string {
-  return `body=$(mktemp); err=$(mktemp)
-for attempt in 1 2 3 4; do
+  return `body=$(mktemp); err=$(mktemp); give_up=$(( $(date +%s) + ${refusalRetrySeconds} ))
+while :; do
   began=$(date +%s%N)
   code=$(curl -sS -o "$body" -w '%{http_code}' --connect-timeout ${seconds} -m ${seconds + 2} ${shellQuote(url)} 2>"$err"); status=$?
   [ "$code" != 000 ] && break
   [ $(( ($(date +%s%N) - began) / 1000000 )) -gt 1500 ] && break
+  [ $(date +%s) -ge $give_up ] && break
   sleep 1
 done`;
 }
+
+/**
+ * How long a refused connection is tried again. kube-router adds a new pod's address to the rules of the policies
+ * that admit it in a full sync of its rules, and syncs run one at a time: on a busy node (a full test run, a
+ * workshop's server) one took up to 5 s, so a probe pod can wait two of them before it is admitted. Four tries a
+ * second apart were too few there: an admitted client was refused.
+ */
+const refusalRetrySeconds = 12;
 
 /** bash that prints what curlAttempts left, in the form parseHttpProbe reads. */
 const printCurlOutcome = `echo "status:$code"; echo "error:$(tr '\\n' ' ' < "$err" | head -c 300)"; head -c 2048 "$body"`;

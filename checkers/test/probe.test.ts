@@ -2,6 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApiException } from '@kubernetes/client-node';
 import { createPodThroughNewQuota, httpEachScript, parseHttpProbe, parseHttpProbes, shellQuote } from '../src/probe.ts';
 
@@ -59,6 +62,31 @@ test('httpFromPodEach reads one answer per URL, in order, and a cut-short probe 
   const script = httpEachScript(urls, 2, marker);
   assert.equal(script.match(/\) &$/gm)?.length, 2);
   assert.ok(script.indexOf(`"${marker} $(cat "$out/0.exit"`) < script.indexOf(`"${marker} $(cat "$out/1.exit"`));
+});
+
+test('a refused request is tried again until the policy admits it (here at the fifth try, past the four tries there used to be); an answer ends the tries', () => {
+  // A curl that is refused (HTTP code 000, exit 7) five times, then answers: the probe pod's address reaching the
+  // policy's rules only after a few seconds, as on a busy node.
+  const dir = mkdtempSync(join(tmpdir(), 'kubelab-probe-curl-'));
+  try {
+    writeFileSync(
+      join(dir, 'curl'),
+      `#!/bin/sh
+n=$(cat "${dir}/count" 2>/dev/null || echo 0); n=$((n + 1)); echo $n > "${dir}/count"
+while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
+if [ $n -le 4 ]; then printf 000; echo 'curl: (7) Failed to connect: Connection refused' >&2; exit 7; fi
+echo '{"status":"OK"}' > "$out"; printf 200
+`,
+      { mode: 0o755 },
+    );
+    const marker = 'kubelab-probe-test';
+    const output = execFileSync('bash', ['-c', httpEachScript(['http://web/'], 2, marker)], { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' });
+    const [probe] = parseHttpProbes(['http://web/'], { exitCode: 0, output, from }, marker);
+    assert.equal(probe!.status, 200, output);
+    assert.equal(readFileSync(join(dir, 'count'), 'utf8').trim(), '5', 'four refusals, then the answer, and no try after it');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a pod refused because a brand-new quota is not counted yet is made again; other refusals are not retried', async () => {

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -30,6 +31,11 @@ export interface GoRecipe {
   cgo?: boolean;
   /** Build from a directory holding our own module instead of the module proxy. */
   localDir?: string;
+  /**
+   * Patch files (`patch -p1`, paths from the module's root) applied to a copy of the module before it is built:
+   * our own changes to an upstream program, each explained in its file. Their text is part of the cache key.
+   */
+  patches?: string[];
 }
 
 interface ModFile {
@@ -53,7 +59,8 @@ function goEnv(recipe: GoRecipe): NodeJS.ProcessEnv {
 
 /** The cache directory holding a recipe's binaries; its name changes whenever the recipe does. */
 export function goOutputDir(recipe: GoRecipe, extraKey = ''): string {
-  return cachePath('go', `${recipe.name}-${recipe.version}-${shortHash(JSON.stringify(recipe), extraKey)}`);
+  const patches = (recipe.patches ?? []).map((file) => readFileSync(file, 'utf8'));
+  return cachePath('go', `${recipe.name}-${recipe.version}-${shortHash(JSON.stringify(recipe), extraKey, ...patches)}`);
 }
 
 
@@ -65,7 +72,16 @@ export function goOutputDir(recipe: GoRecipe, extraKey = ''): string {
 async function writeWrapperModule(recipe: GoRecipe, env: NodeJS.ProcessEnv, dir: string): Promise<void> {
   const { stdout } = await run(['go', 'mod', 'download', '-json', `${recipe.module}@${recipe.version}`], { env });
   const { GoMod: goModPath, Dir: moduleDir } = JSON.parse(stdout) as { GoMod: string; Dir: string };
-  await writeFile(join(dir, 'go.mod'), await wrapperGoMod(recipe, env, goModPath));
+  let goMod = await wrapperGoMod(recipe, env, goModPath);
+  if (recipe.patches?.length) {
+    // The module cache is read-only and shared: patch a copy, and point the wrapper at it.
+    const source = join(dir, 'patched-source');
+    await run(['cp', '-R', moduleDir, source]);
+    await run(['chmod', '-R', 'u+w', source]);
+    for (const file of recipe.patches) await run(['patch', '-p1', '--forward', '--batch', '-d', source, '-i', file]);
+    goMod += `replace ${recipe.module} => ./patched-source\n`;
+  }
+  await writeFile(join(dir, 'go.mod'), goMod);
   try {
     await writeFile(join(dir, 'go.sum'), await readFile(join(moduleDir, 'go.sum')));
   } catch {
