@@ -43,8 +43,8 @@ export default defineConfig({
       PORT: String(port),
       HOST: '127.0.0.1',
       KUBELAB_DATA_DIR: dataDir,
-      // One warm cluster, as a host would run it: each lab after the first takes the cluster made while the test
-      // before it typed, so the suite's lessons do not each wait out a cluster's creation one after another.
+      // One warm cluster, as `npm start` keeps: the labs after the first start the way a learner's do, from a
+      // cluster made while the test before typed (in a saturated full run this saved no time: README, Tests).
       KUBELAB_POOL_SIZE: '1',
       KUBELAB_MAX_SESSIONS: '2',
       KUBELAB_LAUNCH_TOKEN: launchToken,

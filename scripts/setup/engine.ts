@@ -104,6 +104,8 @@ const hostPackages: Record<string, string> = {
   // node-pty has no Linux prebuild, so node-gyp compiles it.
   'g++': 'g++',
   make: 'make',
+  // Applies our patches to upstream Go modules before they are built (go-build.ts).
+  patch: 'patch',
   python3: 'python3',
   // The e2e tests drive Debian's chromium: Playwright cannot download its own browsers without the internet.
   chromium: 'chromium',
