@@ -525,12 +525,16 @@ export class KindProvider implements ClusterProvider {
               throw new KubelabError('E_NOT_SET_UP', `${what} is not in the cache`, { hint: 'Run npm run setup.', cause: error });
             }
           };
-          const manifests = [
+          // Everything Kubernetes serves from the start, CRDs included, goes in one apply; the objects of those CRDs
+          // (Traefik's GatewayClass, MetalLB's pool) only once the CRDs are served and MetalLB's webhook answers, which
+          // can take a minute on a busy host. Only the small second apply is repeated until then. Repeating all 770 kB
+          // (14 CRDs, server-side applied) every second kept a busy API server busier: the step took 42 s instead of
+          // 15, and once timed out after 120 s in npm test.
+          const foundation = [
             await cached('the Gateway API CRDs', gatewayApiManifestPath()),
             (await readFile(join(addonsDir, 'traefik.yaml'), 'utf8')).replaceAll('__TRAEFIK_IMAGE__', componentImages.traefik),
             (await readFile(join(addonsDir, 'metrics-server.yaml'), 'utf8')).replaceAll('__METRICS_SERVER_IMAGE__', componentImages.metricsServer),
             await cached("MetalLB's manifest", metallbManifestPath()),
-            ...metallbPoolObjects(context.loadBalancers!).map((object) => JSON.stringify(object)),
             ...(learner
               ? [
                   await readFile(join(addonsDir, 'workshop-rbac.yaml'), 'utf8'),
@@ -539,11 +543,19 @@ export class KindProvider implements ClusterProvider {
                 ]
               : []),
           ];
-          // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation. The
-          // custom objects (the GatewayClass, MetalLB's pool) fail until their CRDs are served; the retry waits for that.
+          const customObjects = [
+            await readFile(join(addonsDir, 'traefik-gatewayclass.yaml'), 'utf8'),
+            ...metallbPoolObjects(context.loadBalancers!).map((object) => JSON.stringify(object)),
+          ];
+          // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation. A busy
+          // API server can take longer than the handle's 10 s per request over the CRDs, and a timed-out apply is
+          // sent again whole: give each request a minute.
+          const apply = (documents: string[]) =>
+            context.handle!.kubectl(['apply', '--server-side', '--force-conflicts', '--request-timeout=60s', '-f', '-'], documents.join('\n---\n'));
+          await this.retry(() => apply(foundation), 180_000, signal);
           await this.retry(
-            () => context.handle!.kubectl(['apply', '--server-side', '--force-conflicts', '-f', '-'], manifests.join('\n---\n')),
-            // The API server can take a while to accept CRDs on a busy 2-core host; 30 s proved too tight there.
+            () => apply(customObjects),
+            // The API server can take a while to serve new CRDs on a busy 2-core host; 30 s proved too tight there.
             120_000,
             signal,
           );
