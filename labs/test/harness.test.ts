@@ -48,7 +48,7 @@ test('a check that always passes is caught on the pristine state and on the near
 test('a check that returns no criteria fails every scenario that expects a pass', async () => {
   const exercise = toyExercise(async () => []);
   const rows = await proveExercise(lesson, exercise, { kubeconfig });
-  assert.match(rows.find((row) => row.scenario === 'solution')!.surprise!, /check-has-criteria failed/);
+  assert.match(rows.find((row) => row.scenario === 'solution')!.surprise!, /check-has-criteria \(found: no criteria\) failed/);
 });
 
 test('a near-miss that fails on another criterion than the one it declares is a surprise', async () => {
@@ -109,6 +109,12 @@ test("scenarios 'solutions' runs only the reference solution, from cleanup + set
   const failing = toyExercise(async () => [{ id: 'done', description: 'never', passed: false }]);
   const [row] = await proveExercise(lesson, failing, { kubeconfig, scenarios: 'solutions' });
   assert.match(row!.surprise!, /expected a pass, but done failed/);
+  // A check that throws: the surprise quotes what it threw, so a failure seen once in a full run can be explained.
+  const throwing = toyExercise(async () => {
+    throw new Error('pods "probe" is forbidden:\n  namespace is being terminated');
+  });
+  const [thrown] = await proveExercise(lesson, throwing, { kubeconfig, scenarios: 'solutions' });
+  assert.match(thrown!.surprise!, /expected a pass, but check-ran \(found: pods "probe" is forbidden: namespace is being terminated\) failed/);
 });
 
 test('every scenario but the one after the pristine check starts from cleanup + setup, and cleanup runs last', async () => {
