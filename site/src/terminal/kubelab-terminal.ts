@@ -147,7 +147,10 @@ export class KubelabTerminal extends HTMLElement {
       fontFamily: FONT,
       fontSize: 14,
       lineHeight: 1.15,
-      cursorBlink: true,
+      // A steady cursor, as VS Code's terminal has by default. xterm blinks with an infinite CSS animation of the
+      // cursor's colours, which the browser restyles and repaints on every frame while the terminal has focus: in
+      // e2e's chromium that was about a third of a core per open lab, for as long as it stayed open.
+      cursorBlink: false,
       scrollback: 5000,
       theme: currentTheme(),
       screenReaderMode: this.hasAttribute('screen-reader'),
