@@ -138,8 +138,12 @@ export async function runProbe(
             image: probeImage,
             imagePullPolicy: 'IfNotPresent',
             command: ['bash', '-c', script],
-            // Explicit, so a learner namespace's quota and LimitRange (a workshop's) accept it as it is.
-            resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '200m', memory: '64Mi' } },
+            // Explicit, so a learner namespace's quota (a workshop's, which counts ephemeral storage too) accepts it
+            // as it is, whether or not the namespace's LimitRange has reached the API server's admission yet.
+            resources: {
+              requests: { cpu: '10m', memory: '16Mi', 'ephemeral-storage': '16Mi' },
+              limits: { cpu: '200m', memory: '64Mi', 'ephemeral-storage': '64Mi' },
+            },
           },
         ],
       },

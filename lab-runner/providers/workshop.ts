@@ -15,8 +15,10 @@ export const learnerCertificateValidity = '720h';
  * Namespaces that are the system's: the learner gets no write, exec or token rights there (no RoleBinding), and
  * workshop-policy.yaml keeps them from being deleted or relabelled. kube-system, local-path-storage and
  * metallb-system are also the only ones Pod Security exempts (scripts/node-image/manifests/admission.yaml).
+ * kubelab-probe is the checkers' (their network probes run there): as a learner's it got the learner's quota and
+ * LimitRange a moment after a check made it, and a probe pod created in between was refused.
  */
-export const systemNamespaces: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', 'traefik', 'metallb-system', 'kubelab-system'];
+export const systemNamespaces: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage', 'traefik', 'metallb-system', 'kubelab-system', 'kubelab-probe'];
 
 export const isLearnerNamespace = (namespace: string): boolean => !systemNamespaces.includes(namespace);
 
