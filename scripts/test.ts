@@ -133,12 +133,10 @@ const latencyTest = 'lab-runner/test/noisy-neighbour.integration.test.ts';
  * What runs once the quiet measurement is done, three at a time: on two cores about three clusters' worth of
  * work at a time keeps both busy without starving any (each stage's own timeouts are minutes, its waits
  * event-driven). The integration files go one at a time, since each makes clusters of its own; labs:test proves
- * every scenario on four clusters (three single-node, one multi-node); e2e drives the lab-runner in chromium. The
+ * every scenario on three clusters (two single-node, one multi-node); e2e drives the lab-runner in chromium. The
  * workshop run of labs:test comes in two halves, one per cluster profile, each on one cluster, which take the
  * places of the first two stages to end: one 9-minute stage behind the first would end alone, minutes after the
- * others, with the two cores half used. labs:test is the first to end, and the single-node half follows it, so
- * the two make the longest chain: with three clusters (two single-node lanes of 43 minutes) that chain ended the
- * 12-lesson run 4 minutes after e2e and the integration tests. A third single-node lane shortens it.
+ * others, with the two cores half used.
  */
 function clusterStages(node: string, integration: string[], workshopLessons: Record<Profile, string[]>): Stage[] {
   const workshop = (profile: Profile): Stage => ({
@@ -148,7 +146,7 @@ function clusterStages(node: string, integration: string[], workshopLessons: Rec
   });
   return [
     { title: `Integration tests: ${integration.length} files against real kind clusters, one at a time`, tag: 'integration', argv: [node, '--test', '--test-concurrency=1', ...integration] },
-    { title: 'labs:test: every exercise against a real cluster', tag: 'labs', argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--jobs', '4'] },
+    { title: 'labs:test: every exercise against a real cluster', tag: 'labs', argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--jobs', '3'] },
     { title: 'e2e: the learner loop in chromium (Playwright)', tag: 'e2e', argv: ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'] },
     ...profileNames.filter((profile) => workshopLessons[profile].length > 0).map(workshop),
   ];
