@@ -45,12 +45,13 @@ function failedIds(result: CheckResult): string[] {
 function judge(row: HarnessRow, result: CheckResult): string | undefined {
   const failed = failedIds(result);
   if (row.expected === 'pass') {
+    if (result.passed) return undefined;
     // What each failed criterion found: a pass that fails only in a full run (a check that threw, a probe refused)
     // is otherwise a criterion id with nothing to go on.
     const found = result.criteria
       .filter((c) => !c.passed)
       .map((c) => (c.actual ? `${c.id} (found: ${String(c.actual).replace(/\s+/g, ' ').slice(0, 300)})` : c.id));
-    return result.passed ? undefined : `expected a pass, but ${found.join(', ')} failed`;
+    return `expected a pass, but ${found.join(', ')} failed`;
   }
   if (result.passed) return 'expected a failure, but every criterion passed (is the check vacuous?)';
   if (row.expectedCriterion && !result.criteria.some((c) => c.id === row.expectedCriterion)) {
