@@ -4,6 +4,7 @@
  * `default` when it makes the cluster; the lab-runner's namespace reconciler (sessions/namespaces.ts) applies them
  * to every other learner namespace as it appears. Not kind-specific: any provider of learner-mode clusters uses it.
  */
+import { learnerNamespaceNames } from '@kubelab/kit/learner-namespace';
 
 /** The learner's client certificate: CN and O. workshop-rbac.yaml and workshop-policy.yaml name the group. */
 export const learnerUser = 'kubelab-learner';
@@ -24,8 +25,8 @@ export const isLearnerNamespace = (namespace: string): boolean => !systemNamespa
 
 const managedBy = { 'app.kubernetes.io/managed-by': 'kubelab' };
 
-/** The names of what a learner namespace gets (RoleBinding names may hold a colon; the others may not). */
-export const learnerNamespaceNames = { roleBinding: 'kubelab:learner-admin', limitRange: 'kubelab-learner', resourceQuota: 'kubelab-learner' } as const;
+/** The names of what a learner namespace gets: the kit's, since the exercise scripts wait for them too. */
+export { learnerNamespaceNames };
 
 /**
  * Per container, unless the pod says otherwise: small defaults (lessons' pods rarely set resources, and the quota
