@@ -43,9 +43,9 @@ export default defineConfig({
       PORT: String(port),
       HOST: '127.0.0.1',
       KUBELAB_DATA_DIR: dataDir,
-      // One warm cluster, as `npm start` keeps: the labs after the first start the way a learner's do, from a
-      // cluster made while the test before typed (in a saturated full run this saved no time: README, Tests).
-      KUBELAB_POOL_SIZE: '1',
+      // No warm cluster: in a saturated full run one saved e2e no time (53m29s against 52m38s: README, Tests) and
+      // cost an idle cluster's CPU throughout. sessions.integration.test.ts proves the pool on real clusters.
+      KUBELAB_POOL_SIZE: '0',
       KUBELAB_MAX_SESSIONS: '2',
       KUBELAB_LAUNCH_TOKEN: launchToken,
     },
