@@ -69,7 +69,7 @@ async function toolFindings(): Promise<Finding[]> {
 
 async function imageFindings(): Promise<Finding[]> {
   const image = await readNodeImage();
-  if (!image) return [{ ok: false, what: 'no node image has been built', fix: 'Run npm run setup.' }];
+  if (!image) return [{ ok: false, what: 'no node image has been built for this checkout', fix: 'Run npm run setup (quick when another checkout already built it: the images are cached).' }];
   const findings: Finding[] = [];
   try {
     await run(['docker', 'image', 'inspect', image]);

@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { cachePath, writeFileAtomic } from './cache.ts';
-import { versions } from './versions.ts';
+import { repoRoot } from './paths.ts';
+import { shortHash, versions } from './versions.ts';
 
 export type ToolName = 'kind' | 'kubectl' | 'helm';
 
@@ -76,8 +77,12 @@ export const nodeAdmissionConfigPath = '/etc/kubernetes/kubelab/admission.yaml';
  */
 export const nodeKubeadmPatchesDir = '/etc/kubernetes/kubelab/kubeadm-patches';
 
-/** Setup's result that the provider needs: which node image the current pins and sources produced. */
-const nodeImageStateFile = () => cachePath('state', 'node-image.json');
+/**
+ * Setup's result that the provider needs: which node image the current pins and sources produced, recorded per
+ * checkout. Two checkouts on one machine (a fresh CI clone beside the working one, a branch in a worktree) can have
+ * different node-image sources; with one shared record, setup in one switched the other's new clusters to its image.
+ */
+export const nodeImageStateFile = (checkout: string = repoRoot): string => cachePath('state', `node-image-${shortHash(checkout)}.json`);
 
 export async function writeNodeImage(image: string): Promise<void> {
   await writeFileAtomic(nodeImageStateFile(), JSON.stringify({ image, at: new Date().toISOString() }) + '\n');

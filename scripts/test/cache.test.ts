@@ -4,6 +4,7 @@ import { mkdtemp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { produceDirectory, writeFileAtomic } from '@kubelab/kit/cache';
+import { nodeImageStateFile, readNodeImage, writeNodeImage } from '@kubelab/kit/artifacts';
 
 test('an interrupted build leaves no artifact, and the next run produces it whole', async () => {
   const root = await mkdtemp(join(tmpdir(), 'kubelab-cache-'));
@@ -34,4 +35,21 @@ test('writeFileAtomic replaces a file without leaving temporary files', async ()
   await writeFileAtomic(file, 'two');
   assert.equal(await readFile(file, 'utf8'), 'two');
   assert.deepEqual(await readdir(join(root, 'state')), ['node-image.json']);
+});
+
+test('the node image setup built is recorded per checkout: setup in another clone does not switch this one', async () => {
+  const saved = process.env.KUBELAB_CACHE_DIR;
+  process.env.KUBELAB_CACHE_DIR = await mkdtemp(join(tmpdir(), 'kubelab-cache-'));
+  try {
+    assert.notEqual(nodeImageStateFile('/work/main'), nodeImageStateFile('/tmp/ci-clone'));
+    assert.equal(nodeImageStateFile('/work/main'), nodeImageStateFile('/work/main'));
+    assert.equal(await readNodeImage(), undefined, 'nothing recorded yet: setup has not run for this checkout');
+    await writeFileAtomic(nodeImageStateFile('/tmp/ci-clone'), JSON.stringify({ image: 'kubelab/node:other' }));
+    assert.equal(await readNodeImage(), undefined, "another checkout's record is not this one's");
+    await writeNodeImage('kubelab/node:mine');
+    assert.equal(await readNodeImage(), 'kubelab/node:mine');
+  } finally {
+    if (saved === undefined) delete process.env.KUBELAB_CACHE_DIR;
+    else process.env.KUBELAB_CACHE_DIR = saved;
+  }
 });

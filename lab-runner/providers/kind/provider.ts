@@ -681,7 +681,7 @@ export class KindProvider implements ClusterProvider {
   private async nodeImage(): Promise<string> {
     const image = await readNodeImage();
     if (!image || !(await succeeds(['docker', 'image', 'inspect', image]))) {
-      throw new KubelabError('E_NOT_SET_UP', image ? `the node image ${image} is missing from Docker` : 'Kubelab is not set up on this machine yet', {
+      throw new KubelabError('E_NOT_SET_UP', image ? `the node image ${image} is missing from Docker` : 'Kubelab is not set up in this checkout yet', {
         hint: 'Run npm run setup (it builds or fetches everything a cluster needs, and resumes if interrupted).',
       });
     }
