@@ -31,17 +31,45 @@ import { formatTable, proveExercise, type HarnessRow } from '@kubelab/labs/harne
 import { planLanes, scenarioCount, type Lane, type LaneLesson } from '@kubelab/labs/lanes';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 
-const { values } = parseArgs({
-  options: {
-    lesson: { type: 'string', multiple: true },
-    cluster: { type: 'string' },
-    profile: { type: 'string', default: 'self-paced' },
-    'skip-setup': { type: 'boolean' },
-    jobs: { type: 'string' },
-    'passing-only': { type: 'boolean' },
-    'solutions-only': { type: 'boolean' },
-  },
-});
+const usage = `Usage: npm run labs:test -- [--lesson SLUG]… [--cluster NAME] [--profile self-paced|workshop] [--jobs N]
+                          [--passing-only | --solutions-only] [--skip-setup]
+
+Proves every exercise's check on a real cluster: pristine fails, the solution and every variant pass, every
+near-miss fails on its declared criterion.
+  --lesson SLUG      only this lesson (again for more); every lesson without it
+  --cluster NAME     use this existing cluster (npx kubelab cluster create) instead of throwaway ones
+  --profile          self-paced (default: admin) or workshop (a learner-mode cluster; the learner runs the answers)
+  --jobs N           clusters side by side (default 2; at least one per cluster profile the lessons need)
+  --passing-only     only the scenarios that must pass (solutions and variants)
+  --solutions-only   only each exercise's reference solution
+  --skip-setup       do not run npm run setup first
+`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        lesson: { type: 'string', multiple: true },
+        cluster: { type: 'string' },
+        profile: { type: 'string', default: 'self-paced' },
+        'skip-setup': { type: 'boolean' },
+        jobs: { type: 'string' },
+        'passing-only': { type: 'boolean' },
+        'solutions-only': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    process.stderr.write(`${formatError(new KubelabError('E_USAGE', (error as Error).message, { hint: 'npm run labs:test -- --help lists the options.' }))}\n`);
+    process.exit(2);
+  }
+}
+
+const values = parseOptions();
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
 
 function serverProfile(value: string): ServerProfile {
   if (!(serverProfiles as readonly string[]).includes(value)) {
