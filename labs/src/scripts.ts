@@ -32,7 +32,9 @@ export async function runExerciseScript(
     return await withKubeconfigFile(kubeconfig, (path, dir) => {
       scratch = { path, dir };
       const signals = [AbortSignal.timeout(options.timeoutMs ?? 180_000), ...(options.signal ? [options.signal] : [])];
-      return run(['bash', '-euo', 'pipefail', '-c', script], {
+      // --norc: run() gives the child a socket for stdin, and bash takes a shell with a socket on stdin for one
+      // started by sshd and reads the host's /etc/bash.bashrc (whose first test of $PS1 then fails under -u).
+      return run(['bash', '--norc', '-euo', 'pipefail', '-c', script], {
         cwd: dir,
         env: scriptEnvironment(path, dir),
         signal: AbortSignal.any(signals),

@@ -56,6 +56,12 @@ test('a script sees only PATH, HOME, KUBECONFIG and LANG: nothing of the lab ser
   }
 });
 
+test("a script reads none of the host's shell startup files, so its stderr is its own", async () => {
+  const { stdout, stderr } = await runExerciseScript('probe', 'echo out; echo err >&2', kubeconfig);
+  assert.equal(stdout, 'out\n');
+  assert.equal(stderr, 'err\n', 'a learner reading a failed script sees only what its commands wrote');
+});
+
 test('the pinned kubectl runs in that environment', { skip: !existsSync(toolPath('kubectl')) && 'kubectl is not set up' }, async () => {
   const { stdout } = await runExerciseScript('probe', 'command -v kubectl; kubectl version --client -o json', kubeconfig);
   assert.ok(stdout.startsWith(`${toolsBinDir()}/kubectl\n`), stdout);
