@@ -125,7 +125,7 @@ export async function ensureComponentImages(step: StepHandle): Promise<string> {
     binaries: [iptablesWrapper],
     from: debianBaseImage,
     extra: [
-      'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iptables nftables ipset conntrack iproute2 kmod ca-certificates && rm -rf /var/lib/apt/lists/*',
+      'RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iptables nftables ipset conntrack iproute2 kmod ca-certificates && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin',
       'RUN for tool in iptables iptables-save iptables-restore ip6tables ip6tables-save ip6tables-restore; do ln -sf /usr/local/bin/iptables-wrapper.sh /usr/sbin/$tool; done',
     ].join('\n'),
   };
