@@ -134,11 +134,21 @@ export const noNodeLimits: NodeLimits = { memoryMiB: 0, cpus: 0, pids: 0 };
  */
 export const learnerCpuShares = 256;
 
-/** The `docker update` flags for `limits`, or none when every limit is 0. */
+/** The `docker update` flags that bound a node (memory, processes, CPU time), or none when every limit is 0. */
 export function nodeLimitFlags(limits: NodeLimits): string[] {
   return [
     ...(limits.memoryMiB > 0 ? ['--memory', `${limits.memoryMiB}m`, '--memory-swap', `${limits.memoryMiB}m`] : []),
     ...(limits.pids > 0 ? ['--pids-limit', String(limits.pids)] : []),
-    ...(limits.cpus > 0 ? ['--cpus', String(limits.cpus), '--cpu-shares', String(learnerCpuShares)] : []),
+    ...(limits.cpus > 0 ? ['--cpus', String(limits.cpus)] : []),
   ];
+}
+
+/**
+ * The `docker update` flags that give a node the learner CPU weight, when its CPU is limited. A provider applies
+ * them once the cluster is ready: until then only the cluster's own components run there, no learner workload,
+ * and at a quarter of the host's weight a cluster made while other labs were busy could not boot (in a CI run, a
+ * learner-mode cluster's CoreDNS was still not ready after 300 s).
+ */
+export function nodeWeightFlags(limits: NodeLimits): string[] {
+  return limits.cpus > 0 ? ['--cpu-shares', String(learnerCpuShares)] : [];
 }

@@ -15,7 +15,7 @@ import { componentImages, gatewayApiManifestPath, metallbManifestPath, readNodeI
 import { labBridgeName } from '@kubelab/kit/host';
 import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo, ToolboxRun } from '../provider.ts';
 import { markCpuIdle } from './cgroups.ts';
-import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, type NodeLimits } from '../workshop.ts';
+import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, nodeWeightFlags, type NodeLimits } from '../workshop.ts';
 import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
 import { kindClusterConfig } from './cluster-config.ts';
 import { ipv4Subnet, loadBalancerRange, metallbPoolObjects, type AddressRange } from './load-balancer.ts';
@@ -420,6 +420,7 @@ export class KindProvider implements ClusterProvider {
   private createActions({ access }: CreateContext): Action<CreateContext>[] {
     const learner = access === 'learner';
     const limits = nodeLimitFlags(this.nodeLimits);
+    const weight = nodeWeightFlags(this.nodeLimits);
     return [
       {
         id: 'check-engine',
@@ -497,9 +498,7 @@ export class KindProvider implements ClusterProvider {
               run: async ({ spec }: CreateContext) => {
                 const nodes = (await this.find(spec.name)).nodes.map((n) => n.name);
                 await run(['docker', 'update', ...limits, ...nodes]);
-                if (!this.idleNodes) return limits.join(' ');
-                const notIdle = await markCpuIdle(nodes);
-                return `${limits.join(' ')}; ${notIdle ? `CPU weight only: ${notIdle}` : 'an idle CPU class (cpu.idle)'}`;
+                return limits.join(' ');
               },
             },
           ]
@@ -580,6 +579,22 @@ export class KindProvider implements ClusterProvider {
               id: 'verify-learner',
               title: 'Checking what the learner may do',
               run: ({ spec }: CreateContext) => this.verifyLearner(spec.name),
+            },
+          ]
+        : []),
+      // Last, once the cluster is ready (workshop.ts, nodeWeightFlags, says why not sooner).
+      ...(weight.length
+        ? [
+            {
+              id: 'lower-node-weight',
+              title: "Giving the nodes the learners' CPU weight",
+              run: async ({ spec }: CreateContext) => {
+                const nodes = (await this.find(spec.name)).nodes.map((n) => n.name);
+                await run(['docker', 'update', ...weight, ...nodes]);
+                if (!this.idleNodes) return weight.join(' ');
+                const notIdle = await markCpuIdle(nodes);
+                return `${weight.join(' ')}; ${notIdle ? `CPU weight only: ${notIdle}` : 'an idle CPU class (cpu.idle)'}`;
+              },
             },
           ]
         : []),
