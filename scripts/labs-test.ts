@@ -100,9 +100,12 @@ const rows: HarnessRow[] = [];
 const lessonTimes: { slug: string; profile: string; scenarios: number; ms: number; surprises: number }[] = [];
 const workshop = serverProfile(values.profile!) === 'workshop';
 const limits = profileDefaults.workshop;
-// The workshop's node limits, but not its idle CPU class: npm test runs this beside other suites' clusters, which
-// would starve idle nodes (a workshop server's labs are all of one class). The class changes no outcome.
-const provider = new KindProvider(workshop ? { nodeLimits: { memoryMiB: limits.nodeMemoryMiB, cpus: limits.nodeCpus, pids: limits.nodePids }, idleNodes: false } : {});
+// The workshop's node limits, but not its idle CPU class or low CPU weight: npm test runs this beside other suites'
+// clusters, which would starve these nodes (a workshop server's labs are all of one class and weight). Neither
+// changes an outcome; workshop-isolation and noisy-neighbour (integration tests) prove them.
+const provider = new KindProvider(
+  workshop ? { nodeLimits: { memoryMiB: limits.nodeMemoryMiB, cpus: limits.nodeCpus, pids: limits.nodePids }, idleNodes: false, learnerCpuWeight: false } : {},
+);
 const access = workshop ? 'learner' : 'admin';
 const created: string[] = [];
 const reconcilers: NamespaceReconciler[] = [];

@@ -101,6 +101,7 @@ export interface ProviderOptions {
   readyTimeoutMs?: number;
   stateDir?: string;
   nodeLimits?: NodeLimits;
+  learnerCpuWeight?: boolean;
   idleNodes?: boolean;
   readinessChecks?: readonly ReadinessCheck[];
 }
@@ -130,13 +131,17 @@ export class KindProvider implements ClusterProvider {
   private readonly startingToolboxes = new Map<string, Promise<{ container: string }>>();
   /** Applied to every node container of the clusters this provider makes (`docker update`); 0 means none. */
   readonly nodeLimits: NodeLimits;
+  /** Whether nodes with a CPU limit also get the learners' low CPU weight (workshop.ts, learnerCpuShares). */
+  readonly learnerCpuWeight: boolean;
   /** Whether limited nodes are an idle CPU class (cgroups.ts). */
   readonly idleNodes: boolean;
 
   /**
    * `idleNodes` (default: whenever the nodes have a CPU limit, as on a workshop server) makes every node an idle
-   * CPU class. Test suites that share their host with other suites' clusters turn it off: there those normal-class
-   * clusters would starve theirs, which a workshop server, whose labs are all of one class, never sees.
+   * CPU class, and `learnerCpuWeight` (the same default) gives it a quarter of the host's CPU weight. A test suite
+   * that shares its host with other suites' clusters, and does not test the class or the weight, turns them off:
+   * there those normal-weight clusters would starve its own, which a workshop server, whose labs are all of one
+   * class and weight, never sees.
    */
   /** What "ready" means for a create and for health(): readiness.ts's checks, unless a fault test swaps in its own. */
   readonly readinessChecks: readonly ReadinessCheck[];
@@ -146,6 +151,7 @@ export class KindProvider implements ClusterProvider {
     this.readinessChecks = options.readinessChecks ?? readinessChecks;
     this.stateDir = options.stateDir ?? defaultStateDir();
     this.nodeLimits = options.nodeLimits ?? noNodeLimits;
+    this.learnerCpuWeight = options.learnerCpuWeight ?? this.nodeLimits.cpus > 0;
     this.idleNodes = options.idleNodes ?? this.nodeLimits.cpus > 0;
   }
 
@@ -420,7 +426,7 @@ export class KindProvider implements ClusterProvider {
   private createActions({ access }: CreateContext): Action<CreateContext>[] {
     const learner = access === 'learner';
     const limits = nodeLimitFlags(this.nodeLimits);
-    const weight = nodeWeightFlags(this.nodeLimits);
+    const weight = this.learnerCpuWeight ? nodeWeightFlags(this.nodeLimits) : [];
     return [
       {
         id: 'check-engine',
