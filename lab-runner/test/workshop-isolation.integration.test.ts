@@ -23,10 +23,13 @@ import type { ClusterAccess } from '../providers/provider.ts';
 import { toolboxContainerName } from '../providers/kind/toolbox.ts';
 import { learnerCpuShares, learnerGroup, learnerUser, systemNamespaces } from '../providers/workshop.ts';
 import { Environment } from '../sessions/environment.ts';
+import { profileDefaults } from '../config.ts';
 import { createTestCluster, testProvider, type TestCluster } from './cluster-fixture.ts';
 
 const access: ClusterAccess = process.env.KUBELAB_TEST_ACCESS === 'admin' ? 'admin' : 'learner';
-const limits = { memoryMiB: 2048, cpus: 1.5, pids: 4096 };
+// A workshop server's own node limits. With 2048 MiB (less than a node's own use plus one namespace's quota, see
+// config.ts), its CoreDNS was still not ready after 300 s in two full runs of 2026-12-07.
+const limits = { memoryMiB: profileDefaults.workshop.nodeMemoryMiB, cpus: profileDefaults.workshop.nodeCpus, pids: profileDefaults.workshop.nodePids };
 // Not an idle CPU class: npm test runs this beside other suites' clusters (noisy-neighbour.integration.test.ts proves the class).
 const provider = testProvider({ nodeLimits: limits, idleNodes: false });
 const log = Fastify({ logger: false }).log;
