@@ -502,8 +502,7 @@ export class KindProvider implements ClusterProvider {
               id: 'limit-nodes',
               title: 'Limiting the nodes (memory, processes, CPU)',
               run: async ({ spec }: CreateContext) => {
-                const nodes = (await this.find(spec.name)).nodes.map((n) => n.name);
-                await run(['docker', 'update', ...limits, ...nodes]);
+                await this.updateNodes(spec.name, limits);
                 return limits.join(' ');
               },
             },
@@ -595,8 +594,7 @@ export class KindProvider implements ClusterProvider {
               id: 'lower-node-weight',
               title: "Giving the nodes the learners' CPU weight",
               run: async ({ spec }: CreateContext) => {
-                const nodes = (await this.find(spec.name)).nodes.map((n) => n.name);
-                await run(['docker', 'update', ...weight, ...nodes]);
+                const nodes = await this.updateNodes(spec.name, weight);
                 if (!this.idleNodes) return weight.join(' ');
                 const notIdle = await markCpuIdle(nodes);
                 return `${weight.join(' ')}; ${notIdle ? `CPU weight only: ${notIdle}` : 'an idle CPU class (cpu.idle)'}`;
@@ -605,6 +603,13 @@ export class KindProvider implements ClusterProvider {
           ]
         : []),
     ];
+  }
+
+  /** `docker update` with `flags` on every node of the cluster; returns the nodes' container names. */
+  private async updateNodes(name: string, flags: readonly string[]): Promise<string[]> {
+    const nodes = (await this.find(name)).nodes.map((n) => n.name);
+    await run(['docker', 'update', ...flags, ...nodes]);
+    return nodes;
   }
 
   /**
