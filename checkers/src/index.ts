@@ -14,6 +14,10 @@ export { cronJob, daemonSet, describeJob, expandCron, headlessService, job, pods
 export { clusterNodes, describePlacement, disruptionBudget, formatTaint, isControlPlane, listDisruptionBudgets, listNodes, matchesNodeSelectorTerm, nodeMeetsPodRequirements, placement, podsSelectedBy, toleratesTaint, type V1PodDisruptionBudget } from './scheduling.ts';
 export { config, describeOrigin, environmentOf, fileOrigin, readConfigMap, readReferencedObjects, readSecret, referencedNames, secretText, serviceAnswer, serviceBackends, type ConfigOrigin, type ReferencedObjects, type ServiceAnswer, type ServicePortBackends, type WantedOrigin } from './config.ts';
 export { formatResources, limitRangeDefaults, listLimitRanges, namespaces, parseQuantity, readNamespace, readResourceQuota, resourcesOf, sameQuantity, type ContainerResources, type V1LimitRange, type V1ResourceQuota } from './namespaces.ts';
+export * from './services.ts';
+export * from './cluster-network.ts';
+export * from './network-policy.ts';
+export * from './ingress.ts';
 /** The Kubernetes object types authors build manifests and read results with (`apply(pod: V1Pod)`). */
 export type {
   KubernetesObject,
