@@ -293,7 +293,7 @@ export const clusterNetwork = {
       {
         id: 'local',
         description: 'A client pod on each node is answered only by the pod on its own node',
-        hint: 'kube-proxy programs every node with the Service\'s endpoints. `spec.internalTrafficPolicy` decides whether a node\'s rules list every endpoint (Cluster) or only the endpoints on that node.',
+        hint: 'kube-proxy writes each node\'s rules from the Service: a field of its spec decides whether a node\'s rules list every endpoint or only those on that node (`kubectl explain service.spec`).',
       },
       options,
       {

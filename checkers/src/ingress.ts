@@ -240,7 +240,7 @@ export async function throughTraefik(
   options: { settleSeconds?: number; signal?: AbortSignal } = {},
 ): Promise<TraefikAnswer[]> {
   const addresses = await traefikAddresses(cluster);
-  const settle = options.settleSeconds ?? 8;
+  const settle = options.settleSeconds ?? 6;
   const marker = `kubelab-probe-${randomUUID()}`;
   const repeats = Math.max(0, ...requests.map((r) => r.repeat ?? 0));
   const script = traefikScript(requests, addresses, settle, marker);
@@ -470,12 +470,13 @@ export const gateway = {
   programmed<const Id extends string = 'listener'>(target: GatewayObject | null, options: CriterionOptions<Id> = {}): Criterion<Id> {
     const listeners = target?.status?.listeners ?? [];
     const specs = target?.spec?.listeners ?? [];
-    const overall = conditionState(target?.status?.conditions, 'Programmed');
+    const accepted = conditionState(target?.status?.conditions, 'Accepted');
+    const overall = accepted.ok ? conditionState(target?.status?.conditions, 'Programmed') : accepted;
     const each = specs.map((spec) => {
       const status = listeners.find((l) => l.name === spec.name);
       const programmed = conditionState(status?.conditions, 'Programmed');
-      const accepted = conditionState(status?.conditions, 'Accepted');
-      return { ok: programmed.ok && accepted.ok, text: `listener ${spec.name ?? '?'} (${spec.protocol ?? '?'} ${spec.port ?? '?'}): ${accepted.ok ? programmed.text : accepted.text}` };
+      const taken = conditionState(status?.conditions, 'Accepted');
+      return { ok: programmed.ok && taken.ok, text: `listener ${spec.name ?? '?'} (${spec.protocol ?? '?'} ${spec.port ?? '?'}): ${taken.ok ? programmed.text : taken.text}` };
     });
     return buildCriterion(
       {

@@ -1,10 +1,11 @@
 /** Criteria and reads for the Services lesson. */
+import { randomUUID } from 'node:crypto';
 import { DiscoveryV1Api, type V1Container, type V1EndpointSlice, type V1Node, type V1Service, type V1ServicePort } from '@kubernetes/client-node';
 import type { CheckContext } from './context.ts';
 import { buildCriterion, type CriterionOptions } from './criteria.ts';
 import { endpointSlicesOf, readyAddresses } from './deployments.ts';
 import { formatLabels } from './pods.ts';
-import type { HttpProbe } from './probe.ts';
+import { httpEachScript, parseHttpProbes, runProbe, shellQuote, type HttpProbe, type HttpProbeEach, type ProbeOrigin } from './probe.ts';
 import { eventually } from './queries.ts';
 import type { Criterion } from './types.ts';
 
@@ -68,6 +69,29 @@ export async function awaitReadyAddresses(
   return enough ?? (await read());
 }
 
+/**
+ * httpFromPodEach for a Service just made or changed: kube-proxy writes its rules up to a second or two after the
+ * change (measured: a LoadBalancer IP's rule 1.6 s after MetalLB gave the address), and a connection tried before
+ * then is not refused but lost, and stays lost for its whole timeout (its conntrack entry was made without the
+ * rewrite). So the probe first tries each URL with fresh connections for up to `settleSeconds` (10), until
+ * something answers, and only then makes the requests it reports.
+ */
+export async function httpFromPodAfterSync(
+  cluster: CheckContext,
+  urls: readonly string[],
+  options: ProbeOrigin & { connectSeconds?: number; settleSeconds?: number; signal?: AbortSignal } = {},
+): Promise<HttpProbeEach[]> {
+  const seconds = options.connectSeconds ?? 3;
+  const settle = options.settleSeconds ?? 10;
+  const marker = `kubelab-probe-${randomUUID()}`;
+  const warmUp = `settled_by=$(( $(date +%s) + ${settle} ))
+for url in ${urls.map(shellQuote).join(' ')}; do
+  until curl -s -o /dev/null --connect-timeout 1 -m 2 "$url"; do [ $(date +%s) -ge $settled_by ] && break; sleep 0.5; done
+done >/dev/null 2>&1`;
+  const result = await runProbe(cluster, `${warmUp}\n${httpEachScript(urls, seconds, marker)}`, { ...options, timeoutSeconds: seconds + settle + 40 });
+  return parseHttpProbes(urls, result, marker);
+}
+
 const sliceName = (slice: V1EndpointSlice) => slice.metadata?.name ?? '?';
 const sliceAddresses = (slice: V1EndpointSlice) => (slice.endpoints ?? []).flatMap((e) => e.addresses);
 const ofService = (slices: readonly V1EndpointSlice[], name: string) => slices.filter((s) => s.metadata?.labels?.[serviceNameLabel] === name);
@@ -86,6 +110,7 @@ export const exposure = {
   resolveTargetPort,
   namespaceEndpointSlices,
   awaitReadyAddresses,
+  httpAfterSync: httpFromPodAfterSync,
 
   /** The Service is of type `want`; a ClusterIP one must have a virtual IP (not be headless). Id "type". */
   type<const Id extends string = 'type'>(target: V1Service | null, want: ServiceType, options: CriterionOptions<Id> = {}): Criterion<Id> {

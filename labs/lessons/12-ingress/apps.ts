@@ -53,3 +53,16 @@ export function removeApps(names: string[], others: string[] = []): string {
   const objects = [...others, ...names.flatMap((name) => [`deployment/${name}`, `service/${name}`])];
   return deletes(objects[0]!, ...objects.slice(1));
 }
+
+/** The first node's address, where Traefik answers on ports 30800 and 30843, as the page has the learner set it. */
+export const nodeIP = `NODE_IP=$(kubectl get nodes -o jsonpath='{.items[0].status.addresses[?(@.type=="InternalIP")].address}')`;
+
+/**
+ * Waits until Traefik routes `host` (it loads a new Ingress a moment after it is made, and writes nothing in its
+ * status for a NodePort Service to wait on): curl through the node's port, as the learner tries it, trying again
+ * while Traefik still answers 404.
+ */
+export function untilServed(host: string, options: { https?: boolean } = {}): string {
+  const target = options.https ? `-k --resolve ${host}:30843:$NODE_IP https://${host}:30843/` : `-H 'Host: ${host}' http://$NODE_IP:30800/`;
+  return `curl -sS --fail --retry 15 --retry-all-errors --retry-delay 1 ${target}`;
+}

@@ -1,4 +1,4 @@
-import { apply, defineExercise, deletes, deployment, exposure, httpFromPod, service, type V1Deployment, type V1Service } from '@kubelab/labs';
+import { apply, defineExercise, deletes, deployment, exposure, service, type V1Deployment, type V1Service } from '@kubelab/labs';
 
 /**
  * The app listens on 8080 here, not on kubelab/web's usual 5000, and its container names that port `http`: a
@@ -22,7 +22,9 @@ const catalog: V1Deployment = {
 };
 
 const url = 'http://catalog.default.svc.cluster.local/';
-const settle = `kubectl wait endpointslice -l kubernetes.io/service-name=catalog --for=jsonpath='{.endpoints[1].conditions.ready}'=true --timeout=60s`;
+/** The EndpointSlice controller writes the slice a moment after the Service, then fills in both pods. */
+const settle = `kubectl wait --for=create endpointslice -l kubernetes.io/service-name=catalog --timeout=30s
+kubectl wait endpointslice -l kubernetes.io/service-name=catalog --for=jsonpath='{.endpoints[1].conditions.ready}'=true --timeout=60s`;
 
 function catalogService(spec: Partial<NonNullable<V1Service['spec']>>, labels: Record<string, string> = {}): V1Service {
   return {
@@ -79,7 +81,7 @@ ${settle}`,
     const ready = svc ? await exposure.awaitReadyAddresses(cluster, 'catalog', 2, { signal }) : [];
     const criteria = [...structure, service.endpoints(ready, 2)];
     // A wrong port or type is named above; only a Service that can work is worth a probe pod's seconds.
-    const answer = criteria.every((c) => c.passed) ? await httpFromPod(cluster, url, { signal }) : 'the criteria above must pass first';
+    const answer = criteria.every((c) => c.passed) ? (await exposure.httpAfterSync(cluster, [url], { signal }))[0]! : 'the criteria above must pass first';
     return [...criteria, exposure.answeredBy(answer, 'catalog-', { description: `A GET of ${url} from a pod in the cluster is answered by a pod of \`catalog\`` })];
   },
   timeoutMs: 60_000,

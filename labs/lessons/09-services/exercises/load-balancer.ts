@@ -1,4 +1,4 @@
-import { apply, defineExercise, deletes, deployment, eventually, exposure, httpFromPod, service, type V1Deployment, type V1Service } from '@kubelab/labs';
+import { apply, defineExercise, deletes, deployment, eventually, exposure, service, type V1Deployment, type V1Service } from '@kubelab/labs';
 
 const shop: V1Deployment = {
   apiVersion: 'apps/v1',
@@ -75,7 +75,7 @@ ${settle}`,
     ];
     const address = exposure.loadBalancerAddress(svc);
     const url = `http://${address ?? '<external-ip>'}/`;
-    const answer = criteria.every((c) => c.passed) ? await httpFromPod(cluster, url, { signal }) : 'the criteria above must pass first';
+    const answer = criteria.every((c) => c.passed) ? (await exposure.httpAfterSync(cluster, [url], { signal }))[0]! : 'the criteria above must pass first';
     return [
       ...criteria,
       exposure.answeredBy(answer, 'shop-', {

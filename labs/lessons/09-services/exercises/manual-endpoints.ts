@@ -1,4 +1,4 @@
-import { apply, defineExercise, exposure, httpFromPod, pod, service, type V1Pod, type V1Role, type V1RoleBinding, type V1Service } from '@kubelab/labs';
+import { apply, defineExercise, exposure, pod, service, type V1Pod, type V1Role, type V1RoleBinding, type V1Service } from '@kubelab/labs';
 
 /**
  * The stand-in for a server outside the cluster: a pod without labels, so no selector can find it, and only its
@@ -139,7 +139,7 @@ ${withSlice('', { portName: '80-5000' })}`,
       exposure.sliceHolds(slices, 'legacy', address, { description: `An EndpointSlice labelled \`kubernetes.io/service-name=legacy\` holds the address of the pod \`legacy\` (${address ?? 'not running'})` }),
       exposure.slicePort(svc, slices, { address, port: 5000 }),
     ];
-    const answer = criteria.every((c) => c.passed) ? await httpFromPod(cluster, url, { signal }) : 'the criteria above must pass first';
+    const answer = criteria.every((c) => c.passed) ? (await exposure.httpAfterSync(cluster, [url], { signal }))[0]! : 'the criteria above must pass first';
     return [...criteria, exposure.answeredBy(answer, 'legacy', { description: `A GET of ${url} from a pod in the cluster is answered by the pod \`legacy\`` })];
   },
   timeoutMs: 60_000,

@@ -1,4 +1,4 @@
-import { apply, defineExercise, deletes, deployment, exposure, firstNode, httpFromPodEach, service, type V1Deployment, type V1Service } from '@kubelab/labs';
+import { apply, defineExercise, deletes, deployment, exposure, firstNode, service, type V1Deployment, type V1Service } from '@kubelab/labs';
 
 const hello: V1Deployment = {
   apiVersion: 'apps/v1',
@@ -70,7 +70,7 @@ ${settle}`,
     const nodeUrl = `http://${nodeIp ?? '<node>'}:30080/`;
     // One probe pod asks both ways in: through a node's address, as an outside client would, and by the Service's name.
     const [outside, inside] = criteria.every((c) => c.passed) && nodeIp
-      ? await httpFromPodEach(cluster, [nodeUrl, inCluster], { signal })
+      ? await exposure.httpAfterSync(cluster, [nodeUrl, inCluster], { signal })
       : ['the criteria above must pass first', 'the criteria above must pass first'];
     return [
       ...criteria,

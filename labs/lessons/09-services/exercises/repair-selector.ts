@@ -24,7 +24,9 @@ const apiService = (selector: Record<string, string> = { app: 'api', component: 
   spec: { selector, ports: [{ name: 'http', port: 80, targetPort: 'http' }] },
 });
 
-const settle = `kubectl wait endpointslice -l kubernetes.io/service-name=api --for=jsonpath='{.endpoints[1].conditions.ready}'=true --timeout=60s`;
+/** The EndpointSlice controller writes the slice a moment after the Service, then fills in both pods. */
+const settle = `kubectl wait --for=create endpointslice -l kubernetes.io/service-name=api --timeout=30s
+kubectl wait endpointslice -l kubernetes.io/service-name=api --for=jsonpath='{.endpoints[1].conditions.ready}'=true --timeout=60s`;
 
 export default defineExercise({
   title: 'A Service with no endpoints',
@@ -67,7 +69,7 @@ kubectl get endpointslices -l kubernetes.io/service-name=api`,
       service.exists(svc, 'api'),
       service.selects(svc, app, {
         description: "The Service's selector takes every pod the Deployment `api` makes (the labels of its pod template), not just the pods of today",
-        hint: "Change the Service, not the pods: a label added to today's pods is missing from the next ones (after a rollout, a crash or a scale-up). `kubectl get deployment api -o jsonpath='{.spec.template.metadata.labels}'` shows what every pod gets.",
+        hint: "Every `key=value` of the selector must be among the labels the Deployment gives its pods: `kubectl get deployment api -o jsonpath='{.spec.template.metadata.labels}'`. Change the Service, not the pods: a label added to today's pods is missing from the next ones (after a rollout, a crash or a scale-up).",
       }),
       service.endpoints(ready, 2),
       deployment.available(app),

@@ -92,12 +92,10 @@ kubectl get service node-cache -o jsonpath='{.spec.internalTrafficPolicy}'; echo
       // One client per node, side by side; each request is a connection of its own, so kube-proxy picks an endpoint each time.
       const probe = () =>
         Promise.all(nodes.map(async (node) => ({ node, answers: await httpFromPodEach(cluster, Array.from({ length: requests }, () => url), { node, signal }) })));
-      const allLocal = (round: NodeProbeAnswers[]) =>
-        round.every(({ node, answers }) => answers.every((a) => a.finished && a.status === 200 && podNodes.get(a.body.trim()) === node));
       results = await probe();
       // kube-proxy rewrites every node's rules a moment after the Service changes, later on a busy node: a change
       // made just before the check gets a second round before it is judged.
-      if (!allLocal(results) && !signal.aborted) {
+      if (!clusterNetwork.answeredLocally(results, podNodes).passed && !signal.aborted) {
         await new Promise((resolve) => setTimeout(resolve, 3000));
         results = await probe();
       }

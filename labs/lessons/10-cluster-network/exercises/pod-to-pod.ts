@@ -95,12 +95,10 @@ kubectl exec client -- curl -s -m 5 http://${serverIp}/ || true`,
     const pods = (await cluster.core.listNamespacedPod({ namespace: 'default' })).items;
     const owners = new Map(pods.filter((p) => p.status?.podIP).map((p) => [p.status!.podIP!, `pod ${p.metadata?.name} on ${p.spec?.nodeName ?? 'no node'}`]));
     return [
-      pod.exists(server, 'server', { id: 'server' }),
-      pod.running(server, { id: 'server-running', description: 'The pod `server` is Running and ready' }),
-      pod.exists(client, 'client', { id: 'client' }),
+      pod.running(server, { id: 'server', description: 'A pod `server` is Running and ready', hint: `\`kubectl run server --image=${web}\`, on the node of your choice; \`kubectl describe pod server\` says why one does not start.` }),
       pod.running(client, {
-        id: 'client-running',
-        description: 'The pod `client` is Running and ready',
+        id: 'client',
+        description: 'A pod `client` is Running and ready',
         hint: 'A toolbox container with nothing to do exits at once: give it a command that lasts, `-- sleep infinity`.',
       }),
       clusterNetwork.apart([server, 'server'], [client, 'client']),

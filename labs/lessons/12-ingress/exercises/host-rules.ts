@@ -1,10 +1,10 @@
 import { apply, defineExercise, ingress, type V1Ingress } from '@kubelab/labs';
-import { removeApps, startApps } from '../apps.ts';
+import { nodeIP, removeApps, startApps, untilServed } from '../apps.ts';
 
 const apps = ['blog', 'shop'];
 
-/** Traefik notes the Ingress in its status once it serves it: then the check's first request finds the route. */
-const served = `kubectl wait --for=jsonpath='{.status.loadBalancer.ingress}' ingress/sites --timeout=60s`;
+const served = `${nodeIP}
+${untilServed('shop.example.com')}`;
 
 const sites = (spec: V1Ingress['spec'], annotations?: Record<string, string>): V1Ingress => ({
   apiVersion: 'networking.k8s.io/v1',

@@ -1,9 +1,11 @@
 import { apply, defineExercise, ingress, type V1Ingress } from '@kubelab/labs';
-import { removeApps, startApps } from '../apps.ts';
+import { nodeIP, removeApps, startApps, untilServed } from '../apps.ts';
 
 const apps = ['front', 'api', 'fallback'];
 const host = 'app.example.com';
-const served = `kubectl wait --for=jsonpath='{.status.loadBalancer.ingress}' ingress/app --timeout=60s`;
+const served = `${nodeIP}
+${untilServed(host)}
+${untilServed('www.example.org')}`;
 
 const backend = (name: string) => ({ service: { name, port: { name: 'http' } } });
 const appIngress: V1Ingress = {
@@ -12,7 +14,6 @@ const appIngress: V1Ingress = {
   metadata: { name: 'app', labels: { app: 'app' } },
   spec: {
     ingressClassName: 'traefik',
-    defaultBackend: backend('fallback'),
     rules: [
       {
         host,
@@ -26,39 +27,48 @@ const appIngress: V1Ingress = {
     ],
   },
 };
+const catchAll: V1Ingress = {
+  apiVersion: 'networking.k8s.io/v1',
+  kind: 'Ingress',
+  metadata: { name: 'catch-all' },
+  spec: { ingressClassName: 'traefik', defaultBackend: backend('fallback') },
+};
 
 export default defineExercise({
   title: 'Paths and a default backend',
   hints: [
-    'One rule for the host, with two paths; the default backend is not a rule but a field of its own (`spec.defaultBackend`, or `--default-backend` of `kubectl create ingress`).',
-    'Mind the path types. `Prefix` `/api` matches `/api` and everything under it; `Exact` `/api` matches that one path only. `kubectl create ingress` makes `host/api` Exact and `host/api*` Prefix.',
-    `\`kubectl create ingress app --rule='${host}/api*=api:80' --rule='${host}/*=front:80' --default-backend=fallback:80\``,
+    'The host gets one rule with two paths. Mind the path types: `Prefix` `/api` matches `/api` and everything under it, `Exact` `/api` only that path. `kubectl create ingress` makes `host/api` Exact and `host/api*` Prefix.',
+    'Traefik takes a default backend only from an Ingress that has no rules at all, and one such Ingress for the whole cluster: put it in an Ingress of its own (`kubectl create ingress <name> --default-backend=fallback:80`).',
+    `\`kubectl create ingress app --rule='${host}/api*=api:80' --rule='${host}/*=front:80'\`, then \`kubectl create ingress fallback --default-backend=fallback:80\`.`,
   ],
   setup: startApps(...apps),
-  solution: `kubectl create ingress app --rule='${host}/api*=api:80' --rule='${host}/*=front:80' --default-backend=fallback:80
+  solution: `kubectl create ingress app --rule='${host}/api*=api:80' --rule='${host}/*=front:80'
+kubectl create ingress fallback --default-backend=fallback:80
 ${served}`,
-  cleanup: removeApps(apps, ['ingress/app']),
+  cleanup: removeApps(apps, ['ingress/app', 'ingress/fallback', 'ingress/catch-all']),
   variants: [
     {
-      name: 'YAML: the class named, ports by name, `/api/` with its slash, the paths in the other order',
-      apply: `${apply(appIngress)}
+      name: 'YAML: the class named, ports by name, `/api/` with its slash, the paths in the other order, the default backend in an Ingress `catch-all`',
+      apply: `${apply([appIngress, catchAll])}
 ${served}`,
     },
   ],
   nearMisses: [
     {
       name: '/api as kubectl\'s default, Exact: /api/v1/info is not under it',
-      apply: `kubectl create ingress app --rule='${host}/api=api:80' --rule='${host}/*=front:80' --default-backend=fallback:80`,
+      apply: `kubectl create ingress app --rule='${host}/api=api:80' --rule='${host}/*=front:80'
+kubectl create ingress fallback --default-backend=fallback:80`,
       failsOn: 'api-prefix',
     },
     {
-      name: 'no default backend',
-      apply: `kubectl create ingress app --rule='${host}/api*=api:80' --rule='${host}/*=front:80'`,
+      name: 'the default backend in the Ingress that has the rules, which Traefik ignores',
+      apply: `kubectl create ingress app --rule='${host}/api*=api:80' --rule='${host}/*=front:80' --default-backend=fallback:80`,
       failsOn: 'default-backend',
     },
     {
       name: 'the default backend taken for "everything else on the host": no rule for front',
-      apply: `kubectl create ingress app --rule='${host}/api*=api:80' --default-backend=fallback:80`,
+      apply: `kubectl create ingress app --rule='${host}/api*=api:80'
+kubectl create ingress fallback --default-backend=fallback:80`,
       failsOn: 'front',
     },
   ],
@@ -84,8 +94,8 @@ ${served}`,
       }),
       ingress.routes(other, 'fallback', {
         id: 'default-backend',
-        request: 'A request for another host, `www.example.org`,',
-        hint: 'Requests that match no rule go to the Ingress\'s default backend: `spec.defaultBackend` (`--default-backend=fallback:80`). Without one, Traefik answers them 404.',
+        request: 'A request no rule matches (for the host `www.example.org`)',
+        hint: 'Traefik answers requests no rule matches with the default backend of an Ingress that has no rules (`kubectl create ingress fallback --default-backend=fallback:80`); a `defaultBackend` next to rules it ignores. Without one, Traefik answers 404.',
       }),
     ];
   },

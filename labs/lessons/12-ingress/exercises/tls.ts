@@ -1,9 +1,10 @@
 import { apply, certificateOf, defineExercise, ingress, type V1Ingress } from '@kubelab/labs';
-import { removeApps, startApps } from '../apps.ts';
+import { nodeIP, removeApps, startApps, untilServed } from '../apps.ts';
 
 const apps = ['secure'];
 const host = 'secure.example.com';
-const served = `kubectl wait --for=jsonpath='{.status.loadBalancer.ingress}' ingress/secure --timeout=60s`;
+const served = `${nodeIP}
+${untilServed(host, { https: true })}`;
 
 /** A self-signed certificate and its key, in ./tls.crt and ./tls.key, for `subject` (and `extra` openssl options). */
 const certificate = (subject: string, extra = '') =>
