@@ -342,7 +342,7 @@ export const ingress = {
       {
         id: 'routed',
         description: `${options.request ?? 'The request'} is answered by a pod of \`${deployment}\``,
-        hint: 'Try it yourself: `curl -sS -H \'Host: <host>\' http://traefik.traefik.svc<path>` from a curl pod, or the node\'s port 30800 from your terminal. A 404 from Traefik ("404 page not found") means no rule matched; `kubectl describe ingress` shows the rules and their backends.',
+        hint: 'Try it yourself: `curl -sS -H \'Host: <host>\' http://$NODE_IP:30800<path>` from your terminal (or `http://traefik.traefik.svc<path>` from a curl pod). Traefik\'s own "404 page not found" means no rule matched; `kubectl describe ingress` shows the rules and their backends.',
       },
       options,
       { passed: answer?.status === 200 && from === deployment, expected: `HTTP 200 from a pod ${deployment}-…`, actual: answerOf(answer) },
@@ -425,7 +425,7 @@ export const ingress = {
       {
         id: 'https',
         description: `HTTPS with the host's name is answered by \`${deployment}\`, with the certificate from the Secret`,
-        hint: 'Try it: `curl -vk --resolve <host>:443:$(kubectl get svc traefik -n traefik -o jsonpath={.spec.clusterIP}) https://<host>/` from a curl pod shows the certificate\'s subject. "TRAEFIK DEFAULT CERT" means Traefik found no certificate for that name: check the Ingress\'s tls hosts and the Secret.',
+        hint: 'Try it: `curl -vk --resolve <host>:30843:$NODE_IP https://<host>:30843/` shows the certificate\'s subject. "TRAEFIK DEFAULT CERT" means Traefik found no certificate for that name: check the Ingress\'s tls hosts, the Secret, and the name in the certificate.',
       },
       options,
       {
@@ -589,7 +589,7 @@ export const httpRoute = {
       {
         id: 'split',
         description: `${options.request ?? `${answers.length} requests`}: about ${want.share}% answered by \`${want.canary}\`, the rest by \`${want.stable}\``,
-        hint: 'Send a few yourself: `for i in $(seq 20); do curl -s -H \'Host: <host>\' http://traefik.traefik.svc/; done | sort | uniq -c`. Traefik spreads requests by the weights, in turn.',
+        hint: 'Send a few yourself: `for i in $(seq 20); do curl -s -H \'Host: <host>\' http://$NODE_IP:30800/; done | sort | uniq -c`. Traefik spreads requests by the weights, in turn.',
       },
       options,
       {

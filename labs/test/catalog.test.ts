@@ -57,7 +57,7 @@ test('an exported id that differs from the file name is an error naming the file
 test('a module that labs/course.ts does not declare fails with the known modules', () =>
   refused(
     { '01-toy/index.mdx': page('module: workload', '<Exercise id="a">x</Exercise>'), '01-toy/exercises/a.ts': exercise() },
-    /01-toy\/index\.mdx: invalid frontmatter:\n {2}module: unknown module "workload": use one of Foundations, Workloads, Configuration, Scheduling, or declare it in labs\/course\.ts/,
+    /01-toy\/index\.mdx: invalid frontmatter:\n {2}module: unknown module "workload": use one of Foundations, Workloads, Configuration, Scheduling, Networking, or declare it in labs\/course\.ts/,
   ));
 
 test('a folder that is not NN-slug, or two lessons with one number, are refused', async () => {

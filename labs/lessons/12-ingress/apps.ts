@@ -3,8 +3,9 @@ import { apply, deletes, type V1Deployment, type V1Service } from '@kubelab/labs
 /**
  * The backends of the Ingress lesson: one small kubelab/web Deployment per name, each behind a Service of the same
  * name on port 80 (named `http`) to the pods' port 5000. A pod of `blog` answers `/` with its own name,
- * `blog-<hash>-<id>`, so a check tells which Service a request reached. Small requests and limits, so every
- * exercise's backends fit a workshop namespace's quota together.
+ * `blog-<hash>-<id>`, so a check tells which Service a request reached. Requests and limits of their own, small
+ * ones: a lab starts every exercise's backends at once, and with a workshop LimitRange's defaults (1Gi of ephemeral
+ * storage each) nine pods would outgrow the namespace's quota.
  */
 export function webApp(name: string): [V1Deployment, V1Service] {
   const labels = { app: name };
@@ -26,7 +27,7 @@ export function webApp(name: string): [V1Deployment, V1Service] {
                 image: 'kubelab/web:1.0',
                 ports: [{ name: 'http', containerPort: 5000 }],
                 readinessProbe: { httpGet: { path: '/api/v1/health', port: 5000 }, periodSeconds: 2 },
-                resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { cpu: '100m', memory: '48Mi' } },
+                resources: { requests: { cpu: '10m', memory: '16Mi', 'ephemeral-storage': '16Mi' }, limits: { cpu: '100m', memory: '48Mi', 'ephemeral-storage': '64Mi' } },
               },
             ],
           },

@@ -12,9 +12,10 @@ const legacy: V1Pod = {
 };
 
 /**
- * The built-in `admin` role a workshop's learner holds in a namespace leaves EndpointSlices out (since Kubernetes
- * 1.22: a hand-made slice can point a Service at any address). This exercise is about writing one, so it grants
- * that right in `default`, to the workshop's learners only; on a personal cluster the group names nobody.
+ * The built-in `admin` role a workshop's learner holds in a namespace cannot write EndpointSlices (nor, since
+ * Kubernetes 1.22, Endpoints): a hand-made slice can point a Service at any address. This exercise is about writing
+ * one, so it grants that right in `default`, to the workshop's learners only; on a personal cluster the group names
+ * nobody. Each learner has a cluster of their own, so the right reaches no one else's traffic.
  */
 const sliceWriter: [V1Role, V1RoleBinding] = [
   {

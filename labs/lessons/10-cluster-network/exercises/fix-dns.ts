@@ -5,18 +5,19 @@ import {
   clusterNetwork,
   config,
   defineExercise,
+  deletes,
   eventually,
   pod,
   podProxyAnswer,
   podResolvConf,
   type ServiceAnswer,
   type V1Deployment,
-  type V1Namespace,
   type V1Pod,
   type V1Service,
 } from '@kubelab/labs';
 
-const ns = 'dns-lab';
+/** The learner's own namespace: a workshop's learner works there too, and a Reset deletes three objects, not a namespace. */
+const ns = 'default';
 const password = 'kubelab-db-pass';
 
 const cacheDeployment: V1Deployment = {
@@ -73,39 +74,39 @@ const orders: V1Pod = {
   },
 };
 
-const setup = `${apply([{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } } satisfies V1Namespace, cacheDeployment, cacheService, orders])}
-kubectl rollout status deployment/cache -n ${ns} --timeout=120s
-kubectl wait --for=condition=Ready pod/orders -n ${ns} --timeout=120s`;
+const setup = `${apply([cacheDeployment, cacheService, orders])}
+kubectl rollout status deployment/cache --timeout=120s
+kubectl wait --for=condition=Ready pod/orders --timeout=120s`;
 
-const ready = `kubectl wait --for=condition=Ready pod/orders -n ${ns} --timeout=120s`;
+const ready = `kubectl wait --for=condition=Ready pod/orders --timeout=120s`;
 const clusterDns = `dns=$(kubectl get service kube-dns -n kube-system -o jsonpath='{.spec.clusterIP}')`;
 
 /** The pod's spec through jq, then replaced (most of a pod's spec cannot change in place). */
 const replaceWith = (jq: string, args = '') =>
-  `kubectl get pod orders -n ${ns} -o json | jq ${args}'del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.managedFields, .status) | ${jq}' | kubectl replace --force -f -
+  `kubectl get pod orders -o json | jq ${args}'del(.metadata.resourceVersion, .metadata.uid, .metadata.creationTimestamp, .metadata.managedFields, .status) | ${jq}' | kubectl replace --force -f -
 ${ready}`;
 
 export default defineExercise({
   title: 'A pod that cannot resolve names',
   hints: [
-    'Compare the pod with a healthy one: `kubectl exec orders -n dns-lab -- cat /etc/resolv.conf`, and `kubectl get service kube-dns -n kube-system`. Which server does it ask?',
-    '`kubectl get pod orders -n dns-lab -o yaml` shows `dnsPolicy` and `dnsConfig`. With `dnsPolicy: ClusterFirst` (the default, when the field is left out) the kubelet writes the cluster DNS and the namespace\'s search domains for you.',
-    'A pod\'s DNS settings cannot change in place: `kubectl get pod orders -n dns-lab -o yaml > orders.yaml`, delete the `dnsConfig` block and set `dnsPolicy: ClusterFirst`, then `kubectl replace --force -f orders.yaml`.',
+    'Compare the pod with a healthy one: `kubectl exec orders -- cat /etc/resolv.conf`, and `kubectl get service kube-dns -n kube-system`. Which server does it ask?',
+    '`kubectl get pod orders -o yaml` shows `dnsPolicy` and `dnsConfig`. With `dnsPolicy: ClusterFirst` (the default, when the field is left out) the kubelet writes the cluster DNS and the namespace\'s search domains for you.',
+    'A pod\'s DNS settings cannot change in place: `kubectl get pod orders -o yaml > orders.yaml`, delete the `dnsConfig` block and set `dnsPolicy: ClusterFirst`, then `kubectl replace --force -f orders.yaml`.',
   ],
   setup,
-  solution: `kubectl get pod orders -n ${ns} -o jsonpath='{.spec.dnsPolicy} {.spec.dnsConfig}'; echo
+  solution: `kubectl get pod orders -o jsonpath='{.spec.dnsPolicy} {.spec.dnsConfig}'; echo
 kubectl get service kube-dns -n kube-system
 ${replaceWith('del(.spec.dnsConfig) | .spec.dnsPolicy = "ClusterFirst"')}`,
-  cleanup: `kubectl delete namespace ${ns} --ignore-not-found --wait`,
+  cleanup: deletes('pod/orders', 'deployment/cache', 'service/cache'),
   variants: [
     {
       name: 'dnsPolicy None kept, the kube-dns address put in its nameservers, the pod written anew with an extra label',
       apply: `${clusterDns}
-kubectl delete pod orders -n ${ns} --grace-period=1 --wait
+kubectl delete pod orders --grace-period=1 --wait
 kubectl apply -f - <<YAML
 apiVersion: v1
 kind: Pod
-metadata: {name: orders, namespace: ${ns}, labels: {app: orders, fixed: dns}}
+metadata: {name: orders, labels: {app: orders, fixed: dns}}
 spec:
   dnsPolicy: None
   dnsConfig:
@@ -140,7 +141,7 @@ ${replaceWith('.spec.dnsConfig.nameservers = [$dns]', '--arg dns "$coredns" ')}`
     },
     {
       name: 'DNS left broken, DB_HOST set to the ClusterIP of cache',
-      apply: `ip=$(kubectl get service cache -n ${ns} -o jsonpath='{.spec.clusterIP}')
+      apply: `ip=$(kubectl get service cache -o jsonpath='{.spec.clusterIP}')
 ${replaceWith('.spec.containers[0].env |= map(if .name == "DB_HOST" then .value = $ip else . end)', '--arg ip "$ip" ')}`,
       failsOn: 'db-host',
     },
@@ -153,17 +154,13 @@ ${replaceWith('.spec.containers[0].env |= map(if .name == "DB_HOST" then .value 
     const owners = new Map(corednsPods.filter((p) => p.status?.podIP).map((p) => [p.status!.podIP!, `the pod ${p.metadata?.name}'s own IP, which changes when the pod is replaced`]));
     const container = target?.spec?.containers.find((c) => c.env?.some((e) => e.name === 'DB_HOST')) ?? target?.spec?.containers[0];
     const dbHost = container?.env?.find((e) => e.name === 'DB_HOST');
-    let answer: ServiceAnswer = { body: target ? 'no answer yet' : 'no pod orders' };
-    if (target?.status?.podIP) {
-      const ask = { pod: 'orders', namespace: ns, port: 5000, path: '/api/v1/db' };
-      answer = (await eventually(
-        async () => {
-          answer = await podProxyAnswer(cluster, ask);
-          return answer.status === 200 ? answer : undefined;
-        },
-        { timeoutMs: 6_000, signal },
-      )) ?? answer;
-    }
+    let answer: ServiceAnswer = { body: target ? 'the pod is not ready to answer' : 'no pod orders' };
+    // A pod just replaced is given a few seconds to start; a ready one is asked once, as it is.
+    const ready = target && (pod.running(target).passed ? target : await eventually(async () => {
+      const now = await pod.read(cluster, 'orders', ns);
+      return now && pod.running(now).passed ? now : undefined;
+    }, { timeoutMs: 6_000, signal }).catch(() => undefined));
+    if (ready) answer = await podProxyAnswer(cluster, { pod: 'orders', namespace: ns, port: 5000, path: '/api/v1/db' });
     return [
       pod.exists(target, 'orders', { namespace: ns }),
       pod.running(target),
@@ -189,7 +186,7 @@ ${replaceWith('.spec.containers[0].env |= map(if .name == "DB_HOST" then .value 
       config.databaseReachable(answer, {
         id: 'app-db',
         description: 'The app reaches its database by name: its GET /api/v1/db (asked through the API server\'s pod proxy) answers `{"database":"reachable"}`',
-        hint: 'Ask it yourself: `kubectl port-forward pod/orders -n dns-lab 8080:5000 &`, then `curl -s localhost:8080/api/v1/db`. A short name needs the namespace\'s search domains too (`dns-lab.svc.cluster.local` first).',
+        hint: 'Ask it yourself: `kubectl port-forward pod/orders 8080:5000 &`, then `curl -s localhost:8080/api/v1/db`. A short name needs the namespace\'s search domains too (`default.svc.cluster.local` first).',
       }),
     ];
   },

@@ -72,7 +72,11 @@ kubectl wait --for=condition=Programmed gateway/public --timeout=60s`,
       gateway.exists(gw, 'public'),
       gateway.programmed(gw),
       httpRoute.accepted(route, 'store', 'public'),
-      ingress.routes(answer, 'store', { id: 'store-host', request: `\`${host}\` through the Traefik Service` }),
+      ingress.routes(answer, 'store', {
+        id: 'store-host',
+        request: `\`${host}\` through the Traefik Service`,
+        hint: `Try it: \`curl -sS -H 'Host: ${host}' http://$NODE_IP:30800/\`. Traefik's "404 page not found" means no route of an accepted Gateway has that host; a 500 means the route's backend (the Service's name or port) is wrong: \`kubectl describe httproute store\`.`,
+      }),
     ];
   },
 });

@@ -67,7 +67,7 @@ ${served}`,
       ingress.routes(shop, 'shop', { id: 'shop-host', request: '`shop.example.com` through the Traefik Service' }),
       ingress.routes(fromNode, 'blog', {
         id: 'node-port',
-        request: '`blog.example.com` on the node\'s port 30800, as from outside the cluster',
+        request: '`blog.example.com` through the node\'s port 30800 (as from outside the cluster)',
         hint: 'Traefik listens on port 30800 of every node: `curl -H \'Host: blog.example.com\' http://$NODE_IP:30800/`. If the Service works but this does not, look at `kubectl get svc traefik -n traefik`.',
       }),
     ];
