@@ -9,17 +9,21 @@ import type { Criterion } from './types.ts';
 
 /** One client of a policy check: a probe pod placed and labelled as that client, and what it asks for. */
 export interface PolicyClient extends ProbeOrigin {
-  /** GET side by side, each as httpFromPodEach does (a refusal tried again for 12 s, a drop given up after 3 s). */
+  /** GET side by side, each asked again while it is refused or dropped (see policyPatienceSeconds). */
   urls: readonly string[];
   /**
-   * One of `urls` that this client must not reach. Before any request counts, the probe asks for it until it is
-   * refused (for at most `settleSeconds`): a NetworkPolicy has no status, and kube-router writes its rules a second
-   * or few after the change, and a new pod's own egress rules only in the sync after the pod starts. Until then a
-   * connection the policy forbids still goes through, and a check run right after `kubectl apply` would fail a
-   * correct answer. A policy that really lets it through costs the whole wait, once.
+   * The URLs of `urls` this client must not reach. Before any request counts, the probe asks for them until all
+   * are refused (for at most `policyPatienceSeconds`).
+   *
+   * A NetworkPolicy has no status: kube-router writes a change into the node's rules a second or more after it is
+   * made (many seconds on a busy node), and a new pod's own rules only in the sync after it starts. A check run
+   * right after `kubectl apply` sees the rules as they were, in either direction: a client the new policy admits
+   * is still refused, or one it blocks still gets in. So the probe first waits out a stale "open" (the blocked URLs
+   * answering), then asks again for every refused URL until it is answered: a stale "closed" ends the moment the
+   * rules change. Waiting for only the expected answer would be fooled by a stale state that happens to look right.
    */
-  settleOn?: string;
-  /** A name to resolve (getent, through the pod's resolv.conf) after settling, before the requests. */
+  blocked?: readonly string[];
+  /** A name to resolve (getent, through the pod's resolv.conf) after the requests. */
   lookup?: string;
 }
 
@@ -30,29 +34,35 @@ export interface PolicyProbe {
   lookup?: LookupProbe;
 }
 
-/** How long a client waits for its `settleOn` URL to be refused: two kube-router syncs on a busy node. */
-export const policySettleSeconds = 10;
+/**
+ * How long the probe waits for a stale state to end, in each of its two phases. Under a full test run's load (a
+ * load average near 90 on 2 cores) a client a correct policy admitted was still refused after 12 s.
+ */
+export const policyPatienceSeconds = 20;
 
-/** The bash a client's probe pod runs: settle, look up, then httpEachScript's requests. */
-export function policyProbeScript(client: Pick<PolicyClient, 'urls' | 'settleOn' | 'lookup'>, marker: string, settleSeconds = policySettleSeconds): string {
+/** The bash a client's probe pod runs: the blocked URLs until refused, then every request, then the lookup. */
+export function policyProbeScript(client: Pick<PolicyClient, 'urls' | 'blocked' | 'lookup'>, marker: string, patienceSeconds = policyPatienceSeconds): string {
   const lines: string[] = [];
-  if (client.settleOn !== undefined) {
+  if (client.blocked?.length) {
+    const anyAnswers = client.blocked.map((url) => `curl -s -o /dev/null --connect-timeout 2 -m 3 ${shellQuote(url)}`).join(' || ');
     lines.push(
-      `settle_until=$(( $(date +%s) + ${settleSeconds} ))`,
-      `while curl -s -o /dev/null --connect-timeout 2 -m 3 ${shellQuote(client.settleOn)}; do [ $(date +%s) -ge $settle_until ] && break; sleep 0.5; done`,
+      `settle_until=$(( $(date +%s) + ${patienceSeconds} ))`,
+      `while ${anyAnswers}; do [ $(date +%s) -ge $settle_until ] && break; sleep 0.5; done`,
     );
   }
+  lines.push(httpEachScript(client.urls, 2, marker, client.urls.map(() => ({ want: 'answer' as const, seconds: patienceSeconds }))));
   if (client.lookup !== undefined) {
     // Bounded: with DNS dropped rather than refused, glibc would wait 5 s per try and search domain.
-    lines.push(`echo "lookup:$(timeout 6 getent ahosts ${shellQuote(client.lookup)} | awk '{print $1}' | sort -u | tr '\\n' ' ')"`);
+    lines.push(`echo; echo "lookup:$(timeout 6 getent ahosts ${shellQuote(client.lookup)} | awk '{print $1}' | sort -u | tr '\\n' ' ')"`);
   }
-  lines.push(httpEachScript(client.urls, 3, marker));
   return lines.join('\n');
 }
 
 /** What policyProbeScript printed, read back. */
 export function parsePolicyProbe(client: Pick<PolicyClient, 'urls' | 'lookup'>, result: ProbeResult, marker: string): PolicyProbe {
-  const answers = parseHttpProbes(client.urls, result, marker);
+  // The lookup's line comes after the last request's section: it is not part of that answer's body.
+  const requests = { ...result, output: result.output.split('\n').filter((l) => !l.startsWith('lookup:')).join('\n') };
+  const answers = parseHttpProbes(client.urls, requests, marker);
   if (client.lookup === undefined) return { answers };
   const line = result.output.split('\n').find((l) => l.startsWith('lookup:'));
   const addresses = line ? line.slice('lookup:'.length).trim().split(/\s+/).filter(Boolean) : [];
@@ -68,8 +78,8 @@ export async function probePolicyClient(cluster: CheckContext, client: PolicyCli
     ...(namespace !== undefined ? { namespace } : {}),
     ...(labels !== undefined ? { labels } : {}),
     ...(node !== undefined ? { node } : {}),
-    // Start, settling, lookup and 12 s of refusals, with room for a slow start.
-    timeoutSeconds: policySettleSeconds + 35,
+    // Both phases, one more try and the lookup, and a start: within the check's 60 s, so a slow probe says so.
+    timeoutSeconds: 2 * policyPatienceSeconds + 15,
     ...(signal ? { signal } : {}),
   });
   return parsePolicyProbe(client, result, marker);

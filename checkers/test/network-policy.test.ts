@@ -25,31 +25,38 @@ function runWithFakes(script: string, curl: string, getent = 'exit 2'): { output
   }
 }
 
-test('the probe waits until the URL it must not reach is refused, then asks for every URL', () => {
-  // The settling curl answers twice (the policy not in place yet), then is refused; the requests then get 200 and a refusal.
-  const curl = `n=$(grep -c . "$DIR/calls"); url="\${@: -1}"
-if [[ "$*" != *"-w"* ]]; then [ $n -le 2 ] && exit 0; exit 7; fi
+test('the probe waits until its blocked URL is refused, then asks again for each refused URL until it is answered', () => {
+  // The tracker (to be blocked) answers twice more (the old, open rules), then is refused; payments (to be admitted)
+  // is refused for its first two requests (the new policy's rules not written yet), then answers.
+  const curl = `url="\${@: -1}"; echo "$url" >> "$DIR/calls"; n=$(grep -cxF "$url" "$DIR/calls")
 while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
-if [ "$url" = http://payments/ ]; then echo payments > "$out"; printf 200; exit 0; fi
+if [ "$url" = http://payments/ ]; then open=$(( n >= 3 )); else open=$(( n <= 2 )); fi
+if [ $open = 1 ]; then [ -n "$out" ] && echo answer > "$out"; printf 200; exit 0; fi
 printf 000; echo 'curl: (7) Failed to connect: Connection refused' >&2; exit 7`;
-  const client = { urls: ['http://payments/', 'http://10.96.0.5/'], settleOn: 'http://10.96.0.5/', lookup: 'payments' };
-  const script = policyProbeScript(client, marker, 5).replaceAll('+ 12 ))', '+ 0 ))'); // no 12 s of refusals here
-  const { output, calls } = runWithFakes(script, curl, 'echo "10.96.0.7 STREAM payments"');
-  const settling = calls.filter((call) => !call.includes('-w'));
-  assert.equal(settling.length, 3, 'two answers, then the refusal that ends the wait');
+  const client = { urls: ['http://payments/', 'http://10.96.0.5/'], blocked: ['http://10.96.0.5/'], lookup: 'payments' };
+  const { output, calls } = runWithFakes(policyProbeScript(client, marker, 2), curl, 'echo "10.96.0.7 STREAM payments"');
+  assert.equal(calls.filter((url) => url === 'http://payments/').length, 3, 'two refusals, then the answer that ends its wait');
+  assert.ok(calls.filter((url) => url === 'http://10.96.0.5/').length >= 4, 'two answers, the refusal that ends the settling, then refusals until the patience is spent');
   const probe = parsePolicyProbe(client, { exitCode: 0, output, from }, marker);
   assert.equal(probe.answers[0]!.status, 200);
   assert.equal(probe.answers[1]!.status, undefined);
   assert.equal(probe.answers[1]!.finished, true);
+  assert.doesNotMatch(probe.answers[1]!.body, /lookup/, 'the lookup is not part of the last answer');
   assert.deepEqual(probe.lookup, { answers: ['10.96.0.7'], summary: `payments from ${from}: 10.96.0.7` });
 });
 
-test('without settleOn or lookup the script is httpFromPodEach’s', () => {
-  const script = policyProbeScript({ urls: ['http://a/'] }, marker);
-  assert.doesNotMatch(script, /settle_until|getent/);
-  assert.match(script, /--connect-timeout 3/);
-  const quoted = policyProbeScript({ urls: ['http://a/'], settleOn: "http://a/'x" }, marker);
-  assert.ok(quoted.includes(`'http://a/'\\''x'`), 'the settle URL is one shell word');
+test('a stale closed state that looks right is not taken for the answer: a refused URL is asked again, and its late answer counts', () => {
+  // The URL the task wants blocked is refused at first (the old deny-all), then answers (the wrong new policy).
+  const curl = `url="\${@: -1}"; echo "$url" >> "$DIR/calls"; n=$(grep -c . "$DIR/calls")
+while [ $# -gt 0 ]; do [ "$1" = -o ] && out=$2; shift; done
+if [ $n -ge 3 ]; then [ -n "$out" ] && echo open > "$out"; printf 200; exit 0; fi
+printf 000; echo 'curl: (7) Failed to connect: Connection refused' >&2; exit 7`;
+  const client = { urls: ['http://a/'], blocked: ['http://a/'] };
+  const { output } = runWithFakes(policyProbeScript(client, marker, 5), curl);
+  const [answer] = parsePolicyProbe(client, { exitCode: 0, output, from }, marker).answers;
+  assert.equal(answer!.status, 200, 'the wrong policy shows once its rules are written');
+  assert.match(policyProbeScript({ urls: ["http://a/'x"], blocked: ["http://a/'x"] }, marker), /'http:\/\/a\/'\\''x'/, 'a URL is one shell word');
+  assert.doesNotMatch(policyProbeScript({ urls: ['http://a/'] }, marker), /getent|settle_until/);
 });
 
 test('a lookup that found nothing, or never ran, says so', () => {

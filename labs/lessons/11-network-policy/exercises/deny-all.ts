@@ -44,7 +44,7 @@ EOF`,
   check: async (cluster, signal) => {
     // From inside vault: deny-all shuts out the neighbours too, and a pod elsewhere would prove no more.
     const [[client], pods] = await Promise.all([
-      netpol.probeAll(cluster, [{ namespace: ns, urls, settleOn: urls[0] }], signal),
+      netpol.probeAll(cluster, [{ namespace: ns, urls, blocked: urls }], signal),
       netpol.readPods(cluster, ns, apps),
     ]);
     return [

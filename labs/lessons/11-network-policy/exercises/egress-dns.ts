@@ -88,7 +88,7 @@ EOF`,
     const trackerUrl = `http://${tracker?.spec?.clusterIP ?? `tracker.${ns}`}/`;
     const [client] = await netpol.probeAll(
       cluster,
-      [{ namespace: ns, labels: { app: 'checkout' }, lookup: 'payments', urls: [paymentsUrl, trackerUrl], settleOn: trackerUrl }],
+      [{ namespace: ns, labels: { app: 'checkout' }, lookup: 'payments', urls: [paymentsUrl, trackerUrl], blocked: [trackerUrl] }],
       signal,
     );
     return [

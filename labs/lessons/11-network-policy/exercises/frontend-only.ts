@@ -66,8 +66,8 @@ ${apply(
       netpol.probeAll(
         cluster,
         [
-          { namespace: ns, labels: { role: 'frontend' }, urls: [apiUrl, adminUrl], settleOn: adminUrl },
-          { namespace: ns, labels: { role: 'batch' }, urls: [apiUrl], settleOn: apiUrl },
+          { namespace: ns, labels: { role: 'frontend' }, urls: [apiUrl, adminUrl], blocked: [adminUrl] },
+          { namespace: ns, labels: { role: 'batch' }, urls: [apiUrl], blocked: [apiUrl] },
         ],
         signal,
       ),

@@ -55,7 +55,7 @@ ${podsReady(ns, ['web', 'api'])}`,
         cluster,
         [
           // From the checker's own namespace: a visitor from anywhere else in the cluster.
-          { urls: [webUrl, apiUrl], settleOn: apiUrl },
+          { urls: [webUrl, apiUrl], blocked: [apiUrl] },
           { namespace: ns, labels: { app: 'web' }, urls: [apiUrl] },
         ],
         signal,
