@@ -50,7 +50,7 @@ export function policyProbeScript(client: Pick<PolicyClient, 'urls' | 'blocked' 
       `while ${anyAnswers}; do [ $(date +%s) -ge $settle_until ] && break; sleep 0.5; done`,
     );
   }
-  lines.push(httpEachScript(client.urls, 2, marker, client.urls.map(() => ({ want: 'answer' as const, seconds: patienceSeconds }))));
+  lines.push(httpEachScript(client.urls, 2, marker, patienceSeconds));
   if (client.lookup !== undefined) {
     // Bounded: with DNS dropped rather than refused, glibc would wait 5 s per try and search domain.
     lines.push(`echo; echo "lookup:$(timeout 6 getent ahosts ${shellQuote(client.lookup)} | awk '{print $1}' | sort -u | tr '\\n' ' ')"`);

@@ -203,17 +203,16 @@ ${printCurlOutcome}; exit $status`;
 }
 
 /** bash that GETs `url` as httpFromPod says, leaving the HTTP code in $code, curl's status in $status, the body in $body and curl's error in $err. */
-function curlAttempts(url: string, seconds: number, until?: Expectation): string {
+function curlAttempts(url: string, seconds: number, patience?: number): string {
   const request = `began=$(date +%s%N)
   code=$(curl -sS -o "$body" -w '%{http_code}' --connect-timeout ${seconds} -m ${seconds + 2} ${shellQuote(url)} 2>"$err"); status=$?`;
-  if (until !== undefined) {
-    // Asked again until the answer is the expected one: a NetworkPolicy has no status, so only traffic shows that
+  if (patience !== undefined) {
+    // A timeout is asked again too, unlike below: a NetworkPolicy has no status, so only traffic shows that
     // kube-router has written a change (and a new probe pod's own rules) into the node's tables.
-    const settled = until.want === 'answer' ? '[ "$code" != 000 ]' : '[ "$code" = 000 ]';
-    return `body=$(mktemp); err=$(mktemp); give_up=$(( $(date +%s) + ${until.seconds} ))
+    return `body=$(mktemp); err=$(mktemp); give_up=$(( $(date +%s) + ${patience} ))
 while :; do
   ${request}
-  ${settled} && break
+  [ "$code" != 000 ] && break
   [ $(date +%s) -ge $give_up ] && break
   sleep 0.5
 done`;
@@ -226,15 +225,6 @@ while :; do
   [ $(date +%s) -ge $give_up ] && break
   sleep 1
 done`;
-}
-
-/**
- * What a request of httpEachScript waits for before it reports: an HTTP answer, or none (refused or timed out),
- * asked again for up to `seconds`. Only its last try is reported, so a wrong answer still shows once the time is up.
- */
-export interface Expectation {
-  want: 'answer' | 'none';
-  seconds: number;
 }
 
 /**
@@ -273,12 +263,13 @@ export async function httpFromPodEach(
 /**
  * The bash of httpFromPodEach, for a probe that does more in the same pod (a script's own output before it is
  * ignored by parseHttpProbes): the requests run side by side, then each answer is printed after a line
- * `<marker> <curl's exit status>`. With `expectations`, each request waits for its own (see Expectation) instead.
+ * `<marker> <curl's exit status>`. With `patienceSeconds`, a request that gets no answer at all (refused or dropped) is asked
+ * again, half a second apart, for that long instead.
  */
-export function httpEachScript(urls: readonly string[], connectSeconds: number, marker: string, expectations?: readonly (Expectation | undefined)[]): string {
+export function httpEachScript(urls: readonly string[], connectSeconds: number, marker: string, patienceSeconds?: number): string {
   return [
     'out=$(mktemp -d)',
-    ...urls.map((url, index) => `(\n${curlAttempts(url, connectSeconds, expectations?.[index])}\n{ ${printCurlOutcome}; } > "$out/${index}"; echo $status > "$out/${index}.exit"\n) &`),
+    ...urls.map((url, index) => `(\n${curlAttempts(url, connectSeconds, patienceSeconds)}\n{ ${printCurlOutcome}; } > "$out/${index}"; echo $status > "$out/${index}.exit"\n) &`),
     'wait',
     ...urls.map((_, index) => `echo; echo "${marker} $(cat "$out/${index}.exit" 2>/dev/null)"; cat "$out/${index}" 2>/dev/null`),
   ].join('\n');
