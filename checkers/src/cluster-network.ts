@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { ApiException, type V1Pod, type V1PodSpec } from '@kubernetes/client-node';
-import type { ServiceAnswer } from './config.ts';
+import type { V1Pod, V1PodSpec } from '@kubernetes/client-node';
+import { proxiedAnswer, type ServiceAnswer } from './config.ts';
 import type { CheckContext } from './context.ts';
 import { getOrNull } from './context.ts';
 import { buildCriterion, type CriterionOptions } from './criteria.ts';
@@ -127,23 +127,14 @@ export async function clusterDnsAddress(cluster: CheckContext): Promise<string |
  * serviceAnswer does for a Service: a check asks the app itself, even when the learner recreated the pod with
  * other labels, and without running anything in the learner's namespace.
  */
-export async function podProxyAnswer(cluster: CheckContext, target: { pod: string; namespace?: string; port: number; path: string }): Promise<ServiceAnswer> {
-  try {
-    const body = await cluster.core.connectGetNamespacedPodProxyWithPath({
+export function podProxyAnswer(cluster: CheckContext, target: { pod: string; namespace?: string; port: number; path: string }): Promise<ServiceAnswer> {
+  return proxiedAnswer(() =>
+    cluster.core.connectGetNamespacedPodProxyWithPath({
       name: `${target.pod}:${target.port}`,
       namespace: target.namespace ?? 'default',
       path: target.path.replace(/^\//, ''),
-    });
-    return { status: 200, body: typeof body === 'string' ? body : JSON.stringify(body) };
-  } catch (error) {
-    if (error instanceof ApiException) {
-      const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? '');
-      // The proxy's own failures (no such pod, a refused dial) are a Kubernetes Status, not the app's answer.
-      const status = /"kind"\s*:\s*"Status"/.test(body) ? undefined : error.code;
-      return { status, body };
-    }
-    throw error;
-  }
+    }),
+  );
 }
 
 /** The database address kubelab/web reports in its /api/v1/db answer (`db.data:6379`), or undefined. */

@@ -194,14 +194,19 @@ export interface ServiceAnswer {
  * GETs a path from a Service through the API server's service proxy and keeps the answer whatever its status:
  * an app that reports a failure with 503 says why in its body, and the learner should read that.
  */
-export async function serviceAnswer(cluster: CheckContext, target: { namespace?: string; service: string; port: number | string; path: string }): Promise<ServiceAnswer> {
+export function serviceAnswer(cluster: CheckContext, target: { namespace?: string; service: string; port: number | string; path: string }): Promise<ServiceAnswer> {
+  return proxiedAnswer(() => getThroughServiceProxy(cluster, { namespace: target.namespace ?? 'default', ...target }));
+}
+
+/** What an app answered through one of the API server's proxies (a Service's or a pod's), read as serviceAnswer says. */
+export async function proxiedAnswer(request: () => Promise<unknown>): Promise<ServiceAnswer> {
   try {
-    const body = await getThroughServiceProxy(cluster, { namespace: target.namespace ?? 'default', ...target });
+    const body = await request();
     return { status: 200, body: typeof body === 'string' ? body : JSON.stringify(body) };
   } catch (error) {
     if (error instanceof ApiException) {
       const body = typeof error.body === 'string' ? error.body : JSON.stringify(error.body ?? '');
-      // The proxy's own failures (no endpoints, dial errors) come back as a Kubernetes Status, not the app's answer.
+      // The proxy's own failures (no endpoints, no such pod, dial errors) come back as a Kubernetes Status, not the app's answer.
       const status = /"kind"\s*:\s*"Status"/.test(body) ? undefined : error.code;
       return { status, body };
     }
