@@ -204,26 +204,15 @@ ${printCurlOutcome}; exit $status`;
 
 /** bash that GETs `url` as httpFromPod says, leaving the HTTP code in $code, curl's status in $status, the body in $body and curl's error in $err. */
 function curlAttempts(url: string, seconds: number, patience?: number): string {
-  const request = `began=$(date +%s%N)
-  code=$(curl -sS -o "$body" -w '%{http_code}' --connect-timeout ${seconds} -m ${seconds + 2} ${shellQuote(url)} 2>"$err"); status=$?`;
-  if (patience !== undefined) {
-    // A timeout is asked again too, unlike below: a NetworkPolicy has no status, so only traffic shows that
-    // kube-router has written a change (and a new probe pod's own rules) into the node's tables.
-    return `body=$(mktemp); err=$(mktemp); give_up=$(( $(date +%s) + ${patience} ))
+  // With a patience a timeout is asked again too: a NetworkPolicy has no status, and a Service's new rules come a
+  // moment late, so only traffic shows that the node's tables have caught up with a change.
+  return `body=$(mktemp); err=$(mktemp); give_up=$(( $(date +%s) + ${patience ?? refusalRetrySeconds} ))
 while :; do
-  ${request}
-  [ "$code" != 000 ] && break
+  began=$(date +%s%N)
+  code=$(curl -sS -o "$body" -w '%{http_code}' --connect-timeout ${seconds} -m ${seconds + 2} ${shellQuote(url)} 2>"$err"); status=$?
+  [ "$code" != 000 ] && break${patience === undefined ? `\n  [ $(( ($(date +%s%N) - began) / 1000000 )) -gt 1500 ] && break` : ''}
   [ $(date +%s) -ge $give_up ] && break
-  sleep 0.5
-done`;
-  }
-  return `body=$(mktemp); err=$(mktemp); give_up=$(( $(date +%s) + ${refusalRetrySeconds} ))
-while :; do
-  ${request}
-  [ "$code" != 000 ] && break
-  [ $(( ($(date +%s%N) - began) / 1000000 )) -gt 1500 ] && break
-  [ $(date +%s) -ge $give_up ] && break
-  sleep 1
+  sleep ${patience === undefined ? 1 : 0.5}
 done`;
 }
 

@@ -5,7 +5,7 @@ import type { CheckContext } from './context.ts';
 import { buildCriterion, type CriterionOptions } from './criteria.ts';
 import { endpointSlicesOf, readyAddresses } from './deployments.ts';
 import { formatLabels } from './pods.ts';
-import { httpEachScript, parseHttpProbes, runProbe, shellQuote, type HttpProbe, type HttpProbeEach, type ProbeOrigin } from './probe.ts';
+import { httpEachScript, parseHttpProbes, runProbe, type HttpProbe, type HttpProbeEach, type ProbeOrigin } from './probe.ts';
 import { eventually } from './queries.ts';
 import type { Criterion } from './types.ts';
 
@@ -72,9 +72,8 @@ export async function awaitReadyAddresses(
 /**
  * httpFromPodEach for a Service just made or changed: kube-proxy writes its rules up to a second or two after the
  * change (measured: a LoadBalancer IP's rule 1.6 s after MetalLB gave the address), and a connection tried before
- * then is not refused but lost, and stays lost for its whole timeout (its conntrack entry was made without the
- * rewrite). So the probe first tries each URL with fresh connections for up to `settleSeconds` (10), until
- * something answers, and only then makes the requests it reports.
+ * then is not refused but lost, for its whole timeout. So each URL that gets no answer is asked again with a fresh
+ * connection for up to `settleSeconds` (10).
  */
 export async function httpFromPodAfterSync(
   cluster: CheckContext,
@@ -84,11 +83,7 @@ export async function httpFromPodAfterSync(
   const seconds = options.connectSeconds ?? 3;
   const settle = options.settleSeconds ?? 10;
   const marker = `kubelab-probe-${randomUUID()}`;
-  const warmUp = `settled_by=$(( $(date +%s) + ${settle} ))
-for url in ${urls.map(shellQuote).join(' ')}; do
-  until curl -s -o /dev/null --connect-timeout 1 -m 2 "$url"; do [ $(date +%s) -ge $settled_by ] && break; sleep 0.5; done
-done >/dev/null 2>&1`;
-  const result = await runProbe(cluster, `${warmUp}\n${httpEachScript(urls, seconds, marker)}`, { ...options, timeoutSeconds: seconds + settle + 40 });
+  const result = await runProbe(cluster, httpEachScript(urls, seconds, marker, settle), { ...options, timeoutSeconds: seconds + settle + 40 });
   return parseHttpProbes(urls, result, marker);
 }
 
