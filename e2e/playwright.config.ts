@@ -22,8 +22,11 @@ export default defineConfig({
   use: {
     baseURL,
     screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
+    // A failed test keeps its trace: the DOM before and after every action, the network and the console. Not the
+    // screencast: chromium would encode a frame on every paint of every test (the failure screenshot is kept).
+    trace: { mode: 'retain-on-failure', screenshots: false, snapshots: true, sources: true },
     viewport: { width: 1440, height: 900 },
+    reducedMotion: 'reduce',
     launchOptions: {
       executablePath: process.env['KUBELAB_CHROMIUM'] ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from '../fixtures/test.ts';
-import { baseURL, launchToken } from '../fixtures/server.ts';
+import { learnerContext, launchToken } from '../fixtures/server.ts';
 import { LessonPage } from '../pages/lesson-page.ts';
 
 /**
@@ -40,7 +40,7 @@ test('a lesson page with a running lab, and its Notebook tab, have no WCAG 2.1 A
   test.setTimeout(10 * 60_000);
   // A browser of its own, not the shared learner's: the lab it starts is ended here, and the specs after this one
   // find the Pods lesson with no lab running.
-  const context = await browser.newContext({ baseURL, viewport: { width: 1440, height: 900 } });
+  const context = await browser.newContext(learnerContext);
   await csp.watch(context);
   const learner = new LessonPage(await context.newPage());
   try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { PublicLesson } from '@kubelab/labs/schema';
 import { expect, test } from '../fixtures/test.ts';
-import { launchToken } from '../fixtures/server.ts';
+import { learnerContext, launchToken } from '../fixtures/server.ts';
 import { LessonPage } from '../pages/lesson-page.ts';
 
 /**
@@ -22,7 +22,7 @@ for (const lesson of lessons) {
   const exercise = exerciseToType(lesson);
   test(`${lesson.page.title}: "${exercise.title}" typed into the terminal, and Check passes`, async ({ browser, labApi }) => {
     test.setTimeout(12 * 60_000);
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    const context = await browser.newContext(learnerContext);
     const learner = new LessonPage(await context.newPage());
     try {
       await learner.openLaunchLink(launchToken);
