@@ -1,5 +1,6 @@
 /**
- * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop] [-- --jobs N] [-- --passing-only | --solutions-only]`: proves every
+ * `npm run labs:test [-- --lesson pods] [-- --cluster NAME] [-- --profile workshop] [-- --jobs N] [-- --passing-only | --solutions-only]
+ * [-- --with-workshop-solutions]`: proves every
  * exercise's check on a real cluster. Against the pristine state the check must fail; after the reference solution
  * and each variant (another correct answer) it must pass; after each declared near-miss it must fail, on the
  * criterion the near-miss names. Prints a table and the time per lesson, and exits non-zero on any surprise.
@@ -14,8 +15,13 @@
  * need node access are skipped: a workshop server does not offer them.
  *
  * `--passing-only` runs only the scenarios that must pass (the solutions and variants), and `--solutions-only` only
- * each exercise's reference solution: npm test uses the latter for the workshop run, after the full self-paced
- * run has proven every variant and near-miss with the same checks.
+ * each exercise's reference solution.
+ *
+ * `--with-workshop-solutions` (npm test's run) proves every scenario self-paced, then each exercise's reference
+ * solution again as a workshop's learner, on learner-mode clusters of their own (one per cluster profile). Those
+ * lanes wait for a free place among the --jobs: the first self-paced lane to end makes way for one, so the
+ * machine stays as busy as the --jobs ask, and no lane runs alone at the end. The variants and near-misses are not
+ * proven again as the learner: the self-paced run has judged them with the same checks.
  */
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -32,7 +38,7 @@ import { planLanes, scenarioCount, type Lane, type LaneLesson } from '@kubelab/l
 import { runExerciseScript } from '@kubelab/labs/scripts';
 
 const usage = `Usage: npm run labs:test -- [--lesson SLUG]… [--cluster NAME] [--profile self-paced|workshop] [--jobs N]
-                          [--passing-only | --solutions-only] [--skip-setup]
+                          [--passing-only | --solutions-only] [--with-workshop-solutions] [--skip-setup]
 
 Proves every exercise's check on a real cluster: pristine fails, the solution and every variant pass, every
 near-miss fails on its declared criterion.
@@ -42,6 +48,9 @@ near-miss fails on its declared criterion.
   --jobs N           clusters side by side (default 2; at least one per cluster profile the lessons need)
   --passing-only     only the scenarios that must pass (solutions and variants)
   --solutions-only   only each exercise's reference solution
+  --with-workshop-solutions
+                     then each exercise's solution again as a workshop's learner, on learner-mode clusters
+                     that take the places of the first lanes to end (what npm test runs)
   --skip-setup       do not run npm run setup first
 `;
 
@@ -56,6 +65,7 @@ function parseOptions() {
         jobs: { type: 'string' },
         'passing-only': { type: 'boolean' },
         'solutions-only': { type: 'boolean' },
+        'with-workshop-solutions': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     }).values;
@@ -90,24 +100,43 @@ async function selectLessons(): Promise<CatalogLesson[]> {
   });
 }
 
-if (values['passing-only'] && values['solutions-only']) {
-  process.stderr.write(`${formatError(new KubelabError('E_USAGE', '--passing-only and --solutions-only ask for different runs', { hint: 'Give one of them, or neither for every scenario.' }))}\n`);
+function refuse(message: string, hint: string): never {
+  process.stderr.write(`${formatError(new KubelabError('E_USAGE', message, { hint }))}\n`);
   process.exit(2);
 }
-const scenarios = values['solutions-only'] ? 'solutions' : values['passing-only'] ? 'passing' : 'all';
+if (values['passing-only'] && values['solutions-only']) refuse('--passing-only and --solutions-only ask for different runs', 'Give one of them, or neither for every scenario.');
+const withWorkshopSolutions = values['with-workshop-solutions'] === true;
+if (withWorkshopSolutions && values.profile !== 'self-paced') refuse('--with-workshop-solutions follows a self-paced run', 'Leave out --profile, or use --profile workshop --solutions-only for the workshop run alone.');
+if (withWorkshopSolutions && values.cluster) refuse('--with-workshop-solutions needs clusters of both access modes, and --cluster is one', 'Leave out --cluster.');
+
+type Scenarios = 'all' | 'passing' | 'solutions';
+
+/** A kind of proof: who types the answers (the admin, or a workshop's learner) and which scenarios it runs. */
+interface Run {
+  workshop: boolean;
+  scenarios: Scenarios;
+  provider: KindProvider;
+  access: 'admin' | 'learner';
+}
+
+const limits = profileDefaults.workshop;
+function runOf(profile: ServerProfile, scenarios: Scenarios): Run {
+  const workshop = profile === 'workshop';
+  // The workshop's node limits, but not its idle CPU class or low CPU weight: npm test runs this beside other
+  // suites' clusters, which would starve these nodes (a workshop server's labs are all of one class and weight).
+  // Neither changes an outcome; workshop-isolation and noisy-neighbour (integration tests) prove them.
+  const provider = new KindProvider(
+    workshop ? { nodeLimits: { memoryMiB: limits.nodeMemoryMiB, cpus: limits.nodeCpus, pids: limits.nodePids }, idleNodes: false, learnerCpuWeight: false } : {},
+  );
+  return { workshop, scenarios, provider, access: workshop ? 'learner' : 'admin' };
+}
+
+type RunLane = Lane<CatalogLesson & LaneLesson> & { run: Run };
+
 const began = performance.now();
 const rows: HarnessRow[] = [];
-const lessonTimes: { slug: string; profile: string; scenarios: number; ms: number; surprises: number }[] = [];
-const workshop = serverProfile(values.profile!) === 'workshop';
-const limits = profileDefaults.workshop;
-// The workshop's node limits, but not its idle CPU class or low CPU weight: npm test runs this beside other suites'
-// clusters, which would starve these nodes (a workshop server's labs are all of one class and weight). Neither
-// changes an outcome; workshop-isolation and noisy-neighbour (integration tests) prove them.
-const provider = new KindProvider(
-  workshop ? { nodeLimits: { memoryMiB: limits.nodeMemoryMiB, cpus: limits.nodeCpus, pids: limits.nodePids }, idleNodes: false, learnerCpuWeight: false } : {},
-);
-const access = workshop ? 'learner' : 'admin';
-const created: string[] = [];
+const lessonTimes: { slug: string; profile: string; workshop: boolean; scenarios: number; ms: number; surprises: number }[] = [];
+const created: { name: string; provider: KindProvider }[] = [];
 const reconcilers: NamespaceReconciler[] = [];
 const controller = new AbortController();
 process.once('SIGINT', () => controller.abort());
@@ -121,24 +150,25 @@ function jobCount(value: string | undefined): number {
 }
 
 /** Makes (or finds) the lane's cluster, then proves its lessons one after another on it. */
-async function runLane(lane: Lane<CatalogLesson & LaneLesson>, index: number, lanes: number): Promise<void> {
+async function runLane(lane: RunLane, index: number, lanes: number): Promise<void> {
+  const { run } = lane;
   // With lanes side by side, each line says whose it is.
-  const prefix = lanes > 1 ? `[${index + 1}/${lanes}] ` : '';
+  const prefix = lanes > 1 ? `[${index + 1}/${lanes}${run.workshop && withWorkshopSolutions ? ' workshop' : ''}] ` : '';
   const say = (text: string) => process.stderr.write(text.replace(/^(?=.)/gm, prefix));
   let cluster = values.cluster;
   if (!cluster) {
     cluster = `labs-${randomBytes(3).toString('hex')}`;
-    say(`\nCreating a throwaway ${lane.profile} ${workshop ? 'learner-mode ' : ''}cluster "${cluster}" for ${lane.lessons.map((l) => l.slug).join(', ')}…\n`);
-    created.push(cluster);
-    await provider.create({ name: cluster, profile: lane.profile, access }, consoleStatus((line) => say(`${line}\n`)), AbortSignal.any([controller.signal, AbortSignal.timeout(900_000)]));
+    say(`\nCreating a throwaway ${lane.profile} ${run.workshop ? 'learner-mode ' : ''}cluster "${cluster}" for ${lane.lessons.map((l) => l.slug).join(', ')}…\n`);
+    created.push({ name: cluster, provider: run.provider });
+    await run.provider.create({ name: cluster, profile: lane.profile, access: run.access }, consoleStatus((line) => say(`${line}\n`)), AbortSignal.any([controller.signal, AbortSignal.timeout(900_000)]));
   }
-  const kubeconfig = await provider.kubeconfig(cluster);
-  const learnerKubeconfig = workshop ? await provider.kubeconfig(cluster, { user: 'learner' }) : undefined;
+  const kubeconfig = await run.provider.kubeconfig(cluster);
+  const learnerKubeconfig = run.workshop ? await run.provider.kubeconfig(cluster, { user: 'learner' }) : undefined;
   if (learnerKubeconfig) {
     const who = await runExerciseScript('whoami', 'kubectl auth whoami -o jsonpath={.status.userInfo.username}', learnerKubeconfig);
     say(`Solutions, variants and near-misses run as ${who.stdout.trim()}; setup, cleanup and checks as admin.\n`);
   }
-  if (workshop) {
+  if (run.workshop) {
     // As a workshop server does for each lab: the learner is admin in every namespace it creates.
     const reconciler = new NamespaceReconciler({ kubeconfig, cluster }).start();
     reconcilers.push(reconciler);
@@ -154,43 +184,75 @@ async function runLane(lane: Lane<CatalogLesson & LaneLesson>, index: number, la
     const lessonRows: HarnessRow[] = [];
     for (const exercise of lesson.exercises) {
       say(`\n${lesson.slug}/${exercise.id}\n`);
-      lessonRows.push(
-        ...(await proveExercise(lesson, exercise, {
-          kubeconfig,
-          ...(learnerKubeconfig ? { learnerKubeconfig } : {}),
-          scenarios,
-          signal: controller.signal,
-          onRow: (row) => say(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatElapsed(row.prepareMs)})\n`),
-        })),
-      );
+      const proven = await proveExercise(lesson, exercise, {
+        kubeconfig,
+        ...(learnerKubeconfig ? { learnerKubeconfig } : {}),
+        scenarios: run.scenarios,
+        signal: controller.signal,
+        onRow: (row) => say(`  ${row.surprise ? '✗' : '✓'} ${row.scenario}: ${row.result ? (row.result.passed ? 'pass' : 'fail') : 'error'} (prepared in ${formatElapsed(row.prepareMs)})\n`),
+      });
+      // In a run of both kinds, the table says which rows were the workshop learner's.
+      lessonRows.push(...(run.workshop && withWorkshopSolutions ? proven.map((row) => ({ ...row, scenario: `${row.scenario}, as a workshop's learner` })) : proven));
     }
     const ms = performance.now() - lessonBegan;
     const surprises = lessonRows.filter((row) => row.surprise).length;
-    lessonTimes.push({ slug: lesson.slug, profile: lesson.profile, scenarios: lessonRows.length, ms, surprises });
+    lessonTimes.push({ slug: lesson.slug, profile: lesson.profile, workshop: run.workshop, scenarios: lessonRows.length, ms, surprises });
     say(`── ${surprises ? '✗' : '✓'} lesson ${lesson.slug}: ${lessonRows.length - surprises}/${lessonRows.length} scenarios as declared, in ${formatElapsed(ms)}\n`);
     rows.push(...lessonRows);
   }
 }
 
+/**
+ * Runs the lanes, at most `slots` at a time, each in the order given: a lane starts when one before it has ended.
+ * A lane that fails does not stop the others (each deletes its cluster at the end either way).
+ */
+async function runLanes(lanes: RunLane[], slots: number): Promise<PromiseSettledResult<void>[]> {
+  const outcomes: PromiseSettledResult<void>[] = [];
+  let next = 0;
+  const slot = async () => {
+    for (let index = next++; index < lanes.length; index = next++) {
+      outcomes.push(
+        await runLane(lanes[index]!, index, lanes.length).then(
+          () => ({ status: 'fulfilled', value: undefined }) as const,
+          (reason: unknown) => ({ status: 'rejected', reason }) as const,
+        ),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(slots, lanes.length) }, slot));
+  return outcomes;
+}
+
+/** The lessons weighed by the scenarios `scenarios` runs for each, the cost planLanes balances. */
+function weigh(lessons: CatalogLesson[], scenarios: Scenarios): (CatalogLesson & LaneLesson)[] {
+  return lessons.map((lesson) => ({
+    ...lesson,
+    scenarios: lesson.exercises.reduce((sum, e) => sum + (scenarios === 'solutions' ? 1 : scenarios === 'passing' ? 1 + e.variants.length : scenarioCount(e)), 0),
+  }));
+}
+
+/** A workshop server refuses labs that need node access (E_SELF_PACED_ONLY): its learners are kept off the nodes. */
+function workshopLessons(lessons: CatalogLesson[]): CatalogLesson[] {
+  const selfPacedOnly = lessons.filter((l) => l.page.nodeAccess);
+  if (selfPacedOnly.length) process.stderr.write(`Skipping ${selfPacedOnly.map((l) => l.slug).join(', ')} as a workshop's learner: self-paced only (the lesson needs node access, which a workshop's learner does not have).\n`);
+  return lessons.filter((l) => !l.page.nodeAccess);
+}
+
 try {
   if (!values['skip-setup']) await setup();
   const jobs = jobCount(values.jobs);
-  let lessons = await selectLessons();
-  if (workshop) {
-    // A workshop server refuses these labs (E_SELF_PACED_ONLY): its learners are kept off the nodes.
-    const selfPacedOnly = lessons.filter((l) => l.page.nodeAccess);
-    if (selfPacedOnly.length) process.stderr.write(`Skipping ${selfPacedOnly.map((l) => l.slug).join(', ')}: self-paced only (the lesson needs node access, which a workshop's learner does not have).\n`);
-    lessons = lessons.filter((l) => !l.page.nodeAccess);
-  }
+  const main = runOf(serverProfile(values.profile!), values['solutions-only'] ? 'solutions' : values['passing-only'] ? 'passing' : 'all');
+  const selected = await selectLessons();
+  const lessons = main.workshop ? workshopLessons(selected) : selected;
   if (values.cluster) {
     // One existing cluster has one shape: a multi-node lesson proven on a single node proves nothing.
-    const cluster = (await provider.list()).find((c) => c.name === values.cluster);
+    const cluster = (await main.provider.list()).find((c) => c.name === values.cluster);
     if (!cluster) {
       throw new KubelabError('E_CLUSTER_NOT_FOUND', `no cluster named "${values.cluster}"`, { hint: 'See `npx kubelab cluster list`, or leave out --cluster.' });
     }
-    if ((cluster.access ?? 'admin') !== access) {
-      throw new KubelabError('E_PROFILE_MISMATCH', `cluster "${cluster.name}" was made with access ${cluster.access ?? 'admin'}, but --profile ${values.profile} needs ${access}`, {
-        hint: `Create one with \`npx kubelab cluster create <name> --access ${access}\`, or leave out --cluster.`,
+    if ((cluster.access ?? 'admin') !== main.access) {
+      throw new KubelabError('E_PROFILE_MISMATCH', `cluster "${cluster.name}" was made with access ${cluster.access ?? 'admin'}, but --profile ${values.profile} needs ${main.access}`, {
+        hint: `Create one with \`npx kubelab cluster create <name> --access ${main.access}\`, or leave out --cluster.`,
       });
     }
     const other = lessons.filter((lesson) => lesson.profile !== cluster.profile);
@@ -200,17 +262,21 @@ try {
       });
     }
   }
-  const weighed = lessons.map((lesson) =>
-    Object.assign(lesson, {
-      scenarios: lesson.exercises.reduce((sum, e) => sum + (scenarios === 'solutions' ? 1 : scenarios === 'passing' ? 1 + e.variants.length : scenarioCount(e)), 0),
-    }),
-  );
   // An existing cluster is one lane: its lessons run one after another on it.
-  const lanes = planLanes(weighed, values.cluster ? 1 : jobs);
-  if (lanes.length > 1) {
-    process.stderr.write(`\n${lanes.length} clusters side by side:\n${lanes.map((lane, i) => `  [${i + 1}/${lanes.length}] ${lane.profile}: ${lane.lessons.map((l) => l.slug).join(', ')} (${lane.scenarios} scenarios)`).join('\n')}\n`);
+  const lanes: RunLane[] = planLanes(weigh(lessons, main.scenarios), values.cluster ? 1 : jobs).map((lane) => ({ ...lane, run: main }));
+  const slots = lanes.length;
+  if (withWorkshopSolutions) {
+    const workshop = runOf('workshop', 'solutions');
+    // One lane per cluster profile, the longest first: it takes the place of the first self-paced lane to end.
+    const queued = planLanes(weigh(workshopLessons(selected), 'solutions'), 1).sort((a, b) => b.scenarios - a.scenarios);
+    lanes.push(...queued.map((lane) => ({ ...lane, run: workshop })));
   }
-  const outcomes = await Promise.allSettled(lanes.map((lane, i) => runLane(lane, i, lanes.length)));
+  if (lanes.length > 1) {
+    const describe = (lane: RunLane, i: number) =>
+      `  [${i + 1}/${lanes.length}] ${lane.profile}${lane.run.workshop ? ', as a workshop\'s learner' : ''}: ${lane.lessons.map((l) => l.slug).join(', ')} (${lane.scenarios} ${lane.run.scenarios === 'solutions' ? 'solutions' : 'scenarios'})${i >= slots ? ', once a lane before it ends' : ''}`;
+    process.stderr.write(`\n${lanes.length} clusters, ${slots} side by side:\n${lanes.map(describe).join('\n')}\n`);
+  }
+  const outcomes = await runLanes(lanes, slots);
   const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
   for (const outcome of failed) process.stderr.write(`\n${formatError(outcome.reason)}\n`);
   if (failed.length) process.exitCode = 1;
@@ -219,14 +285,14 @@ try {
   process.exitCode = 1;
 } finally {
   for (const reconciler of reconcilers) await reconciler.stop();
-  await Promise.all(created.map((name) => provider.delete(name).catch((error) => process.stderr.write(`${formatError(error)}\n`))));
+  await Promise.all(created.map(({ name, provider }) => provider.delete(name).catch((error) => process.stderr.write(`${formatError(error)}\n`))));
 }
 
 if (rows.length) {
   process.stdout.write(`\n${formatTable(rows)}\n`);
   process.stdout.write(
     `\nTime per lesson (clusters side by side):\n${lessonTimes
-      .map((t) => `  ${t.surprises ? '✗' : '✓'} ${formatElapsed(t.ms).padStart(7)}  ${t.slug} (${t.profile}, ${t.scenarios} scenarios${t.surprises ? `, ${t.surprises} surprises` : ''})`)
+      .map((t) => `  ${t.surprises ? '✗' : '✓'} ${formatElapsed(t.ms).padStart(7)}  ${t.slug} (${t.profile}${t.workshop ? ", as a workshop's learner" : ''}, ${t.scenarios} scenarios${t.surprises ? `, ${t.surprises} surprises` : ''})`)
       .join('\n')}\n`,
   );
   const surprises = rows.filter((row) => row.surprise).length;

@@ -17,8 +17,6 @@ import { createInterface } from 'node:readline';
 import { runMain } from '@kubelab/kit/main';
 import { repoRoot } from '@kubelab/kit/paths';
 import { formatElapsed } from '@kubelab/kit/status';
-import { loadLessons } from '@kubelab/labs/catalog';
-import { profileNames, type Profile } from '@kubelab/labs/profiles';
 import { setup } from './setup.ts';
 
 interface Stage {
@@ -133,29 +131,21 @@ const latencyTest = 'lab-runner/test/noisy-neighbour.integration.test.ts';
  * What runs once the quiet measurement is done, three at a time: on two cores about three clusters' worth of
  * work at a time keeps both busy without starving any (each stage's own timeouts are minutes, its waits
  * event-driven). The integration files go one at a time, since each makes clusters of its own; labs:test proves
- * every scenario on three clusters (two single-node, one multi-node); e2e drives the lab-runner in chromium. The
- * workshop run of labs:test comes in two halves, one per cluster profile, each on one cluster, which take the
- * places of the first two stages to end: one 9-minute stage behind the first would end alone, minutes after the
- * others, with the two cores half used.
+ * every scenario on three clusters (two single-node, one multi-node), then every exercise's solution again as a
+ * workshop's learner on two learner-mode clusters, which take the places of its first lanes to end; e2e drives
+ * the lab-runner in chromium. Every stage keeps its clusters busy to its end, so none runs alone for minutes with
+ * one of the two cores idle (as the workshop run did when it was a stage of its own behind the other three).
  */
-function clusterStages(node: string, integration: string[], workshopLessons: Record<Profile, string[]>): Stage[] {
-  const workshop = (profile: Profile): Stage => ({
-    title: `labs:test --profile workshop --solutions-only, ${profile}-node lessons (${workshopLessons[profile].join(', ')}): every exercise's solution as a workshop's learner`,
-    tag: `workshop-${profile}`,
-    argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--profile', 'workshop', '--solutions-only', '--jobs', '1', ...workshopLessons[profile].flatMap((slug) => ['--lesson', slug])],
-  });
+function clusterStages(node: string, integration: string[]): Stage[] {
   return [
     { title: `Integration tests: ${integration.length} files against real kind clusters, one at a time`, tag: 'integration', argv: [node, '--test', '--test-concurrency=1', ...integration] },
-    { title: 'labs:test: every exercise against a real cluster', tag: 'labs', argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--jobs', '3'] },
+    {
+      title: "labs:test: every exercise against a real cluster, then every solution as a workshop's learner",
+      tag: 'labs',
+      argv: [node, 'scripts/labs-test.ts', '--skip-setup', '--jobs', '3', '--with-workshop-solutions'],
+    },
     { title: 'e2e: the learner loop in chromium (Playwright)', tag: 'e2e', argv: ['npx', 'playwright', 'test', '-c', 'e2e/playwright.config.ts'] },
-    ...profileNames.filter((profile) => workshopLessons[profile].length > 0).map(workshop),
   ];
-}
-
-/** The lessons a workshop server offers (not those that need node access), by the cluster profile they run on. */
-async function workshopLessonsByProfile(): Promise<Record<Profile, string[]>> {
-  const lessons = (await loadLessons()).filter((lesson) => lesson.page.nodeAccess !== true);
-  return Object.fromEntries(profileNames.map((profile) => [profile, lessons.filter((l) => l.profile === profile).map((l) => l.slug)])) as Record<Profile, string[]>;
 }
 
 await runMain(async () => {
@@ -188,7 +178,7 @@ await runMain(async () => {
           ),
           stage(`Fast tests: ${fast.length} files (unit tests; no cluster)`, 'fast', [node, '--test', ...fast]),
           stage('Integration test: keystroke echo and checks beside a noisy neighbour (alone: it measures latency)', 'latency', [node, '--test', latencyTest]),
-        )) && (await stages(3, ...clusterStages(node, integration, await workshopLessonsByProfile()))));
+        )) && (await stages(3, ...clusterStages(node, integration))));
 
   for (const { stage, lines } of failureReports) {
     process.stderr.write(`\nWhy "${stage.title}" failed (its failure lines, then its last lines):\n`);
