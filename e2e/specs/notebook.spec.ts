@@ -4,10 +4,12 @@ import { clusterOfSession, deleteClusterOfSession } from '../fixtures/clusters.t
 import { restartLabRunner } from '../fixtures/lab-runner-restart.ts';
 import { expect, testWithOwnLearner as test } from '../fixtures/test.ts';
 import type { LessonPage } from '../pages/lesson-page.ts';
+import { useTheme, violations } from '../fixtures/axe.ts';
 
 // The lab notebook on the Pods lesson, one learner's loop in order: a cell run under its block, three commands in
 // the terminal, a failing then a passing check, a note; after a reload the Notebook tab shows all of it in that
-// order, and its Markdown export holds it. Then what the notebook is for when things go wrong: the lab-runner
+// order, and its Markdown export holds it; the page and its Notebook tab pass an axe-core scan (WCAG 2.1 AA, light
+// and dark). Then what the notebook is for when things go wrong: the lab-runner
 // restarts (the terminal comes back, and a reload shows the same timeline); the cluster is deleted behind the lab's
 // back (Check says it is gone, and Recreate with restore replays the passed exercise, which passes again); and
 // auto-check passes an exercise with no Check pressed. The steps build on each other, so the tests share the
@@ -155,6 +157,19 @@ test('Export downloads the Markdown of the lesson, with the commands, the checks
   expect(markdown).toMatch(/^- ✓ /m);
   expect(markdown).toContain(note);
   expect(markdown.indexOf(`$ ${commands[0]}`), 'the commands before the note').toBeLessThan(markdown.indexOf(note));
+});
+
+test('the lesson page with its running lab, and its Notebook tab, have no WCAG 2.1 AA violation (light and dark)', async ({ learner }) => {
+  const page = learner.page;
+  for (const theme of ['light', 'dark'] as const) {
+    await useTheme(page, theme);
+    await terminalTab(learner).click();
+    expect(await violations(page), `lesson page, ${theme}`).toEqual([]);
+    await notebookTab(learner).click();
+    await expect(learner.labPanel.getByRole('tabpanel', { name: 'Notebook' })).toBeVisible();
+    expect(await violations(page), `Notebook tab, ${theme}`).toEqual([]);
+  }
+  await useTheme(page, 'light');
 });
 
 test('after a restart of the lab-runner the terminal reconnects, and a reload shows the same timeline', async ({ learner }) => {
