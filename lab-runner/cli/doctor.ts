@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { run, which } from '@kubelab/kit/exec';
-import { readNodeImage, toolPath } from '@kubelab/kit/artifacts';
+import { nodeImageStoreDir, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { dockerLogOptions, dockerLogRotation, isRoot, lacksSysResource, wrapperRuntime } from '@kubelab/kit/host';
 import { checkRules, execStatus, families, firewallRules, forwardHookOf, hostNameservers, offlineMode, shellCommands } from '@kubelab/kit/firewall';
 import { courseImages } from '@kubelab/labs/images';
@@ -74,6 +74,12 @@ async function imageFindings(): Promise<Finding[]> {
   try {
     await run(['docker', 'image', 'inspect', image]);
     findings.push({ ok: true, what: `node image ${image}` });
+    const store = nodeImageStoreDir(image);
+    findings.push(
+      existsSync(store)
+        ? { ok: true, what: `its image store ${store}` }
+        : { ok: false, what: `the image store of ${image} is missing (${store}): its nodes would have no images`, fix: 'Run npm run setup to rebuild it.' },
+    );
   } catch {
     findings.push({ ok: false, what: `node image ${image} is missing from Docker`, fix: 'Run npm run setup to rebuild it.' });
   }

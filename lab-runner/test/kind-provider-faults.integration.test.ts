@@ -11,6 +11,8 @@ import type { ReadinessCheck } from '../providers/kind/readiness.ts';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { cacheDir } from '@kubelab/kit/cache';
+import { readNodeImage, writeNodeImage } from '@kubelab/kit/artifacts';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { leftovers, testProvider, uniqueName } from './cluster-fixture.ts';
 
@@ -47,6 +49,30 @@ test('with no Docker engine, every operation says so and how to fix it', async (
   } finally {
     if (saved === undefined) delete process.env.DOCKER_HOST;
     else process.env.DOCKER_HOST = saved;
+  }
+});
+
+test('a node image whose image store is gone is refused before anything is created, with what to run', async () => {
+  const image = await readNodeImage();
+  assert.ok(image, 'npm run setup has run in this checkout');
+  const saved = process.env.KUBELAB_CACHE_DIR;
+  const scratch = await mkdtemp(join(tmpdir(), 'kubelab-no-store-'));
+  // Another cache that records the same node image but holds no image store: a cache half wiped by hand.
+  process.env.KUBELAB_CACHE_DIR = scratch;
+  const name = uniqueName('nostore');
+  try {
+    await writeNodeImage(image);
+    await assert.rejects(new KindProvider().create({ name, profile: 'single' }, new EventStatus(), signal()), (error: unknown) => {
+      hasCode('E_NOT_SET_UP')(error);
+      assert.match((error as KubelabError).message, /image store .* is missing/);
+      assert.match((error as KubelabError).hint ?? '', /npm run setup/);
+      return true;
+    });
+    assert.deepEqual(await leftovers(name), []);
+  } finally {
+    if (saved === undefined) delete process.env.KUBELAB_CACHE_DIR;
+    else process.env.KUBELAB_CACHE_DIR = saved;
+    await rm(scratch, { recursive: true, force: true });
   }
 });
 

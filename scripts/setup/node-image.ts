@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, succeeds } from '../lib/exec.ts';
 import { shortHash, versions } from '../lib/versions.ts';
@@ -9,7 +9,8 @@ import { buildImage, builtByLabel, imageExists } from './docker.ts';
 import { debianBaseImage } from './debian-base.ts';
 import { lacksSysResource } from '../lib/host.ts';
 import { componentBinaries, nodeImageRefs } from './components.ts';
-import { componentImages, nodeAdmissionConfigPath, nodeKubeadmPatchesDir } from '../lib/artifacts.ts';
+import { componentImages, nodeAdmissionConfigPath, nodeImageStoreDir, nodeImageStoreMount, nodeKubeadmPatchesDir } from '../lib/artifacts.ts';
+import { exists, produceDirectory } from '../lib/cache.ts';
 
 const manifestsDir = fileURLToPath(new URL('../node-image/manifests/', import.meta.url));
 const kubeadmPatchesDir = fileURLToPath(new URL('../node-image/kubeadm-patches/', import.meta.url));
@@ -110,9 +111,27 @@ export async function imagesInNode(): Promise<string[]> {
 }
 
 /**
+ * Run in the builder after its containerd stopped: the image keeps containerd's databases, and links to the store's
+ * blobs and snapshots instead of the directories themselves. In a node, a new blob or snapshot (a learner's image,
+ * a container's writable layer) is a real entry beside the links, in the node's own /var; containerd removing an
+ * image removes only its links.
+ */
+const linkToImageStore = `set -eu
+store="$1"
+cd /var/lib/containerd
+rm io.containerd.content.v1.content
+mkdir -p io.containerd.content.v1.content/blobs/sha256 io.containerd.content.v1.content/ingest
+for blob in "$store"/content/blobs/sha256/*; do ln -s "$blob" io.containerd.content.v1.content/blobs/sha256/; done
+rm io.containerd.snapshotter.v1.overlayfs/snapshots
+mkdir io.containerd.snapshotter.v1.overlayfs/snapshots
+for snapshot in "$store"/snapshots/*; do ln -s "$snapshot" io.containerd.snapshotter.v1.overlayfs/snapshots/; done
+`;
+
+/**
  * Assembles the node image offline, doing kind's own `build node-image` steps by hand: start the base image,
  * copy the Kubernetes binaries in, write /kind/version and the default manifests, import every image into
- * containerd's k8s.io namespace, and commit. The tag is keyed by everything that went in.
+ * containerd's k8s.io namespace, and commit. Unlike kind, the images are unpacked here, once, into the image
+ * store beside the node image (see nodeImageStoreMount); the tag is keyed by everything that went in.
  */
 export async function ensureNodeImage(step: StepHandle): Promise<{ image: string; detail: string }> {
   const base = await ensureKindBase(step);
@@ -124,59 +143,73 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
   const admission = await readFile(join(manifestsDir, 'admission.yaml'), 'utf8');
   const kubeadmPatches = await readKubeadmPatches();
   const ids = await Promise.all(refs.map(imageId));
-  const key = shortHash(await imageId(base), k8sDir, storage, cni, admission, ...kubeadmPatches.flat(), ...refs, ...ids);
+  const key = shortHash(await imageId(base), imageStoreLayout, linkToImageStore, k8sDir, storage, cni, admission, ...kubeadmPatches.flat(), ...refs, ...ids);
   const image = `kubelab/node:${k8s}-${key}`;
-  if (await imageExists(image)) return { image, detail: `${image} (cached)` };
+  const store = nodeImageStoreDir(image);
+  if ((await imageExists(image)) && (await exists(store))) return { image, detail: `${image} (cached)` };
 
   const builder = `kubelab-node-build-${process.pid}`;
   try {
-    step.progress(`assembling ${image}`);
-    await run(['docker', 'run', '-d', '--name', builder, '--privileged', '--entrypoint', 'sleep', base, 'infinity']);
-    for (const binary of ['kubeadm', 'kubelet', 'kubectl']) {
-      await run(['docker', 'cp', join(k8sDir, binary), `${builder}:/usr/bin/${binary}`]);
-    }
-    const files: Record<string, string> = {
-      '/kind/version': `${k8s}\n`,
-      '/kind/manifests/default-cni.yaml': cni,
-      '/kind/manifests/default-storage.yaml': storage,
-      [nodeAdmissionConfigPath]: admission,
-      ...Object.fromEntries(kubeadmPatches.map(([file, content]) => [`${nodeKubeadmPatchesDir}/${file}`, content])),
-    };
-    for (const [path, content] of Object.entries(files)) {
-      await run(['docker', 'exec', '-i', builder, 'sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', path], { input: content });
-    }
-    await run(['docker', 'exec', '-d', builder, 'sh', '-c', 'containerd >/var/log/containerd-build.log 2>&1']);
-    const ready = Date.now() + 60_000;
-    while (!(await succeeds(['docker', 'exec', builder, 'ctr', 'version']))) {
-      if (Date.now() > ready) throw new KubelabError('E_NODE_IMAGE', 'containerd did not start inside the node image builder');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    step.progress(`importing ${refs.length} images into containerd`);
-    await withHeartbeat(step, () =>
-      run([
-        'sh',
-        '-c',
-        'docker save "$@" | docker exec -i "$0" ctr --namespace=k8s.io images import --all-platforms --no-unpack --digests -',
+    await produceDirectory(store, async (scratch) => {
+      step.progress(`assembling ${image}`);
+      await mkdir(join(scratch, 'content'));
+      await mkdir(join(scratch, 'snapshots'));
+      await run(['docker', 'run', '-d', '--name', builder, '--privileged', '--volume', `${scratch}:${nodeImageStoreMount}`, '--entrypoint', 'sleep', base, 'infinity']);
+      for (const binary of ['kubeadm', 'kubelet', 'kubectl']) {
+        await run(['docker', 'cp', join(k8sDir, binary), `${builder}:/usr/bin/${binary}`]);
+      }
+      const files: Record<string, string> = {
+        '/kind/version': `${k8s}\n`,
+        '/kind/manifests/default-cni.yaml': cni,
+        '/kind/manifests/default-storage.yaml': storage,
+        [nodeAdmissionConfigPath]: admission,
+        ...Object.fromEntries(kubeadmPatches.map(([file, content]) => [`${nodeKubeadmPatchesDir}/${file}`, content])),
+      };
+      for (const [path, content] of Object.entries(files)) {
+        await run(['docker', 'exec', '-i', builder, 'sh', '-c', 'mkdir -p "$(dirname "$1")" && cat > "$1"', 'sh', path], { input: content });
+      }
+      // While it builds, containerd keeps its blobs and snapshots in the store itself (a host directory: overlayfs
+      // snapshots need a real filesystem under them, not the builder's own overlay).
+      await run([
+        'docker', 'exec', builder, 'sh', '-c',
+        'set -eu; mkdir -p /var/lib/containerd/io.containerd.snapshotter.v1.overlayfs; cd /var/lib/containerd; ' +
+          'ln -s "$1/content" io.containerd.content.v1.content; ln -s "$1/snapshots" io.containerd.snapshotter.v1.overlayfs/snapshots',
+        'sh', nodeImageStoreMount,
+      ]);
+      await run(['docker', 'exec', '-d', builder, 'sh', '-c', 'containerd >/var/log/containerd-build.log 2>&1']);
+      const ready = Date.now() + 60_000;
+      while (!(await succeeds(['docker', 'exec', builder, 'ctr', 'version']))) {
+        if (Date.now() > ready) throw new KubelabError('E_NODE_IMAGE', 'containerd did not start inside the node image builder');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      step.progress(`importing and unpacking ${refs.length} images`);
+      await withHeartbeat(step, () =>
+        run([
+          'sh',
+          '-c',
+          'docker save "$@" | docker exec -i "$0" ctr --namespace=k8s.io images import --all-platforms --digests -',
+          builder,
+          ...refs,
+        ]),
+      );
+      const { stdout: imported } = await run(['docker', 'exec', builder, 'ctr', '--namespace=k8s.io', 'images', 'list', '-q']);
+      const missing = refs.filter((ref) => !imported.split('\n').some((line) => line === ref || line === `docker.io/${ref}` || line === `docker.io/library/${ref}`));
+      if (missing.length) throw new KubelabError('E_NODE_IMAGE', `images missing from the node after import: ${missing.join(', ')}`);
+      await run(['docker', 'exec', builder, 'sh', '-c', 'pkill -x containerd; while pgrep -x containerd >/dev/null; do sleep 0.2; done; rm -f /var/log/containerd-build.log']);
+      await run(['docker', 'exec', builder, 'sh', '-c', linkToImageStore, 'sh', nodeImageStoreMount]);
+      await run([
+        'docker',
+        'commit',
+        '--change',
+        'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
+        '--change',
+        'CMD []',
+        '--change',
+        `LABEL ${builtByLabel}`,
         builder,
-        ...refs,
-      ]),
-    );
-    const { stdout: imported } = await run(['docker', 'exec', builder, 'ctr', '--namespace=k8s.io', 'images', 'list', '-q']);
-    const missing = refs.filter((ref) => !imported.split('\n').some((line) => line === ref || line === `docker.io/${ref}` || line === `docker.io/library/${ref}`));
-    if (missing.length) throw new KubelabError('E_NODE_IMAGE', `images missing from the node after import: ${missing.join(', ')}`);
-    await run(['docker', 'exec', builder, 'sh', '-c', 'pkill containerd; sleep 1; rm -f /var/log/containerd-build.log']);
-    await run([
-      'docker',
-      'commit',
-      '--change',
-      'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]',
-      '--change',
-      'CMD []',
-      '--change',
-      `LABEL ${builtByLabel}`,
-      builder,
-      image,
-    ]);
+        image,
+      ]);
+    });
   } catch (error) {
     throw wrapError(`failed to assemble node image ${image}`, error, 'E_NODE_IMAGE');
   } finally {
@@ -184,7 +217,22 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
   }
   const pruned = await pruneOlder('kubelab/node', image);
   await pruneOlder('kubelab/kind-base', base);
+  await pruneOrphanStores();
   return { image, detail: `${image} (assembled${pruned ? `; removed ${pruned} older node image(s)` : ''})` };
+}
+
+/** Part of the node image key: a node image made before the image store existed has its blobs inside. */
+const imageStoreLayout = 'image-store-v1';
+
+/** An image store whose node image is gone (pruned, or removed by hand) serves nothing: remove it. */
+async function pruneOrphanStores(): Promise<void> {
+  const { stdout } = await run(['docker', 'images', '--format', '{{.Repository}}:{{.Tag}}', 'kubelab/node']);
+  const kept = new Set(stdout.trim().split('\n').filter(Boolean).map(nodeImageStoreDir));
+  const parent = dirname(nodeImageStoreDir('kubelab/node:x'));
+  for (const entry of await readdir(parent).catch(() => [])) {
+    const dir = join(parent, entry);
+    if (!kept.has(dir) && !entry.includes('.partial-')) await rm(dir, { recursive: true, force: true });
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { nodeAdmissionConfigPath, nodeKubeadmPatchesDir } from '@kubelab/kit/artifacts';
+import { nodeAdmissionConfigPath, nodeImageStoreMount, nodeKubeadmPatchesDir } from '@kubelab/kit/artifacts';
 import { clusterProfiles, type Profile } from '@kubelab/labs/profiles';
 import type { ClusterAccess } from '../provider.ts';
 import { kindName } from './names.ts';
@@ -71,14 +71,19 @@ export function leanControlPlanePatches(): string[] {
   ];
 }
 
-/** The kind Cluster config for a profile, as YAML: kind reads it from stdin. */
-export function kindClusterConfig(name: string, profile: Profile, access: ClusterAccess = 'admin'): string {
+/**
+ * The kind Cluster config for a profile, as YAML: kind reads it from stdin. Every node mounts the node image's
+ * image store (nodeImageStoreMount) read-only: its images are unpacked there, not in the node.
+ */
+export function kindClusterConfig(name: string, profile: Profile, access: ClusterAccess, imageStore: string): string {
+  // A fresh object per node: the YAML writer would turn a shared one into an anchor and aliases.
+  const extraMounts = () => [{ hostPath: imageStore, containerPath: nodeImageStoreMount, readOnly: true }];
   return stringify({
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
     name: kindName(name),
     networking: { podSubnet, serviceSubnet },
-    nodes: [{ role: 'control-plane' }, ...Array.from({ length: clusterProfiles[profile].workers }, () => ({ role: 'worker' }))],
+    nodes: [{ role: 'control-plane', extraMounts: extraMounts() }, ...Array.from({ length: clusterProfiles[profile].workers }, () => ({ role: 'worker', extraMounts: extraMounts() }))],
     kubeadmConfigPatches: [...leanControlPlanePatches(), ...(access === 'learner' ? learnerKubeadmPatches() : [])],
   });
 }

@@ -11,8 +11,9 @@ import { describeForLearner, redactHostPaths } from '@kubelab/kit/redact';
 import { runPipeline, type Action } from '@kubelab/kit/pipeline';
 import type { Status } from '@kubelab/kit/status';
 import { poll } from '@kubelab/kit/poll';
-import { componentImages, gatewayApiManifestPath, metallbManifestPath, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
+import { componentImages, gatewayApiManifestPath, metallbManifestPath, nodeImageStoreDir, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { labBridgeName } from '@kubelab/kit/host';
+import { exists } from '@kubelab/kit/cache';
 import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec, HealthReport, ProviderInfo, ToolboxRun } from '../provider.ts';
 import { markCpuIdle } from './cgroups.ts';
 import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, nodeWeightFlags, type NodeLimits } from '../workshop.ts';
@@ -33,6 +34,8 @@ interface CreateContext {
   spec: ClusterSpec;
   access: ClusterAccess;
   nodeImage: string;
+  /** The host directory of the node image's unpacked images (nodeImageStoreDir). */
+  imageStore: string;
   createdNetwork: boolean;
   /** The addresses MetalLB hands to LoadBalancer Services: the top of the cluster network's subnet. */
   loadBalancers?: AddressRange;
@@ -386,7 +389,7 @@ export class KindProvider implements ClusterProvider {
     validateProfile(spec.profile);
     const access = spec.access ?? 'admin';
     validateAccess(access);
-    const context: CreateContext = { spec, access, nodeImage: '', createdNetwork: false, startedKind: false, storedKubeconfigs: false };
+    const context: CreateContext = { spec, access, nodeImage: '', imageStore: '', createdNetwork: false, startedKind: false, storedKubeconfigs: false };
     // A lab shows its learner these steps and errors: each action's failure is made fit for that first.
     const actions = this.createActions(context).map(
       (action): Action<CreateContext> => ({
@@ -450,7 +453,7 @@ export class KindProvider implements ClusterProvider {
         id: 'find-node-image',
         title: 'Finding the node image',
         run: async (context) => {
-          context.nodeImage = await this.nodeImage();
+          ({ image: context.nodeImage, store: context.imageStore } = await this.nodeImage());
           return context.nodeImage;
         },
       },
@@ -485,7 +488,7 @@ export class KindProvider implements ClusterProvider {
             const argv = [toolPath('kind'), 'create', 'cluster', '--config', '-', '--image', context.nodeImage, '--kubeconfig', scratch, '--wait', '0s'];
             if (spec.retain) argv.push('--retain');
             await run(argv, {
-              input: kindClusterConfig(spec.name, spec.profile, context.access),
+              input: kindClusterConfig(spec.name, spec.profile, context.access, context.imageStore),
               env: { ...process.env, KIND_EXPERIMENTAL_DOCKER_NETWORK: networkName(spec.name) },
               signal,
               onLine: (line) => {
@@ -704,14 +707,15 @@ export class KindProvider implements ClusterProvider {
     }
   }
 
-  private async nodeImage(): Promise<string> {
+  private async nodeImage(): Promise<{ image: string; store: string }> {
     const image = await readNodeImage();
+    const rebuild = { hint: 'Run npm run setup (it builds or fetches everything a cluster needs, and resumes if interrupted).' };
     if (!image || !(await succeeds(['docker', 'image', 'inspect', image]))) {
-      throw new KubelabError('E_NOT_SET_UP', image ? `the node image ${image} is missing from Docker` : 'Kubelab is not set up in this checkout yet', {
-        hint: 'Run npm run setup (it builds or fetches everything a cluster needs, and resumes if interrupted).',
-      });
+      throw new KubelabError('E_NOT_SET_UP', image ? `the node image ${image} is missing from Docker` : 'Kubelab is not set up in this checkout yet', rebuild);
     }
-    return image;
+    const store = nodeImageStoreDir(image);
+    if (!(await exists(store))) throw new KubelabError('E_NOT_SET_UP', `the image store of ${image} is missing (${store})`, rebuild);
+    return { image, store };
   }
 
   private async removeLeftovers(context: CreateContext): Promise<void> {
