@@ -8,7 +8,7 @@ import { LessonPage } from '../pages/lesson-page.ts';
  * Every lesson of the course, done the way a learner does one exercise: open the page, Start lab, type the answer
  * into the terminal, press Check, and see every criterion ✓. The answer typed is the exercise's reference solution
  * (the one "Show solution" reveals), so the test follows the course as it grows. Pods has its own, longer loop in
- * pods-lesson.spec.ts. The site build writes the catalog this reads.
+ * notebook.spec.ts. The site build writes the catalog this reads.
  */
 const catalog = JSON.parse(readFileSync(new URL('../../site/src/generated/catalog.json', import.meta.url), 'utf8')) as PublicLesson[];
 const lessons = catalog.filter((lesson) => lesson.slug !== 'pods');

@@ -6,8 +6,9 @@ import { expect, testWithOwnLearner as test } from '../fixtures/test.ts';
 import type { LessonPage } from '../pages/lesson-page.ts';
 import { useTheme, violations } from '../fixtures/axe.ts';
 
-// The lab notebook on the Pods lesson, one learner's loop in order: a cell run under its block, three commands in
-// the terminal, a failing then a passing check, a note; after a reload the Notebook tab shows all of it in that
+// The Pods lesson and its lab notebook, one learner's loop in order: from the course map to the lesson, Start lab
+// with its provisioning steps, a block run in the terminal and another as a cell under its block, three commands in
+// the terminal, a failing check (with the criterion's hint) then a passing one, a note; after a reload the Notebook tab shows all of it in that
 // order, and its Markdown export holds it; the page and its Notebook tab pass an axe-core scan (WCAG 2.1 AA, light
 // and dark). Then what the notebook is for when things go wrong: the lab-runner
 // restarts (the terminal comes back, and a reload shows the same timeline); the cluster is deleted behind the lab's
@@ -41,10 +42,21 @@ function timelineItems(learner: LessonPage): Locator {
   return learner.labPanel.getByRole('list', { name: 'Timeline' }).locator(':scope > li');
 }
 
-test('Start lab on the Pods lesson', async ({ learner }) => {
-  await learner.goto('pods');
+test('the course map leads to the Pods lesson; Start lab shows the provisioning steps, then a shell prompt', async ({ learner, labApi }) => {
+  const { page } = learner;
+  await page.goto('/');
+  await page.getByRole('link', { name: /Pods/ }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Pods' })).toBeVisible();
+  await expect(learner.startLab).toBeVisible();
+  await expect(learner.labPanel.getByText(/1 node/).first()).toBeVisible();
+  await shot(learner, '00-lesson-before-start');
   await learner.startLab.click();
+  await expect(learner.steps.getByRole('listitem').first()).toBeVisible();
+  await shot(learner, '00-provisioning');
   await learner.waitForPrompt();
+  const session = await learner.session();
+  expect(session, 'the page keeps its session').toBeDefined();
+  await expect(labApi.session(session!)).resolves.toMatchObject({ state: 'ready', lesson: 'pods' });
 });
 
 test('Run as cell shows the output under the block, with its exit status and when it ran', async ({ learner }) => {
@@ -59,7 +71,11 @@ test('Run as cell shows the output under the block, with its exit status and whe
   await shot(learner, '01-cell-output');
 });
 
-test('three commands typed in the terminal', async ({ learner }) => {
+test('Run on a code block types it into the terminal; then three commands typed there', async ({ learner }) => {
+  const block = learner.codeBlock('kubectl get nodes');
+  await expect(block.copy, 'Expressive Code keeps its own copy button beside Run').toHaveCount(1);
+  await block.run.click();
+  await learner.waitForTerminalText(/control-plane\s+Ready\s+control-plane/);
   await learner.typeCommand(commands[0]!);
   await learner.waitForTerminalText(new RegExp(`\\n${run}-one`));
   await learner.typeCommand(commands[1]!);
@@ -75,12 +91,20 @@ test('Check fails, then passes after the fix; the card says Passed', async ({ le
   await learner.waitForTerminalText(/pod\/web condition met/, 150_000);
   await card.root.scrollIntoViewIfNeeded();
   await card.check.click();
+  await expect(card.result).toBeFocused();
   await expect(card.result).toContainText('Not yet');
-  await expect(card.criterion(/app=web/)).toContainText('app=webapp');
+  const label = card.criterion(/app=web/);
+  await expect(label).toContainText('✗');
+  await expect(label).toContainText('app=webapp');
+  await expect(label, 'with its hint').toContainText('--show-labels');
+  await expect(card.criterion(/Running/)).toContainText('✓');
   await learner.typeCommand('kubectl label pod web app=web --overwrite');
   await learner.waitForTerminalText(/pod\/web labeled/);
   await card.check.click();
   await expect(card.result).toContainText('✓ Passed');
+  await expect(card.criteria).toHaveCount(4);
+  for (const item of await card.criteria.all()) await expect(item).toContainText('✓');
+  await expect(card.root).toHaveAttribute('data-passed', 'true');
   await expect(card.root.locator('[data-state-line]')).toContainText(/Passed/);
   await shot(learner, '02-check-passed');
 });
@@ -195,6 +219,10 @@ test('after a restart of the lab-runner the terminal reconnects, and a reload sh
   await learner.reload();
   await expect(learner.labPanel.locator('kubelab-lab')).toHaveAttribute('data-phase', 'ready', { timeout: 60_000 });
   await expect(terminal).toHaveAttribute('data-state', 'connected');
+  // The reloaded terminal shows its history, and takes commands.
+  await learner.waitForTerminalText(new RegExp(`\\n${run}-after-restart`), 60_000);
+  await learner.typeCommand(`echo ${run}-after-reload`);
+  await learner.waitForTerminalText(new RegExp(`\\n${run}-after-reload`));
   await notebookTab(learner).click();
   const items = timelineItems(learner);
   for (const command of [...commands, `echo ${run}-after-restart`]) {

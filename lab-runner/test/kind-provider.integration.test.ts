@@ -14,6 +14,7 @@ import { KindProvider } from '../providers/kind/provider.ts';
 import { EventStatus } from '@kubelab/kit/status';
 import { run } from '@kubelab/kit/exec';
 import { inRange } from '@kubelab/kit/firewall';
+import { nodeImageStoreMount } from '@kubelab/kit/artifacts';
 import { loadBalancerRange } from '../providers/kind/load-balancer.ts';
 import { createTestCluster, inToolbox, leftovers, testProvider, type TestCluster } from './cluster-fixture.ts';
 
@@ -309,6 +310,17 @@ describe('multi-node cluster', { timeout: 1_800_000 }, () => {
     assert.equal(nodes.length, 3);
     assert.ok(nodes.every((n) => n.status.conditions.some((x) => x.type === 'Ready' && x.status === 'True')));
     assert.equal(nodes.filter((n) => 'node-role.kubernetes.io/control-plane' in n.metadata.labels).length, 1);
+  });
+
+  test('its three nodes share the image store read-only: no node can change the images every other cluster runs', async () => {
+    assert.equal(c.cluster.nodes.length, 3);
+    for (const node of c.cluster.nodes) {
+      const write = await run(['docker', 'exec', node.name, 'sh', '-c', `touch ${nodeImageStoreMount}/probe || touch ${nodeImageStoreMount}/snapshots/1/fs/probe`]).then(
+        () => '',
+        (error: Error) => error.message,
+      );
+      assert.match(write, /Read-only file system/, `${node.name} could write to the image store`);
+    }
   });
 
   test('pods spread across both workers and reach each other across nodes', async () => {
