@@ -28,6 +28,7 @@ export type {
   V1Job,
   V1Namespace,
   V1NetworkPolicy,
+  V1PersistentVolume,
   V1PersistentVolumeClaim,
   V1Pod,
   V1Role,
@@ -36,3 +37,4 @@ export type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
+export * from './storage.ts';

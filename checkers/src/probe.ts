@@ -30,6 +30,16 @@ export interface ProbeOrigin {
   node?: string;
 }
 
+/**
+ * A claim the probe mounts read-only, to read what a learner's pods wrote there without touching those pods. The
+ * probe runs in the claim's namespace; a ReadWriteOnce volume is shared by the pods of one node, and the scheduler
+ * puts the probe on the volume's node.
+ */
+export interface ProbeClaim {
+  name: string;
+  mountPath: string;
+}
+
 export interface ProbeResult {
   /** The command's exit status; null when the probe did not finish (the pod never started, or its deadline passed). */
   exitCode: number | null;
@@ -113,7 +123,7 @@ export async function createPodThroughNewQuota(create: () => Promise<V1Pod>, sig
 export async function runProbe(
   cluster: CheckContext,
   script: string,
-  options: ProbeOrigin & { timeoutSeconds?: number; signal?: AbortSignal } = {},
+  options: ProbeOrigin & { timeoutSeconds?: number; signal?: AbortSignal; claim?: ProbeClaim } = {},
 ): Promise<ProbeResult> {
   const namespace = options.namespace ?? probeNamespace;
   const from = describeOrigin(options);
@@ -132,12 +142,14 @@ export async function runProbe(
         // A cordoned or tainted node (the scheduling lesson's) must not keep a probe from running.
         tolerations: [{ operator: 'Exists' }],
         ...(options.node ? { nodeName: options.node } : {}),
+        ...(options.claim ? { volumes: [{ name: 'claim', persistentVolumeClaim: { claimName: options.claim.name, readOnly: true } }] } : {}),
         containers: [
           {
             name: 'probe',
             image: probeImage,
             imagePullPolicy: 'IfNotPresent',
             command: ['bash', '-c', script],
+            ...(options.claim ? { volumeMounts: [{ name: 'claim', mountPath: options.claim.mountPath, readOnly: true }] } : {}),
             // Explicit, so a learner namespace's quota (a workshop's, which counts ephemeral storage too) accepts it
             // as it is, whether or not the namespace's LimitRange has reached the API server's admission yet.
             resources: {
