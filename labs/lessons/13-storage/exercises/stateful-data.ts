@@ -99,10 +99,12 @@ ${ready}` },
     const set = await statefulSet.read(cluster, 'ledger');
     const [pods, pvc] = await Promise.all([statefulSet.pods(cluster, set), storage.readClaim(cluster, 'data-ledger-0')]);
     const current = pods.find((p) => p.metadata?.name === 'ledger-0');
-    // The StatefulSet controller records each pod it creates; ledger-0 made twice is the pod replaced.
+    // The StatefulSet controller records each pod it creates ("create Pod ledger-0 in StatefulSet ledger
+    // successful"; the claim it makes first has an event of its own, "create Claim data-ledger-0 Pod ledger-0 …").
+    // ledger-0 made twice is the pod replaced.
     const { items: events } = await cluster.core.listNamespacedEvent({ namespace: 'default', fieldSelector: 'involvedObject.kind=StatefulSet,involvedObject.name=ledger,reason=SuccessfulCreate' });
     const created = events
-      .filter((e) => e.involvedObject.uid === set?.metadata?.uid && /Pod ledger-0 /.test(e.message ?? ''))
+      .filter((e) => e.involvedObject.uid === set?.metadata?.uid && /^create Pod ledger-0 in StatefulSet/.test(e.message ?? ''))
       .reduce((sum, e) => sum + Math.max(e.count ?? 1, e.series?.count ?? 0), 0);
     const read = pvc?.status?.phase === 'Bound' ? await storage.readFromClaim(cluster, 'data-ledger-0', 'ledger.txt', { signal }) : { summary: `not read: ${pvc ? 'the claim is not bound' : 'no claim data-ledger-0'}` };
     return [
