@@ -189,7 +189,7 @@ export const storage = {
       {
         passed: mounts.length > 0,
         expected: `a container mounting claim ${claim}`,
-        actual: !target ? 'no pod' : mounts.length ? mounts.join(', ') : claims.length ? `claims ${claims.join(', ')}` : volumes.length ? 'the volume, mounted by no container' : 'no claim among its volumes',
+        actual: !target ? 'no pod' : mounts.length ? mounts.join(', ') : volumes.length ? 'the volume, mounted by no container' : claims.length ? `claims ${claims.join(', ')}` : 'no claim among its volumes',
       },
     );
   },
