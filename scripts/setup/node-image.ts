@@ -217,22 +217,30 @@ export async function ensureNodeImage(step: StepHandle): Promise<{ image: string
   }
   const pruned = await pruneOlder('kubelab/node', image);
   await pruneOlder('kubelab/kind-base', base);
-  await pruneOrphanStores();
-  return { image, detail: `${image} (assembled${pruned ? `; removed ${pruned} older node image(s)` : ''})` };
+  const leftStores = await pruneOrphanStores();
+  const left = leftStores.length ? `; could not remove old image store(s) ${leftStores.join(', ')} (root's files: remove them as root)` : '';
+  return { image, detail: `${image} (assembled${pruned ? `; removed ${pruned} older node image(s)` : ''}${left})` };
 }
 
 /** Part of the node image key: a node image made before the image store existed has its blobs inside. */
 const imageStoreLayout = 'image-store-v1';
 
-/** An image store whose node image is gone (pruned, or removed by hand) serves nothing: remove it. */
-async function pruneOrphanStores(): Promise<void> {
+/**
+ * An image store whose node image is gone (pruned, or removed by hand) serves nothing: remove it. Its files are
+ * root's (containerd wrote them in the builder), so a setup run by a user in the docker group may not be able to:
+ * those are returned, and setup goes on.
+ */
+async function pruneOrphanStores(): Promise<string[]> {
   const { stdout } = await run(['docker', 'images', '--format', '{{.Repository}}:{{.Tag}}', 'kubelab/node']);
   const kept = new Set(stdout.trim().split('\n').filter(Boolean).map(nodeImageStoreDir));
   const parent = dirname(nodeImageStoreDir('kubelab/node:x'));
+  const left: string[] = [];
   for (const entry of await readdir(parent).catch(() => [])) {
     const dir = join(parent, entry);
-    if (!kept.has(dir) && !entry.includes('.partial-')) await rm(dir, { recursive: true, force: true });
+    if (kept.has(dir) || entry.includes('.partial-')) continue;
+    await rm(dir, { recursive: true, force: true }).catch(() => left.push(dir));
   }
+  return left;
 }
 
 /**
