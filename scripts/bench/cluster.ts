@@ -13,7 +13,7 @@ import { EventStatus, formatElapsed } from '@kubelab/kit/status';
 import { cachePath } from '@kubelab/kit/cache';
 import { setup } from '../setup.ts';
 import { ensureNodeImage } from '../setup/node-image.ts';
-import { nodeImageStoreDir, nodeImageStoreMount, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
+import { nodeImageStoreDir, nodeImageStoreExtraMount, readNodeImage, toolPath } from '@kubelab/kit/artifacts';
 import { stringify } from 'yaml';
 import { KindProvider } from '@kubelab/lab-runner/kind';
 import type { Profile } from '@kubelab/labs/profiles';
@@ -54,12 +54,12 @@ async function ours(provider: KindProvider, name: string, profile: Profile): Pro
   return ms;
 }
 
-/** Bare kind with the same node image: the one config it needs is the image store mount (nodeImageStoreMount). */
+/** Bare kind with the same node image: the one config it needs is the image store mount. */
 async function bareKind(name: string, image: string): Promise<number> {
   const config = stringify({
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
-    nodes: [{ role: 'control-plane', extraMounts: [{ hostPath: nodeImageStoreDir(image), containerPath: nodeImageStoreMount, readOnly: true }] }],
+    nodes: [{ role: 'control-plane', extraMounts: [nodeImageStoreExtraMount(nodeImageStoreDir(image))] }],
   });
   const [ms] = await timed(() =>
     run([toolPath('kind'), 'create', 'cluster', '--name', name, '--image', image, '--config', '-', '--kubeconfig', scratchKubeconfig, '--wait', '5m'], { input: config }),

@@ -90,6 +90,11 @@ export function nodeImageStoreDir(image: string): string {
   return cachePath('node-images', image.replace(/[^A-Za-z0-9_.-]/g, '_'));
 }
 
+/** The kind `extraMounts` entry that gives a node its image store, read-only (a fresh object each call). */
+export function nodeImageStoreExtraMount(store: string): { hostPath: string; containerPath: string; readOnly: true } {
+  return { hostPath: store, containerPath: nodeImageStoreMount, readOnly: true };
+}
+
 /**
  * Setup's result that the provider needs: which node image the current pins and sources produced, recorded per
  * checkout. Two checkouts on one machine (a fresh CI clone beside the working one, a branch in a worktree) can have

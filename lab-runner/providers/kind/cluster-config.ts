@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { nodeAdmissionConfigPath, nodeImageStoreMount, nodeKubeadmPatchesDir } from '@kubelab/kit/artifacts';
+import { nodeAdmissionConfigPath, nodeImageStoreExtraMount, nodeKubeadmPatchesDir } from '@kubelab/kit/artifacts';
 import { clusterProfiles, type Profile } from '@kubelab/labs/profiles';
 import type { ClusterAccess } from '../provider.ts';
 import { kindName } from './names.ts';
@@ -73,11 +73,11 @@ export function leanControlPlanePatches(): string[] {
 
 /**
  * The kind Cluster config for a profile, as YAML: kind reads it from stdin. Every node mounts the node image's
- * image store (nodeImageStoreMount) read-only: its images are unpacked there, not in the node.
+ * image store (nodeImageStoreExtraMount) read-only: its images are unpacked there, not in the node.
  */
 export function kindClusterConfig(name: string, profile: Profile, access: ClusterAccess, imageStore: string): string {
   // A fresh object per node: the YAML writer would turn a shared one into an anchor and aliases.
-  const extraMounts = () => [{ hostPath: imageStore, containerPath: nodeImageStoreMount, readOnly: true }];
+  const extraMounts = () => [nodeImageStoreExtraMount(imageStore)];
   return stringify({
     kind: 'Cluster',
     apiVersion: 'kind.x-k8s.io/v1alpha4',
