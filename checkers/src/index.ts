@@ -38,3 +38,4 @@ export type {
   V1ServiceAccount,
 } from '@kubernetes/client-node';
 export * from './storage.ts';
+export * from './rbac.ts';

@@ -1,6 +1,6 @@
-import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { poll } from '@kubelab/kit/poll';
 import type { CheckContext } from './context.ts';
+import { authorizerDecision } from './rbac.ts';
 
 /**
  * Retries `probe` until it returns something other than undefined, or the deadline passes (then returns
@@ -24,19 +24,8 @@ export async function canI(
   subject: { user: string; groups?: string[] },
   action: { verb: string; resource: string; namespace?: string; group?: string },
 ): Promise<boolean> {
-  const authorization = cluster.kubeConfig.makeApiClient(AuthorizationV1Api);
-  const review = await authorization.createSubjectAccessReview({
-    body: {
-      apiVersion: 'authorization.k8s.io/v1',
-      kind: 'SubjectAccessReview',
-      spec: {
-        user: subject.user,
-        groups: subject.groups,
-        resourceAttributes: { verb: action.verb, resource: action.resource, namespace: action.namespace, group: action.group ?? '' },
-      },
-    },
-  });
-  return review.status?.allowed === true;
+  const decision = await authorizerDecision(cluster, subject, action);
+  return decision.allowed === true && decision.denied !== true;
 }
 
 /** The service account user name RBAC sees, for canI(). */
