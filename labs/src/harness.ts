@@ -1,6 +1,6 @@
 import { contextFromKubeconfig, runCheck, type CheckResult } from '@kubelab/checkers';
 import type { Exercise, Lesson } from './schema.ts';
-import { runExerciseScript } from './scripts.ts';
+import { learnerPace, runExerciseScript } from './scripts.ts';
 
 /** One line of the labs:test table: a state of the cluster, and what the check said about it. */
 export interface HarnessRow {
@@ -74,9 +74,9 @@ function judge(row: HarnessRow, result: CheckResult): string | undefined {
 export async function proveExercise(lesson: Pick<Lesson, 'slug'>, exercise: Exercise, options: HarnessOptions): Promise<HarnessRow[]> {
   const cluster = contextFromKubeconfig(options.kubeconfig);
   const script = (what: string, body: string, as: 'admin' | 'learner' = 'admin') =>
-    runExerciseScript(`${exercise.id} ${what}${as === 'learner' && options.learnerKubeconfig ? ' (as the learner)' : ''}`, body, as === 'learner' ? (options.learnerKubeconfig ?? options.kubeconfig) : options.kubeconfig, {
-      signal: options.signal,
-    });
+    as === 'learner' && options.learnerKubeconfig
+      ? runExerciseScript(`${exercise.id} ${what} (as the learner)`, `${learnerPace}\n${body}`, options.learnerKubeconfig, { signal: options.signal })
+      : runExerciseScript(`${exercise.id} ${what}`, body, options.kubeconfig, { signal: options.signal });
   const reset = async () => {
     await script('cleanup', exercise.cleanup);
     if (exercise.setup) await script('setup', exercise.setup);

@@ -53,3 +53,20 @@ export async function runExerciseScript(
     });
   }
 }
+
+/**
+ * Prepended to a script run as a workshop's learner. A learner may use a namespace they create once the
+ * lab-runner's reconciler has bound them there (lab-runner/sessions/namespaces.ts), about half a second later. A
+ * person takes longer than that between two commands; a script does not, and its next line was refused. So, as
+ * the learner, a kubectl command that creates a namespace returns once the learner may create pods in it (five
+ * seconds at most; after that the next command fails as a learner's would).
+ */
+export const learnerPace = `kubectl() {
+  local out status=0 ns
+  out=$(command kubectl "$@") || status=$?
+  if [ -n "$out" ]; then printf '%s\\n' "$out"; fi
+  for ns in $(printf '%s\\n' "$out" | sed -n 's#^namespace/\\([a-z0-9-]*\\) created$#\\1#p'); do
+    for _ in $(seq 1 50); do command kubectl auth can-i create pods -n "$ns" >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  return $status
+}`;
