@@ -34,7 +34,9 @@ import { profileDefaults, serverProfiles, type ServerProfile } from '@kubelab/la
 import { NamespaceReconciler } from '@kubelab/lab-runner/testing';
 import { loadLessons, type CatalogLesson } from '@kubelab/labs/catalog';
 import { formatTable, proveExercise, type HarnessRow } from '@kubelab/labs/harness';
-import { planLanes, scenarioCount, type Lane, type LaneLesson } from '@kubelab/labs/lanes';
+import { readFile } from 'node:fs/promises';
+import { cachePath, writeFileAtomic } from '@kubelab/kit/cache';
+import { laneCosts, planLanes, scenarioCount, type Lane, type LaneLesson } from '@kubelab/labs/lanes';
 import { runExerciseScript } from '@kubelab/labs/scripts';
 
 const usage = `Usage: npm run labs:test -- [--lesson SLUG]… [--cluster NAME] [--profile self-paced|workshop] [--jobs N]
@@ -135,7 +137,7 @@ type RunLane = Lane<CatalogLesson & LaneLesson> & { run: Run };
 
 const began = performance.now();
 const rows: HarnessRow[] = [];
-const lessonTimes: { slug: string; profile: string; workshop: boolean; scenarios: number; ms: number; surprises: number }[] = [];
+const lessonTimes: { slug: string; profile: string; workshop: boolean; scenarios: number; ms: number; surprises: number; key: string }[] = [];
 const created: { name: string; provider: KindProvider }[] = [];
 const reconcilers: NamespaceReconciler[] = [];
 const controller = new AbortController();
@@ -196,7 +198,7 @@ async function runLane(lane: RunLane, index: number, lanes: number): Promise<voi
     }
     const ms = performance.now() - lessonBegan;
     const surprises = lessonRows.filter((row) => row.surprise).length;
-    lessonTimes.push({ slug: lesson.slug, profile: lesson.profile, workshop: run.workshop, scenarios: lessonRows.length, ms, surprises });
+    lessonTimes.push({ slug: lesson.slug, profile: lesson.profile, workshop: run.workshop, scenarios: lessonRows.length, ms, surprises, key: timingKey(lesson.slug, run) });
     say(`── ${surprises ? '✗' : '✓'} lesson ${lesson.slug}: ${lessonRows.length - surprises}/${lessonRows.length} scenarios as declared, in ${formatElapsed(ms)}\n`);
     rows.push(...lessonRows);
   }
@@ -223,12 +225,39 @@ async function runLanes(lanes: RunLane[], slots: number): Promise<PromiseSettled
   return outcomes;
 }
 
-/** The lessons weighed by the scenarios `scenarios` runs for each, the cost planLanes balances. */
-function weigh(lessons: CatalogLesson[], scenarios: Scenarios): (CatalogLesson & LaneLesson)[] {
-  return lessons.map((lesson) => ({
+/**
+ * Each lesson's time in the last run that timed it, on this machine, by lesson and kind of run: what planLanes
+ * balances next time (lanes.ts, laneCosts). A missing or unreadable file only means lanes balanced by scenario
+ * counts; it never fails a run.
+ */
+const lessonTimesFile = cachePath('state', 'labs-lesson-seconds.json');
+const timingKey = (slug: string, run: Pick<Run, 'workshop' | 'scenarios'>) => `${slug} ${run.workshop ? 'workshop' : 'self-paced'} ${run.scenarios}`;
+
+async function readLessonSeconds(): Promise<Record<string, number>> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(lessonTimesFile, 'utf8'));
+    if (!parsed || typeof parsed !== 'object') return {};
+    return Object.fromEntries(Object.entries(parsed).filter((entry): entry is [string, number] => typeof entry[1] === 'number' && entry[1] > 0));
+  } catch {
+    return {};
+  }
+}
+
+/** Adds this run's lesson times to the file; a lesson that did not finish keeps its old time. */
+async function recordLessonSeconds(timed: Record<string, number>): Promise<void> {
+  const seconds = { ...(await readLessonSeconds()), ...timed };
+  await writeFileAtomic(lessonTimesFile, `${JSON.stringify(seconds, null, 1)}\n`).catch((error: unknown) =>
+    process.stderr.write(`Could not keep the lesson times for the next run's lanes (${(error as Error).message}); lanes will balance by scenario counts.\n`),
+  );
+}
+
+/** The lessons weighed by the scenarios `run` proves for each, and costed by their last times (planLanes balances the cost). */
+function weigh(lessons: CatalogLesson[], run: Pick<Run, 'workshop' | 'scenarios'>, timed: Record<string, number>): (CatalogLesson & LaneLesson)[] {
+  const weighed = lessons.map((lesson) => ({
     ...lesson,
-    scenarios: lesson.exercises.reduce((sum, e) => sum + (scenarios === 'solutions' ? 1 : scenarios === 'passing' ? 1 + e.variants.length : scenarioCount(e)), 0),
+    scenarios: lesson.exercises.reduce((sum, e) => sum + (run.scenarios === 'solutions' ? 1 : run.scenarios === 'passing' ? 1 + e.variants.length : scenarioCount(e)), 0),
   }));
+  return laneCosts(weighed, timed, (lesson) => timingKey(lesson.slug, run));
 }
 
 /** A workshop server refuses labs that need node access (E_SELF_PACED_ONLY): its learners are kept off the nodes. */
@@ -263,12 +292,13 @@ try {
     }
   }
   // An existing cluster is one lane: its lessons run one after another on it.
-  const lanes: RunLane[] = planLanes(weigh(lessons, main.scenarios), values.cluster ? 1 : jobs).map((lane) => ({ ...lane, run: main }));
+  const timed = await readLessonSeconds();
+  const lanes: RunLane[] = planLanes(weigh(lessons, main, timed), values.cluster ? 1 : jobs).map((lane) => ({ ...lane, run: main }));
   const slots = lanes.length;
   if (withWorkshopSolutions) {
     const workshop = runOf('workshop', 'solutions');
     // One lane per cluster profile, the longest first: it takes the place of the first self-paced lane to end.
-    const queued = planLanes(weigh(workshopLessons(selected), 'solutions'), 1).sort((a, b) => b.scenarios - a.scenarios);
+    const queued = planLanes(weigh(workshopLessons(selected), workshop, timed), 1).sort((a, b) => b.cost - a.cost);
     lanes.push(...queued.map((lane) => ({ ...lane, run: workshop })));
   }
   if (lanes.length > 1) {
@@ -277,6 +307,8 @@ try {
     process.stderr.write(`\n${lanes.length} clusters, ${slots} side by side:\n${lanes.map(describe).join('\n')}\n`);
   }
   const outcomes = await runLanes(lanes, slots);
+  // Only a lane's own cluster was timed: an existing --cluster may be any size and busy with anything.
+  if (!values.cluster) await recordLessonSeconds(Object.fromEntries(lessonTimes.map((t) => [t.key, Math.round(t.ms / 1000)])));
   const failed = outcomes.filter((outcome) => outcome.status === 'rejected');
   for (const outcome of failed) process.stderr.write(`\n${formatError(outcome.reason)}\n`);
   if (failed.length) process.exitCode = 1;

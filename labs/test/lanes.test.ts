@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planLanes, type LaneLesson } from '../src/lanes.ts';
+import { laneCosts, planLanes, type LaneLesson } from '../src/lanes.ts';
 import type { Profile } from '../src/profiles.ts';
 
 const lesson = (slug: string, profile: Profile, scenarios: number): LaneLesson => ({ slug, profile, scenarios });
@@ -36,4 +36,15 @@ test('never more lanes than lessons, and a bad job count is refused', () => {
   assert.equal(planLanes([lesson('pods', 'single', 10)], 4).length, 1);
   assert.deepEqual(planLanes([], 2), []);
   assert.throws(() => planLanes(course, 0), /jobs must be a whole number ≥ 1/);
+});
+
+test('timed lessons are balanced by their seconds, and an untimed one is costed at the median rate', () => {
+  // rbac's 31 quick scenarios took 200 s; network-policy's 30 took 900 s: by count they would weigh the same.
+  const lessons = [lesson('rbac', 'single', 31), lesson('network-policy', 'single', 30), lesson('pods', 'single', 28), lesson('storage', 'single', 29)];
+  const timed = { rbac: 200, 'network-policy': 900, pods: 300 };
+  const costed = laneCosts(lessons, timed, (l) => l.slug);
+  assert.deepEqual(costed.map((l) => l.cost), [200, 900, 300, 29 * (300 / 28)], 'storage, never timed, at the median of 6.5, 10.7 and 30 s a scenario');
+  const lanes = planLanes(costed, 2);
+  assert.deepEqual(lanes.map((l) => l.lessons.map((x) => x.slug)), [['network-policy'], ['rbac', 'pods', 'storage']]);
+  assert.deepEqual(laneCosts(lessons, {}, (l) => l.slug).map((l) => l.cost), [31, 30, 28, 29], 'nothing timed: the scenario counts');
 });
