@@ -160,9 +160,11 @@ async function runLane(lane: RunLane, index: number, lanes: number): Promise<voi
   let cluster = values.cluster;
   if (!cluster) {
     cluster = `labs-${randomBytes(3).toString('hex')}`;
-    say(`\nCreating a throwaway ${lane.profile} ${run.workshop ? 'learner-mode ' : ''}cluster "${cluster}" for ${lane.lessons.map((l) => l.slug).join(', ')}…\n`);
+    // Only the add-ons its lessons name: a lesson that uses one it did not name fails here, not on a learner's lab.
+    const addons = [...new Set(lane.lessons.flatMap((l) => l.page.addons))];
+    say(`\nCreating a throwaway ${lane.profile} ${run.workshop ? 'learner-mode ' : ''}cluster "${cluster}" (add-ons: ${addons.join(', ') || 'none'}) for ${lane.lessons.map((l) => l.slug).join(', ')}…\n`);
     created.push({ name: cluster, provider: run.provider });
-    await run.provider.create({ name: cluster, profile: lane.profile, access: run.access }, consoleStatus((line) => say(`${line}\n`)), AbortSignal.any([controller.signal, AbortSignal.timeout(900_000)]));
+    await run.provider.create({ name: cluster, profile: lane.profile, access: run.access, addons }, consoleStatus((line) => say(`${line}\n`)), AbortSignal.any([controller.signal, AbortSignal.timeout(900_000)]));
   }
   const kubeconfig = await run.provider.kubeconfig(cluster);
   const learnerKubeconfig = run.workshop ? await run.provider.kubeconfig(cluster, { user: 'learner' }) : undefined;
@@ -282,6 +284,12 @@ try {
     if ((cluster.access ?? 'admin') !== main.access) {
       throw new KubelabError('E_PROFILE_MISMATCH', `cluster "${cluster.name}" was made with access ${cluster.access ?? 'admin'}, but --profile ${values.profile} needs ${main.access}`, {
         hint: `Create one with \`npx kubelab cluster create <name> --access ${main.access}\`, or leave out --cluster.`,
+      });
+    }
+    const lacking = lessons.flatMap((lesson) => lesson.page.addons.filter((addon) => !(cluster.addons ?? []).includes(addon)).map((addon) => `${lesson.slug} needs ${addon}`));
+    if (lacking.length) {
+      throw new KubelabError('E_PROFILE_MISMATCH', `cluster "${cluster.name}" was made without add-ons its lessons use: ${lacking.join(', ')}`, {
+        hint: 'Create one with every add-on (`npx kubelab cluster create <name>`), or leave out --cluster.',
       });
     }
     const other = lessons.filter((lesson) => lesson.profile !== cluster.profile);

@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { KubelabError, formatError } from '@kubelab/kit/errors';
 import { consoleStatus, formatElapsed } from '@kubelab/kit/status';
-import { KindProvider } from '../providers/kind/provider.ts';
+import { chosenAddons, KindProvider } from '../providers/kind/provider.ts';
 import { clusterProfiles as profiles } from '@kubelab/labs/profiles';
 import { refreshReadmeCourseTable } from '@kubelab/labs/course-table';
 import { validateAccess, validateProfile } from '../providers/kind/names.ts';
@@ -18,9 +18,10 @@ import { tls } from './tls.ts';
 
 const usage = `Usage: kubelab <command>
 
-  cluster create <name> [--profile single|multi] [--access admin|learner] [--retain]
+  cluster create <name> [--profile single|multi] [--access admin|learner] [--addons LIST] [--retain]
                               create a real kind cluster and wait until it is ready (--access learner: a
-                              workshop's cluster, where the toolbox holds a restricted learner's kubeconfig)
+                              workshop's cluster, where the toolbox holds a restricted learner's kubeconfig;
+                              --addons: only these of ingress, load-balancer, metrics, comma-separated; all without it)
   cluster list                the clusters Kubelab made, with their nodes
   cluster kubeconfig <name> [--internal]
                               print a kubeconfig (the host can use it; --internal: from the cluster network)
@@ -94,6 +95,7 @@ export async function main(argv: string[]): Promise<number> {
       profile: { type: 'string', default: 'single' },
       access: { type: 'string', default: 'admin' },
       retain: { type: 'boolean', default: false },
+      addons: { type: 'string' },
       internal: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       module: { type: 'string' },
@@ -129,7 +131,9 @@ export async function main(argv: string[]): Promise<number> {
       const began = Date.now();
       const controller = new AbortController();
       process.once('SIGINT', () => controller.abort());
-      const cluster = await provider.create({ name, profile: values.profile, access: values.access, retain: values.retain }, consoleStatus(), controller.signal);
+      // --addons ingress,metrics (or --addons "" for none); every add-on without it.
+      const addons = values.addons === undefined ? undefined : chosenAddons(values.addons.split(',').map((a) => a.trim()).filter(Boolean));
+      const cluster = await provider.create({ name, profile: values.profile, access: values.access, retain: values.retain, ...(addons ? { addons } : {}) }, consoleStatus(), controller.signal);
       if (values.json) out(JSON.stringify(cluster, null, 2));
       else {
         out(`Cluster "${name}" is ready in ${formatElapsed(Date.now() - began)}: ${cluster.nodes.length} node(s) on network ${cluster.network}.`);

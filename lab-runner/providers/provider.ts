@@ -1,5 +1,5 @@
 import type { Status } from '@kubelab/kit/status';
-import type { Profile } from '@kubelab/labs/profiles';
+import type { ClusterAddon, Profile } from '@kubelab/labs/profiles';
 import type { NodeViewId, NodeViewOutput } from './node-views.ts';
 
 /**
@@ -93,6 +93,8 @@ export interface ClusterSpec {
   access?: ClusterAccess;
   /** Keep containers and network after a failed create, for debugging. */
   retain?: boolean;
+  /** The add-ons to install (a lesson's `addons`); every one of them when not given. */
+  addons?: readonly ClusterAddon[];
 }
 
 /** What a node does in its cluster (kind's node roles); the API shows the same names. */
@@ -112,6 +114,8 @@ export interface Cluster {
   profile: Profile | 'unknown';
   /** The access mode it was made with (absent: a provider that knows only admin-mode clusters). */
   access?: ClusterAccess;
+  /** The add-ons it carries (absent: a provider that installs them all). */
+  addons?: ClusterAddon[];
   network: string;
   createdAt: string;
   nodes: ClusterNode[];

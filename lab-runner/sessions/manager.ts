@@ -23,7 +23,7 @@ export const CELL_LIMITS = { maxBytes: 64 * 1024, timeoutMs: 60_000, perSession:
 
 /** What the lab-runner needs of a lesson (the catalog's CatalogLesson, which has more, is one). */
 export type LabLesson = Pick<CatalogLesson, 'slug' | 'profile' | 'exercises'> & {
-  page: Pick<CatalogLesson['page'], 'title'> & Partial<Pick<CatalogLesson['page'], 'nodeAccess'>>;
+  page: Pick<CatalogLesson['page'], 'title'> & Partial<Pick<CatalogLesson['page'], 'nodeAccess' | 'addons'>>;
 };
 
 /** Whether a server of this profile starts labs for the lesson: not one that needs node access, in a workshop. */

@@ -134,8 +134,10 @@ export async function provisionCluster(context: ProvisionContext, status: Status
   const getCluster = [...(context.replacing ? [removeOld] : []), ...(pool.hasReady(session.profile) ? [takeWarm] : [])];
   await runPipeline(getCluster, context, status, signal);
   if (!context.environment) {
-    // The lab server's access mode (learner on a workshop server), as for its warm clusters.
-    const cluster = await provider.create({ name: session.cluster, profile: session.profile, access: pool.access }, status, signal);
+    // The lab server's access mode (learner on a workshop server), as for its warm clusters; and only the add-ons the
+    // lesson names (a warm cluster has them all), so the lab is ready sooner and idles on less.
+    const addons = session.lesson?.page.addons;
+    const cluster = await provider.create({ name: session.cluster, profile: session.profile, access: pool.access, ...(addons ? { addons } : {}) }, status, signal);
     context.environment = session.useCluster(cluster);
   }
   await runPipeline([startTerminal, prepareExercises, ...restoreActions(context)], context, status, signal);

@@ -57,6 +57,8 @@ const notFound = (name: string): KubelabError =>
 export class FakeProvider implements ClusterProvider {
   /** Every call, in order, with the cluster it was about. */
   readonly calls: { method: FakeMethod; name: string | undefined }[] = [];
+  /** Every spec create() was given, in order. */
+  readonly createSpecs: ClusterSpec[] = [];
   readonly #clusters = new Map<string, Cluster>();
   readonly #plans = new Map<FakeMethod, Plan[]>();
 
@@ -136,6 +138,7 @@ export class FakeProvider implements ClusterProvider {
   /** Reports one step, like the kind provider's create; a held create shows it running. */
   async create(spec: ClusterSpec, status: Status, signal: AbortSignal): Promise<Cluster> {
     const step = status.start('create-cluster', 'Creating the cluster');
+    this.createSpecs.push(spec);
     try {
       await this.#enter('create', spec.name, signal);
       signal.throwIfAborted();
@@ -291,7 +294,7 @@ export function nodeAccessLesson(slug = 'static-pods'): LabLesson {
   return {
     slug,
     profile: 'single',
-    page: { title: 'Static pods', nodeAccess: true },
+    page: { title: 'Static pods', nodeAccess: true, addons: ['metrics'] },
     exercises: [
       {
         id: 'manifest',

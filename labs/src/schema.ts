@@ -3,7 +3,7 @@ import type { CheckContext, Criterion } from '@kubelab/checkers';
 import { courseModules } from '../course.ts';
 
 export { courseModules, type CourseModule } from '../course.ts';
-import { profileNames } from './profiles.ts';
+import { clusterAddons, profileNames } from './profiles.ts';
 
 /**
  * The shapes of the course, declared once as zod schemas; every type of a lesson, an exercise or the catalog is
@@ -56,6 +56,12 @@ export const lessonFrontmatter = z.object({
    * lab panel says "self-paced only"; a self-paced server (the learner's own machine) runs it as any other.
    */
   nodeAccess: z.boolean().default(false),
+  /**
+   * The cluster add-ons the lesson's exercises use, beyond Kubernetes itself (labs/src/profiles.ts, clusterAddons):
+   * `ingress` (Traefik, the Gateway API), `load-balancer` (MetalLB), `metrics` (metrics-server). A lab made for the
+   * lesson installs only these; labs:test proves the lesson on such a cluster, so a missing one fails there.
+   */
+  addons: z.array(z.enum(clusterAddons)).default([]),
 });
 
 export type LessonFrontmatter = z.output<typeof lessonFrontmatter>;

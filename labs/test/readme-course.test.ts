@@ -17,7 +17,7 @@ test('the course table lists lessons in course order and says which a workshop d
     order,
     slug,
     profile: 'single' as const,
-    page: { title: slug.toUpperCase(), module: 'Foundations' as const, nodeAccess, cluster: 'single' as const, description: '', goals: [], minutes: 1 },
+    page: { title: slug.toUpperCase(), module: 'Foundations' as const, nodeAccess, cluster: 'single' as const, description: '', goals: [], minutes: 1, addons: [] },
     exercises: [],
   });
   const table = courseTable([lesson(2, 'api', false), lesson(1, 'architecture', true)]);

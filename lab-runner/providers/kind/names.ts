@@ -14,6 +14,8 @@ export const labels = {
   /** 'admin' or 'learner' (ClusterAccess); absent on clusters made before access modes existed, which are admin. */
   access: 'io.kubelab.access',
   createdAt: 'io.kubelab.created-at',
+  /** The add-ons installed, comma-separated; absent on clusters made before add-ons were chosen, which have them all. */
+  addons: 'io.kubelab.addons',
 } as const;
 
 const namePattern = /^[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$/;

@@ -18,10 +18,11 @@ import type { Cluster, ClusterAccess, ClusterNode, ClusterProvider, ClusterSpec,
 import { markCpuIdle } from './cgroups.ts';
 import { learnerCertificateValidity, learnerCpuShares, learnerGroup, learnerNamespaceObjects, learnerUser, noNodeLimits, nodeLimitFlags, nodeWeightFlags, type NodeLimits } from '../workshop.ts';
 import { NODE_VIEW_MAX_BYTES, NODE_VIEW_TIMEOUT_MS, nodeViews, type NodeView, type NodeViewId, type NodeViewOutput } from '../node-views.ts';
+import { clusterAddons, isClusterAddon, type ClusterAddon } from '@kubelab/labs/profiles';
 import { kindClusterConfig } from './cluster-config.ts';
 import { ipv4Subnet, loadBalancerRange, metallbPoolObjects, type AddressRange } from './load-balancer.ts';
 import { clusterPrefix, kindClusterLabel, kindName, kindRoleLabel, labels, networkName, validateAccess, validateName, validateProfile } from './names.ts';
-import { probeOnce, readinessChecks, type ClusterHandle, type ReadinessCheck } from './readiness.ts';
+import { checksFor, probeOnce, readinessChecks, type ClusterHandle, type ReadinessCheck } from './readiness.ts';
 import { removeToolbox, startToolbox, toolboxRunArgv, toolboxShellArgv } from './toolbox.ts';
 
 /** What a notebook cell runs, for the benchmark's same-command baseline. */
@@ -33,6 +34,8 @@ const addonsDir = fileURLToPath(new URL('./addons/', import.meta.url));
 interface CreateContext {
   spec: ClusterSpec;
   access: ClusterAccess;
+  /** The add-ons to install, in clusterAddons order. */
+  addons: ClusterAddon[];
   nodeImage: string;
   /** The host directory of the node image's unpacked images (nodeImageStoreDir). */
   imageStore: string;
@@ -206,6 +209,7 @@ export class KindProvider implements ClusterProvider {
         name,
         profile: profile === 'single' || profile === 'multi' ? profile : 'unknown',
         access: accessOf(networkLabels),
+        addons: addonsOf(networkLabels),
         network,
         createdAt: networkLabels?.[labels.createdAt] ?? '',
         nodes,
@@ -377,7 +381,8 @@ export class KindProvider implements ClusterProvider {
     const handle = await this.handle(name);
     try {
       const checks = [];
-      for (const check of this.readinessChecks) checks.push(await probeOnce(check, handle));
+      const addons = addonsOf(await this.networkLabels(networkName(name)));
+      for (const check of checksFor(this.readinessChecks, addons)) checks.push(await probeOnce(check, handle));
       return { cluster: name, ready: checks.every((c) => c.ok), checks };
     } finally {
       await handle.dispose();
@@ -389,7 +394,8 @@ export class KindProvider implements ClusterProvider {
     validateProfile(spec.profile);
     const access = spec.access ?? 'admin';
     validateAccess(access);
-    const context: CreateContext = { spec, access, nodeImage: '', imageStore: '', createdNetwork: false, startedKind: false, storedKubeconfigs: false };
+    const addons = chosenAddons(spec.addons);
+    const context: CreateContext = { spec, access, addons, nodeImage: '', imageStore: '', createdNetwork: false, startedKind: false, storedKubeconfigs: false };
     // A lab shows its learner these steps and errors: each action's failure is made fit for that first.
     const actions = this.createActions(context).map(
       (action): Action<CreateContext> => ({
@@ -426,7 +432,7 @@ export class KindProvider implements ClusterProvider {
    * learner-mode cluster has a few more, all before create() returns: nothing is handed to a learner (a lab, or
    * the warm pool) half-hardened.
    */
-  private createActions({ access }: CreateContext): Action<CreateContext>[] {
+  private createActions({ access, addons }: CreateContext): Action<CreateContext>[] {
     const learner = access === 'learner';
     const limits = nodeLimitFlags(this.nodeLimits);
     const weight = this.learnerCpuWeight ? nodeWeightFlags(this.nodeLimits) : [];
@@ -470,6 +476,7 @@ export class KindProvider implements ClusterProvider {
             '--label', `${labels.profile}=${spec.profile}`,
             '--label', `${labels.access}=${context.access}`,
             '--label', `${labels.createdAt}=${new Date().toISOString()}`,
+            '--label', `${labels.addons}=${context.addons.join(',')}`,
             networkName(spec.name),
           ]);
           context.createdNetwork = true;
@@ -523,8 +530,9 @@ export class KindProvider implements ClusterProvider {
       },
       {
         id: 'install-addons',
-        title: 'Installing add-ons (Gateway API, Traefik, metrics-server, MetalLB)',
+        title: 'Installing add-ons',
         run: async (context, _status, signal) => {
+          const has = (addon: ClusterAddon) => context.addons.includes(addon);
           const cached = async (what: string, path: string) => {
             try {
               return await readFile(path, 'utf8');
@@ -538,10 +546,14 @@ export class KindProvider implements ClusterProvider {
           // (14 CRDs, server-side applied) every second kept a busy API server busier: the step took 42 s instead of
           // 15, and once timed out after 120 s in npm test.
           const foundation = [
-            await cached('the Gateway API CRDs', gatewayApiManifestPath()),
-            (await readFile(join(addonsDir, 'traefik.yaml'), 'utf8')).replaceAll('__TRAEFIK_IMAGE__', componentImages.traefik),
-            (await readFile(join(addonsDir, 'metrics-server.yaml'), 'utf8')).replaceAll('__METRICS_SERVER_IMAGE__', componentImages.metricsServer),
-            await cached("MetalLB's manifest", metallbManifestPath()),
+            ...(has('ingress')
+              ? [
+                  await cached('the Gateway API CRDs', gatewayApiManifestPath()),
+                  (await readFile(join(addonsDir, 'traefik.yaml'), 'utf8')).replaceAll('__TRAEFIK_IMAGE__', componentImages.traefik),
+                ]
+              : []),
+            ...(has('metrics') ? [(await readFile(join(addonsDir, 'metrics-server.yaml'), 'utf8')).replaceAll('__METRICS_SERVER_IMAGE__', componentImages.metricsServer)] : []),
+            ...(has('load-balancer') ? [await cached("MetalLB's manifest", metallbManifestPath())] : []),
             ...(learner
               ? [
                   await readFile(join(addonsDir, 'workshop-rbac.yaml'), 'utf8'),
@@ -551,24 +563,27 @@ export class KindProvider implements ClusterProvider {
               : []),
           ];
           const customObjects = [
-            await readFile(join(addonsDir, 'traefik-gatewayclass.yaml'), 'utf8'),
-            ...metallbPoolObjects(context.loadBalancers!).map((object) => JSON.stringify(object)),
+            ...(has('ingress') ? [await readFile(join(addonsDir, 'traefik-gatewayclass.yaml'), 'utf8')] : []),
+            ...(has('load-balancer') ? metallbPoolObjects(context.loadBalancers!).map((object) => JSON.stringify(object)) : []),
           ];
           // Server-side apply: the HTTPRoute CRD is too large for client-side apply's last-applied annotation. A busy
           // API server can take longer than the handle's 10 s per request over the CRDs, and a timed-out apply is
           // sent again whole: give each request a minute.
           const apply = (documents: string[]) =>
             context.handle!.kubectl(['apply', '--server-side', '--force-conflicts', '--request-timeout=60s', '-f', '-'], documents.join('\n---\n'));
-          await this.retry(() => apply(foundation), 180_000, signal);
-          await this.retry(
-            () => apply(customObjects),
-            // The API server can take a while to serve new CRDs on a busy 2-core host; 30 s proved too tight there.
-            120_000,
-            signal,
-          );
+          if (foundation.length) await this.retry(() => apply(foundation), 180_000, signal);
+          if (customObjects.length) {
+            await this.retry(
+              () => apply(customObjects),
+              // The API server can take a while to serve new CRDs on a busy 2-core host; 30 s proved too tight there.
+              120_000,
+              signal,
+            );
+          }
+          return context.addons.length ? context.addons.join(', ') : 'none: the lesson needs none';
         },
       },
-      ...this.readinessChecks.map(
+      ...checksFor(this.readinessChecks, addons).map(
         (check): Action<CreateContext> => ({
           id: `wait-${check.id}`,
           title: `Waiting: ${check.name}`,
@@ -795,6 +810,25 @@ export class KindProvider implements ClusterProvider {
 }
 
 /** A cluster's access mode from its network's labels; none (an older cluster) is admin. */
+/** The add-ons a create installs: the ones asked for, known and in clusterAddons order; all of them when none were named. */
+export function chosenAddons(asked: readonly string[] | undefined): ClusterAddon[] {
+  if (asked === undefined) return [...clusterAddons];
+  const unknown = asked.filter((addon) => !isClusterAddon(addon));
+  if (unknown.length) {
+    throw new KubelabError('E_USAGE', `unknown add-on${unknown.length > 1 ? 's' : ''} ${unknown.map((a) => `"${a}"`).join(', ')}`, {
+      hint: `Choose from ${clusterAddons.join(', ')}.`,
+    });
+  }
+  return clusterAddons.filter((addon) => asked.includes(addon));
+}
+
+/** From the cluster network's label; a cluster made before add-ons were chosen has them all. */
+function addonsOf(networkLabels: Record<string, string> | undefined): ClusterAddon[] {
+  const label = networkLabels?.[labels.addons];
+  if (label === undefined) return [...clusterAddons];
+  return clusterAddons.filter((addon) => label.split(',').includes(addon));
+}
+
 function accessOf(networkLabels: Record<string, string> | undefined): ClusterAccess {
   return networkLabels?.[labels.access] === 'learner' ? 'learner' : 'admin';
 }

@@ -1,5 +1,6 @@
 import { run } from '@kubelab/kit/exec';
 import { courseImages } from '@kubelab/labs/images';
+import type { ClusterAddon } from '@kubelab/labs/profiles';
 
 /** The course images every cluster must carry (baked into the node image by npm run setup). */
 const imagesInCluster: string[] = Object.values(courseImages);
@@ -18,6 +19,8 @@ export interface ReadinessCheck {
   /** Stable, for code and tests: the create step waiting on it is `wait-<id>`. */
   id: string;
   name: string;
+  /** The add-on it waits for: a cluster made without it is not held to it. */
+  addon?: ClusterAddon;
   /** Resolves with a detail when the condition holds; throws with what was found otherwise. */
   probe(cluster: ClusterHandle): Promise<string>;
 }
@@ -83,6 +86,7 @@ export const readinessChecks: ReadinessCheck[] = [
   {
     id: 'ingress',
     name: 'Ingress controller answers',
+    addon: 'ingress',
     probe: async (c) => {
       await rollout(c, 'traefik', 'deployment', 'traefik');
       const url = `http://${c.nodeAddress}:30800/`;
@@ -94,6 +98,7 @@ export const readinessChecks: ReadinessCheck[] = [
   {
     id: 'load-balancer',
     name: 'Load balancer (MetalLB) up',
+    addon: 'load-balancer',
     probe: async (c) => {
       const pools = JSON.parse(await c.kubectl(['-n', metallbNamespace, 'get', 'ipaddresspools.metallb.io', '-o', 'json'])) as {
         items: { metadata: { name: string }; spec?: { addresses?: string[] } }[];
@@ -118,6 +123,11 @@ export const readinessChecks: ReadinessCheck[] = [
     },
   },
 ];
+
+/** The checks that hold for a cluster with these add-ons. */
+export function checksFor(checks: readonly ReadinessCheck[], addons: readonly ClusterAddon[]): ReadinessCheck[] {
+  return checks.filter((check) => check.addon === undefined || addons.includes(check.addon));
+}
 
 export async function probeOnce(check: ReadinessCheck, cluster: ClusterHandle): Promise<HealthCheck> {
   try {
