@@ -6,7 +6,8 @@
  * criterion the near-miss names. Prints a table and the time per lesson, and exits non-zero on any surprise.
  *
  * Without --cluster it creates throwaway clusters and deletes them afterwards: at least one per profile, and up to
- * --jobs (default 2) side by side, the lessons balanced across them by their scenario count (labs/src/lanes.ts).
+ * --jobs (default 2) side by side, the lessons balanced across them by their last time on this machine, or by their
+ * scenario counts when never timed (labs/src/lanes.ts).
  * Lessons of one cluster run one after another; each exercise's cleanup keeps them from seeing each other.
  *
  * `--profile workshop` proves them as a workshop server's learner meets them: on learner-mode clusters (with the
@@ -18,8 +19,8 @@
  * each exercise's reference solution.
  *
  * `--with-workshop-solutions` (npm test's run) proves every scenario self-paced, then each exercise's reference
- * solution again as a workshop's learner, on learner-mode clusters of their own (one per cluster profile). Those
- * lanes wait for a free place among the --jobs: the first self-paced lane to end makes way for one, so the
+ * solution again as a workshop's learner, on learner-mode clusters of their own (balanced the same way, on one
+ * fewer than the --jobs). Those lanes wait for a free place among the --jobs: each self-paced lane to end makes way for one, so the
  * machine stays as busy as the --jobs ask, and no lane runs alone at the end. The variants and near-misses are not
  * proven again as the learner: the self-paced run has judged them with the same checks.
  */
@@ -305,8 +306,9 @@ try {
   const slots = lanes.length;
   if (withWorkshopSolutions) {
     const workshop = runOf('workshop', 'solutions');
-    // One lane per cluster profile, the longest first: it takes the place of the first self-paced lane to end.
-    const queued = planLanes(weigh(workshopLessons(selected), workshop, timed), 1).sort((a, b) => b.cost - a.cost);
+    // Lanes of the same balancing, one fewer than the jobs (they start only as self-paced lanes end), the longest
+    // first: each takes the place of the next self-paced lane to end.
+    const queued = planLanes(weigh(workshopLessons(selected), workshop, timed), Math.max(1, jobs - 1)).sort((a, b) => b.cost - a.cost);
     lanes.push(...queued.map((lane) => ({ ...lane, run: workshop })));
   }
   if (lanes.length > 1) {
