@@ -147,10 +147,10 @@ export async function main(argv: string[]): Promise<number> {
       if (values.json) out(JSON.stringify(clusters, null, 2));
       else if (clusters.length === 0) out('No Kubelab clusters. Create one with: npx kubelab cluster create demo');
       else {
-        out('NAME\tPROFILE\tNODES\tSTATE\tCREATED');
+        out('NAME\tPROFILE\tNODES\tSTATE\tADD-ONS\tCREATED');
         for (const c of clusters) {
           const running = c.nodes.filter((n) => n.state === 'running').length;
-          out(`${c.name}\t${c.profile}\t${c.nodes.length}\t${running === c.nodes.length ? 'running' : `${running}/${c.nodes.length} running`}\t${c.createdAt}`);
+          out(`${c.name}\t${c.profile}\t${c.nodes.length}\t${running === c.nodes.length ? 'running' : `${running}/${c.nodes.length} running`}\t${c.addons?.join(',') || 'none'}\t${c.createdAt}`);
         }
       }
       return 0;
