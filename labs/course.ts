@@ -4,6 +4,6 @@
  * module by accident. The course map and the sidebar place a module where its first lesson is. Add a module
  * here before writing its first lesson.
  */
-export const courseModules = ['Foundations', 'Workloads', 'Configuration', 'Scheduling', 'Networking', 'Storage', 'Security'] as const;
+export const courseModules = ['Foundations', 'Workloads', 'Configuration', 'Scheduling', 'Networking', 'Security'] as const;
 
 export type CourseModule = (typeof courseModules)[number];

@@ -79,6 +79,6 @@ test('nothing is overwritten, and bad names are refused with what to use instead
   );
   assert.throws(() => newExercise('services', '1st', { lessonsDir }), (e) => code(e) === 'E_INVALID_NAME');
   assert.throws(() => newExercise('ingress', 'expose', { lessonsDir }), (e) => code(e) === 'E_UNKNOWN_LESSON' && /Lessons: services/.test((e as KubelabError).hint ?? ''));
-  assert.throws(() => newLesson({ slug: 'volumes', module: 'Stroage' }, { lessonsDir }), (e) => code(e) === 'E_USAGE' && /Modules: Foundations, Workloads, Configuration, Scheduling, Networking, Storage/.test((e as KubelabError).hint ?? ''));
+  assert.throws(() => newLesson({ slug: 'volumes', module: 'Stroage' }, { lessonsDir }), (e) => code(e) === 'E_USAGE' && /Modules: Foundations, Workloads, Configuration, Scheduling, Networking, Security\./.test((e as KubelabError).hint ?? ''));
   assert.throws(() => newLesson({ slug: 'storage', cluster: 'huge' }, { lessonsDir }), (e) => code(e) === 'E_UNKNOWN_PROFILE');
 });
