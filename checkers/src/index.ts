@@ -4,7 +4,7 @@ export { maxCriterionTextBytes, runCheck, truncateText } from './check.ts';
 export { normalizeImage, sameImage } from './images.ts';
 export { matchesLabelSelector, requirementHolds } from './selectors.ts';
 export { buildCriterion, logIncludes, type CriterionOptions } from './criteria.ts';
-export { canI, eventually, getThroughServiceProxy, serviceAccountUser } from './queries.ts';
+export { eventually, getThroughServiceProxy } from './queries.ts';
 export { httpEachScript, httpFromPod, httpFromPodEach, lookupFromPod, parseHttpProbe, parseHttpProbes, probeImage, probeLabel, probeNamespace, runProbe, shellQuote, type HttpProbe, type HttpProbeEach, type LookupProbe, type ProbeOrigin, type ProbeResult } from './probe.ts';
 export { describePodState, formatLabels, maxLogBytes, pod, podExists, podLog, podRunningAndReady, readPod } from './pods.ts';
 export { firstNode, isMirrorPod, kubeletConfig, mirrorAnnotation, mirrorPodName, mirrorPods, node, readNode } from './nodes.ts';

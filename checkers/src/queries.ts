@@ -1,6 +1,5 @@
 import { poll } from '@kubelab/kit/poll';
 import type { CheckContext } from './context.ts';
-import { authorizerDecision } from './rbac.ts';
 
 /**
  * Retries `probe` until it returns something other than undefined, or the deadline passes (then returns
@@ -13,27 +12,6 @@ export function eventually<T>(
   options: { timeoutMs?: number; intervalMs?: number; signal?: AbortSignal } = {},
 ): Promise<T | undefined> {
   return poll(probe, { timeoutMs: options.timeoutMs ?? 10_000, intervalMs: options.intervalMs ?? 500, signal: options.signal });
-}
-
-/**
- * Asks the API server whether a subject may do something (a SubjectAccessReview), the way RBAC lessons are
- * graded: by what the authorizer decides, not by reading Roles and guessing.
- */
-export async function canI(
-  cluster: CheckContext,
-  subject: { user: string; groups?: string[] },
-  action: { verb: string; resource: string; namespace?: string; group?: string },
-): Promise<boolean> {
-  const decision = await authorizerDecision(cluster, subject, action);
-  return decision.allowed === true && decision.denied !== true;
-}
-
-/** The service account user name RBAC sees, for canI(). */
-export function serviceAccountUser(namespace: string, name: string): { user: string; groups: string[] } {
-  return {
-    user: `system:serviceaccount:${namespace}:${name}`,
-    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
-  };
 }
 
 /**

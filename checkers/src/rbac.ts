@@ -84,11 +84,7 @@ export function describeBinding(binding: V1RoleBinding | V1ClusterRoleBinding, k
 
 /** The Subject a ServiceAccount is in a request (user and groups as the API server sets them). */
 export function serviceAccountSubject(namespace: string, name: string): AccessSubject {
-  return {
-    user: `system:serviceaccount:${namespace}:${name}`,
-    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
-    label: `ServiceAccount ${namespace}/${name}`,
-  };
+  return { ...serviceAccountUser(namespace, name), label: `ServiceAccount ${namespace}/${name}` };
 }
 
 /** A user authenticated by a client certificate: CN is the user, each O a group. */
@@ -156,6 +152,27 @@ export async function authorizerDecision(
     },
   });
   return review.status ?? { allowed: false };
+}
+
+/**
+ * Asks the API server whether a subject may do something (a SubjectAccessReview), the way RBAC lessons are
+ * graded: by what the authorizer decides, not by reading Roles and guessing.
+ */
+export async function canI(
+  cluster: CheckContext,
+  subject: { user: string; groups?: string[] },
+  action: { verb: string; resource: string; namespace?: string; group?: string },
+): Promise<boolean> {
+  const decision = await authorizerDecision(cluster, subject, action);
+  return decision.allowed === true && decision.denied !== true;
+}
+
+/** The service account user name RBAC sees, for canI(). */
+export function serviceAccountUser(namespace: string, name: string): { user: string; groups: string[] } {
+  return {
+    user: `system:serviceaccount:${namespace}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+  };
 }
 
 export const rbac = {
